@@ -1,0 +1,101 @@
+"""pytest collects every workbook under `tables/`: one item per test case, one for the check.
+
+Registered as a pytest11 entry point, so any guideline repository that installs the engine
+gets its workbooks tested by a bare `pytest`, without a conftest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("guideline_tables", "folder name whose .xlsx workbooks are collected",
+                  default="tables")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    folder = parent.config.getini("guideline_tables")
+    if (file_path.suffix.lower() == ".xlsx" and not file_path.name.startswith("~$")
+            and folder in file_path.parent.parts[-1:]):
+        return WorkbookFile.from_parent(parent, path=file_path)
+    return None
+
+
+class WorkbookFailure(Exception):
+    """A test case or the check failed; the message is the report."""
+
+
+class WorkbookFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        from .errors import EngineError
+        from .loader import load
+
+        try:
+            model = load(str(self.path), strict=False)
+        except EngineError as exc:
+            yield GuidelineItem.from_parent(self, name="load", run=_raise(str(exc)))
+            return
+        yield GuidelineItem.from_parent(self, name="check", run=lambda: _check(model))
+        if model.errors:
+            return
+        for case in model.tests:
+            yield GuidelineItem.from_parent(self, name=f"case[{case.id}]",
+                                            run=_case_runner(model, case))
+
+
+def _raise(message: str) -> Any:
+    def run() -> None:
+        raise WorkbookFailure(message)
+
+    return run
+
+
+def _check(model: Any) -> None:
+    errors = [f for f in model.check() if f.severity == "error"]
+    if errors:
+        lines = [f"{len(errors)} error(s) in {model.path}:"]
+        lines += [f"  {f.kind}: {f}" for f in errors]
+        raise WorkbookFailure("\n".join(lines))
+
+
+def _case_runner(model: Any, case: Any) -> Any:
+    def run() -> None:
+        from .explain import shown
+        from .testing import run_case
+
+        outcome = run_case(model, case)
+        if outcome.ok:
+            return
+        lines = [f"case {case.id} ({case.cell}) {case.description}".rstrip()]
+        if outcome.error:
+            lines.append(f"  error: {outcome.error}")
+        for name, expected, actual in outcome.failures:
+            lines.append(f"  {name}: expected {shown(expected)}, got {shown(actual)}")
+        for decision, rules in outcome.fired.items():
+            lines.append(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
+        raise WorkbookFailure("\n".join(lines))
+
+    return run
+
+
+class GuidelineItem(pytest.Item):
+    def __init__(self, *, run: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._run = run
+
+    def runtest(self) -> None:
+        self._run()
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, WorkbookFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.path.name}::{self.name}"

@@ -1,0 +1,322 @@
+"""S-FEEL unary tests and literals, parsed once into one canonical value-set form.
+
+Evaluation matches values against `UnaryTest`; the checker cuts domains into atoms from the
+very same `Interval` and point objects, so both always agree on what a cell means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+
+from .errors import SfeelError
+
+Value = Any  # bool | int | float | str | datetime.date | None
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An ordered range; `None` as a bound means unbounded on that side."""
+
+    lo: Value
+    hi: Value
+    lo_closed: bool
+    hi_closed: bool
+
+    def contains(self, x: Value) -> bool:
+        try:
+            if self.lo is not None and (x < self.lo or (x == self.lo and not self.lo_closed)):
+                return False
+            if self.hi is not None and (x > self.hi or (x == self.hi and not self.hi_closed)):
+                return False
+        except TypeError:  # incomparable types: FEEL's null, never a match
+            return False
+        return True
+
+    def is_empty(self) -> bool:
+        if self.lo is None or self.hi is None:
+            return False
+        if self.lo > self.hi:
+            return True
+        return bool(self.lo == self.hi and not (self.lo_closed and self.hi_closed))
+
+    def to_text(self) -> str:
+        if self.lo is None and self.hi is None:
+            return "-"
+        if self.lo is None:
+            return f"{'<=' if self.hi_closed else '<'} {literal_text(self.hi)}"
+        if self.hi is None:
+            return f"{'>=' if self.lo_closed else '>'} {literal_text(self.lo)}"
+        if self.lo == self.hi and self.lo_closed and self.hi_closed:
+            return literal_text(self.lo)
+        left = "[" if self.lo_closed else "("
+        right = "]" if self.hi_closed else ")"
+        return f"{left}{literal_text(self.lo)}..{literal_text(self.hi)}{right}"
+
+
+@dataclass(frozen=True)
+class UnaryTest:
+    """One input cell: any, or a (possibly negated) union of points, intervals and null."""
+
+    any: bool = False
+    points: frozenset[Value] = frozenset()
+    intervals: tuple[Interval, ...] = ()
+    null: bool = False
+    negated: bool = False
+    text: str = "-"
+    # points in the order written, for rendering and for error messages
+    ordered_points: tuple[Value, ...] = field(default=(), compare=False)
+
+    def matches(self, x: Value) -> bool:
+        if self.any:
+            return True
+        if x is None:
+            return self.null and not self.negated
+        hit = x in self.points or any(iv.contains(x) for iv in self.intervals)
+        return hit != self.negated
+
+    def literals(self) -> Iterable[Value]:
+        """Every value written in the cell (points and interval bounds), for type checks."""
+        yield from self.ordered_points
+        for iv in self.intervals:
+            if iv.lo is not None:
+                yield iv.lo
+            if iv.hi is not None:
+                yield iv.hi
+
+
+ANY = UnaryTest(any=True)
+
+_DATE = re.compile(r'date\(\s*"(\d{4}-\d{2}-\d{2})"\s*\)')
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+_WORD = re.compile(r"[^\s,()\[\]<>=\"]+")
+_AMBIGUOUS_COMMA = re.compile(r"\d,\d")
+
+
+def normalise_text(text: str) -> str:
+    """Undo what spreadsheets and word processors do to typed text (documented in the format)."""
+    for src, dst in (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'),
+                     ("\u00bb", '"'), ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "),
+                     ("\u2212", "-"), ("\u2264", "<="), ("\u2265", ">=")):
+        text = text.replace(src, dst)
+    text = text.strip()
+    if text == "\u2013":  # an en dash alone: Excel's autocorrect of "-"
+        return "-"
+    # en dash as a sign right before a number, where no range could be meant
+    return re.sub(r"(^|[\s,(\[\]<>=])\u2013(?=\d|\.\d)", r"\1-", text)
+
+
+class _Reader:
+    """A hand-written recursive-descent reader: the grammar is twelve productions."""
+
+    def __init__(self, text: str, words: tuple[str, ...] | None, numeric: bool) -> None:
+        self.src = text
+        self.pos = 0
+        self.words = words
+        self.numeric = numeric
+
+    def error(self, message: str, hint: str = "") -> SfeelError:
+        return SfeelError(message, self.src, self.pos, hint)
+
+    def skip(self) -> None:
+        while self.pos < len(self.src) and self.src[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self, s: str) -> bool:
+        self.skip()
+        return self.src.startswith(s, self.pos)
+
+    def take(self, s: str) -> bool:
+        if self.peek(s):
+            self.pos += len(s)
+            return True
+        return False
+
+    def at_end(self) -> bool:
+        self.skip()
+        return self.pos >= len(self.src)
+
+    def literal(self) -> tuple[Value, bool]:
+        """Read one literal; the flag says it was `null`."""
+        self.skip()
+        s, p = self.src, self.pos
+        if p >= len(s):
+            raise self.error("a value is missing here")
+        if s[p] == '"':
+            end = p + 1
+            chars: list[str] = []
+            while end < len(s) and s[end] != '"':
+                if s[end] == "\\" and end + 1 < len(s):
+                    end += 1
+                chars.append(s[end])
+                end += 1
+            if end >= len(s):
+                raise self.error("a text in quotes is not closed", 'add the closing "')
+            self.pos = end + 1
+            return "".join(chars), False
+        m = _DATE.match(s, p)
+        if m:
+            try:
+                value = dt.date.fromisoformat(m.group(1))
+            except ValueError:
+                raise self.error(f"{m.group(1)} is not a real calendar date") from None
+            self.pos = m.end()
+            return value, False
+        m = _NUMBER.match(s, p)
+        if m and not (m.end() < len(s) and (s[m.end()].isalpha() or s[m.end()] == "_")):
+            self.pos = m.end()
+            text = m.group(0)
+            if re.fullmatch(r"-?\d+", text):
+                return int(text), False
+            return float(text), False
+        m = _WORD.match(s, p)
+        if not m:
+            raise self.error(f"unexpected {s[p]!r}")
+        word = m.group(0)
+        if word in ("true", "false"):
+            self.pos = m.end()
+            return word == "true", False
+        if word == "null":
+            self.pos = m.end()
+            return None, True
+        if self.words is not None and word in self.words:
+            self.pos = m.end()
+            return word, False
+        if self.words:
+            close = get_close_matches(word, self.words, n=1, cutoff=0.5)
+            allowed = ", ".join(self.words)
+            hint = f'did you mean "{close[0]}"? Allowed: {allowed}' if close else f"allowed: {allowed}"
+            raise self.error(f"{word!r} is not an allowed value", hint)
+        raise self.error(f"{word!r} is not a value: write text in quotes, a number, true or false",
+                         'e.g. "positive", 12, true')
+
+    def endpoint(self) -> Value:
+        value, is_null = self.literal()
+        if is_null:
+            raise self.error("null cannot be the end of a range")
+        return value
+
+    def positive(self) -> tuple[list[Value], list[Interval], bool]:
+        """A comma list of simple positive unary tests."""
+        points: list[Value] = []
+        intervals: list[Interval] = []
+        null = False
+        while True:
+            self.skip()
+            if self.take("<="):
+                intervals.append(Interval(None, self.endpoint(), False, True))
+            elif self.take(">="):
+                intervals.append(Interval(self.endpoint(), None, True, False))
+            elif self.take("<"):
+                intervals.append(Interval(None, self.endpoint(), False, False))
+            elif self.take(">"):
+                intervals.append(Interval(self.endpoint(), None, False, False))
+            elif self.peek("[") or self.peek("(") or self.peek("]"):
+                intervals.append(self.interval())
+            else:
+                value, is_null = self.literal()
+                if is_null:
+                    null = True
+                else:
+                    points.append(value)
+            if not self.take(","):
+                return points, intervals, null
+
+    def interval(self) -> Interval:
+        opener = self.src[self.pos]
+        self.pos += 1
+        lo = self.endpoint()
+        if not self.take(".."):
+            raise self.error("a range needs two dots between its ends", "e.g. [12..24]")
+        hi = self.endpoint()
+        self.skip()
+        if self.pos >= len(self.src) or self.src[self.pos] not in "])[":
+            raise self.error("the range is not closed", "end it with ] or )")
+        closer = self.src[self.pos]
+        self.pos += 1
+        return Interval(lo, hi, opener == "[", closer == "]")
+
+
+def parse_unary(text: str, words: Iterable[str] | None = None, numeric: bool = False) -> UnaryTest:
+    """Parse one input cell. `words` are the bare words allowed unquoted (a string domain)."""
+    text = normalise_text(text)
+    _refuse_decimal_comma(text, numeric)
+    if text == "-":
+        return ANY
+    if not text:
+        raise SfeelError("the cell is empty", text, 0, "write - for any value")
+    reader = _Reader(text, tuple(words) if words is not None else None, numeric)
+    negated = False
+    if reader.take("not("):
+        negated = True
+    points, intervals, null = reader.positive()
+    if negated and not reader.take(")"):
+        raise reader.error("not( is not closed", "end it with )")
+    if not reader.at_end():
+        if reader.peek(")"):
+            raise reader.error("there is a ) without a matching (")
+        raise reader.error(f"unexpected {text[reader.pos:]!r} after the test",
+                           "separate several values with commas")
+    return UnaryTest(points=frozenset(points), intervals=tuple(intervals), null=null,
+                     negated=negated, text=text, ordered_points=tuple(points))
+
+
+def parse_literal(text: str, words: Iterable[str] | None = None, numeric: bool = False) -> Value:
+    """Parse one output or expected value: a single literal."""
+    text = normalise_text(text)
+    _refuse_decimal_comma(text, numeric)
+    reader = _Reader(text, tuple(words) if words is not None else None, numeric)
+    value, _ = reader.literal()
+    if not reader.at_end():
+        raise reader.error(f"unexpected {text[reader.pos:]!r} after the value",
+                           "an output cell holds one value")
+    return value
+
+
+def parse_literal_list(text: str, words: Iterable[str] | None = None,
+                       numeric: bool = False) -> list[Value]:
+    """A comma list of literals: the allowed values of a string, or a collect table's answer."""
+    text = normalise_text(text)
+    if not text:
+        return []
+    reader = _Reader(text, tuple(words) if words is not None else None, numeric)
+    out: list[Value] = []
+    while True:
+        value, _ = reader.literal()
+        out.append(value)
+        if not reader.take(","):
+            break
+    if not reader.at_end():
+        raise reader.error(f"unexpected {text[reader.pos:]!r}", "separate values with commas")
+    return out
+
+
+def _refuse_decimal_comma(text: str, numeric: bool) -> None:
+    """`2,5` in a number column is a decimal comma or a list of two: never guess which."""
+    if not numeric:
+        return
+    m = _AMBIGUOUS_COMMA.search(re.sub(r'"[^"]*"', lambda q: " " * len(q.group(0)), text))
+    if m:
+        raise SfeelError("a comma between digits is ambiguous: it may be a decimal comma or a list",
+                         text, m.start() + 1,
+                         "write 2.5 for a decimal number, or 2, 5 (with a space) for a list")
+
+
+def literal_text(value: Value) -> str:
+    """The S-FEEL spelling of a value: the inverse of `parse_literal`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.date):
+        return f'date("{value.isoformat()}")'
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
