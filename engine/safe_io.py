@@ -1,0 +1,70 @@
+"""Writing files without ever losing what a user wrote.
+
+Every file goes to a temporary name in the target folder first and is renamed into place, so
+a crash leaves the old file whole; no command may write over its own input; text that a
+spreadsheet would run as a formula is escaped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import EngineError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class OutputError(EngineError):
+    """The output path is unusable, or is the input itself (exit code 2)."""
+
+
+def refuse_overwrite(output: str | os.PathLike[str], *inputs: str | os.PathLike[str]) -> None:
+    out = Path(output)
+    for source in inputs:
+        src = Path(source)
+        if out.exists() and src.exists() and os.path.samefile(out, src):
+            raise OutputError(f"refusing to write over the input {source}: choose another "
+                              "output file")
+        if out.resolve() == src.resolve():
+            raise OutputError(f"refusing to write over the input {source}: choose another "
+                              "output file")
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
+    """Yield a temporary path beside `target`; rename it into place only if all went well."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(target: str | os.PathLike[str], text: str) -> None:
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def write_with(target: str | os.PathLike[str], writer: Callable[[str], Any]) -> None:
+    """Let `writer(path)` write the whole file at a temporary path, then move it into place."""
+    with atomic_path(target) as tmp:
+        writer(tmp)
+
+
+def escape_formula(value: Any) -> Any:
+    """A text starting with = + - @ would run as a formula in a spreadsheet: prefix a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
