@@ -65,10 +65,10 @@ class Atoms:
     @classmethod
     def build(cls, var: Variable, tests: Iterable[UnaryTest | None],
               restrict: Iterable[Value] | None = None) -> Atoms:
-        tests = [t for t in tests if t is not None]
+        present = [t for t in tests if t is not None]
         if var.type in ("boolean", "string"):
-            return cls._build_discrete(var, tests, restrict)
-        return cls._build_ordered(var, tests, restrict)
+            return cls._build_discrete(var, present, restrict)
+        return cls._build_ordered(var, present, restrict)
 
     @classmethod
     def _build_discrete(cls, var: Variable, tests: list[UnaryTest],
@@ -164,9 +164,9 @@ class Atoms:
             if len(rest) == 1 and len(chosen) > 1 and rest[0] is not OTHER:
                 return f"not({literal_text(rest[0])})"
             return ", ".join("(other text)" if v is OTHER else literal_text(v) for v in chosen)
-        rest = self.domain & ~m
-        if m and rest and rest & (rest - 1) == 0 and self._is_point(rest):
-            return f"not({literal_text(self.example(rest.bit_length() - 1))})"
+        left = self.domain & ~m
+        if m and left and left & (left - 1) == 0 and self._is_point(left):
+            return f"not({literal_text(self.example(left.bit_length() - 1))})"
         return ", ".join(iv.to_text() for iv in self.intervals(m))
 
     def intervals(self, mask: int) -> list[Interval]:
@@ -214,7 +214,7 @@ class Atoms:
 def key(var: Variable, value: Value) -> float:
     if isinstance(value, dt.date):
         return value.toordinal()
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def from_key(var: Variable, k: float) -> Value:
@@ -265,7 +265,7 @@ def _interval_range(var: Variable, iv: Interval, whole: bool) -> tuple[Pos, Pos]
         end = HIGH if hi is None else (hi, 1 if iv.hi_closed else 0)
     if start >= end:
         return None
-    return start, end  # type: ignore[return-value]
+    return start, end
 
 
 def _inside(start: Pos, end: Pos, whole: bool) -> float:

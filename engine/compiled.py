@@ -6,7 +6,7 @@ the bit set of the rules that accept that atom. The checker builds on the same `
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .atoms import Atoms, bits
@@ -24,6 +24,8 @@ class CompiledTable:
     everyone: int  # every readable rule
     outputs: list[tuple[Value, ...]]  # per rule
     priority: list[tuple[int, ...]]  # per rule: smaller is higher priority (P and O)
+    ids: tuple[str, ...] = ()  # per rule, for traces
+    cells: tuple[str, ...] = ()
 
     def match(self, values: list[Value]) -> int:
         m = self.everyone
@@ -38,7 +40,7 @@ class CompiledTable:
 
 
 def compile_table(table: Table, variables: dict[str, Variable],
-                  restrict: dict[str, Iterable[Value]] | None = None) -> CompiledTable:
+                  restrict: Mapping[str, Iterable[Value]] | None = None) -> CompiledTable:
     """`restrict` narrows an input's domain to what an upstream decision can produce."""
     rules = table.rules
     vars_ = [variables[c.name] for c in table.inputs]
@@ -73,7 +75,8 @@ def compile_table(table: Table, variables: dict[str, Variable],
                 key.append(var.values.index(value) if value in var.values else len(var.values))
         priority.append(tuple(key))
     return CompiledTable(table, vars_, atoms, cover, null_cover, everyone,
-                         [r.outputs for r in rules], priority)
+                         [r.outputs for r in rules], priority, tuple(r.id for r in rules),
+                         tuple(r.cell for r in rules))
 
 
 def compile_model(model: Model) -> dict[str, CompiledTable]:

@@ -12,12 +12,12 @@ from .compiled import CompiledTable
 from .errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from .graph import required
 from .hitpolicy import HANDLERS, SINGLE, empty_answer
-from .model import Model
+from .model import Model, Variable
 from .sfeel import Value, literal_text
 from .values import ValueProblem, conform
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Step:
     """One decision evaluated on the way: what it read, which rules matched, what it gave."""
 
@@ -30,7 +30,7 @@ class Step:
     default: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Result(Mapping[str, Any]):
     decision: str
     outputs: dict[str, Any]
@@ -68,49 +68,77 @@ def resolve_decision(model: Model, decision: str | None) -> str:
                     f"{', '.join(tops)}")
 
 
-def check_case_keys(model: Model, case: Mapping[str, Any]) -> None:
-    if not isinstance(case, Mapping):
-        raise CaseError(f"a case is a mapping of input names to values, not {type(case).__name__}")
-    produced = {o for t in model.tables.values() for o in t.output_names}
+@dataclass(frozen=True)
+class Plan:
+    """What evaluating one decision needs, worked out once per decision and kept."""
+
+    target: str
+    tables: tuple[CompiledTable, ...]  # required decisions first
+    needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
+    case_inputs: frozenset[str]  # every name a case may give
+
+
+def plan_for(model: Model, decision: str | None) -> Plan:
+    cache = model._plans
+    plan: Plan | None = cache.get(decision)
+    if plan is None:
+        compiled: dict[str, CompiledTable] = model.compiled()
+        target = resolve_decision(model, decision)
+        order = required(model.tables, target)
+        produced = {o for t in model.tables.values() for o in t.output_names}
+        needed = dict.fromkeys(c.name for name in order for c in model.tables[name].inputs
+                               if c.name not in produced)
+        plan = Plan(target, tuple(compiled[n] for n in order),
+                    tuple((n, model.variables[n]) for n in needed),
+                    frozenset(v for v in model.variables if v not in produced))
+        cache[decision] = plan
+    return plan
+
+
+def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
     for name in case:
         if not isinstance(name, str) or name not in model.variables:
-            choices = [v for v in model.variables if v not in produced]
-            close = get_close_matches(str(name), choices, n=1)
+            close = get_close_matches(str(name), sorted(plan.case_inputs), n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
-            raise InvalidInput(f"unknown input {name!r}{hint}", inputs=(str(name),))
-        if name in produced:
-            raise InvalidInput(f"{name} is decided by the guideline, not given by a case",
-                               inputs=(name,))
+            return InvalidInput(f"unknown input {name!r}{hint}", inputs=(str(name),))
+        if name not in plan.case_inputs:
+            return InvalidInput(f"{name} is decided by the guideline, not given by a case",
+                                inputs=(name,))
+    raise AssertionError("unknown_key called on a valid case")  # pragma: no cover
 
 
 def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None) -> Result:
-    compiled: dict[str, CompiledTable] = model.compiled()
-    target = resolve_decision(model, decision)
-    check_case_keys(model, case)
-    order = required(model.tables, target)
-    needed = [c.name for name in order for c in model.tables[name].inputs
-              if model.producer(c.name) is None]
-    missing = sorted({n for n in needed if n not in case})
-    if missing:
-        raise MissingInput(f"the case lacks {', '.join(missing)} (give null when unknown)",
-                           target, tuple(missing))
+    plan = plan_for(model, decision)
+    if not isinstance(case, Mapping):
+        raise CaseError(f"a case is a mapping of input names to values, not {type(case).__name__}")
+    if not plan.case_inputs.issuperset(case.keys()):
+        raise unknown_key(model, plan, case)
     known: dict[str, Value] = {}
-    for name in dict.fromkeys(needed):
+    missing = []
+    for name, var in plan.needed:
+        if name not in case:
+            missing.append(name)
+            continue
         try:
-            known[name] = conform(case[name], model.variables[name])
+            known[name] = conform(case[name], var)
         except ValueProblem as exc:
-            raise InvalidInput(exc.message, target, (name,)) from None
-    steps = [run_table(compiled[name], known) for name in order]
+            raise InvalidInput(exc.message, plan.target, (name,)) from None
+    if missing:
+        raise MissingInput(f"the case lacks {', '.join(sorted(missing))} (give null when "
+                           "unknown)", plan.target, tuple(sorted(missing)))
+    steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
-    return Result(target, last.outputs, last.decided, tuple(steps), model)
+    return Result(plan.target, last.outputs, last.decided, steps, model)
 
 
 def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
     """Match one table against known values and apply its hit policy; adds its outputs."""
     table = ct.table
-    values = [known[c.name] for c in table.inputs]
+    names = table.input_names
+    values = [known[n] for n in names]
     matches = bits(ct.match(values))
     default = False
+    decided: list[int]
     if not matches and table.default is not None:
         outputs, decided, default = dict(zip(table.output_names, table.default)), [], True
     elif not matches and table.hit_policy in SINGLE:
@@ -122,6 +150,7 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
     else:
         decided, outputs = HANDLERS[table.hit_policy](ct, matches)
     known.update(outputs)
-    return Step(table.name, dict(zip(table.input_names, values)),
-                tuple(ct.rule(i).id for i in matches), tuple(ct.rule(i).id for i in decided),
-                outputs, tuple(ct.rule(i).cell for i in decided), default)
+    ids = ct.ids
+    return Step(table.name, dict(zip(names, values)), tuple(ids[i] for i in matches),
+                tuple(ids[i] for i in decided), outputs, tuple(ct.cells[i] for i in decided),
+                default)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .errors import Finding, WorkbookInvalid
@@ -29,6 +30,10 @@ class Variable:
     label: str = ""
     description: str = ""
     cell: str = ""
+
+    @cached_property
+    def value_set(self) -> frozenset[Value]:
+        return frozenset(self.values)
 
     @property
     def ordered(self) -> bool:
@@ -78,11 +83,11 @@ class Table:
     title: str = ""
     default: tuple[Value, ...] | None = None  # DMN defaultOutputEntry: the answer when none match
 
-    @property
+    @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.inputs)
 
-    @property
+    @cached_property
     def output_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.outputs)
 
@@ -115,6 +120,7 @@ class Model:
     about: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     _compiled: Any = field(default=None, repr=False, compare=False)
+    _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:

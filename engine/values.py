@@ -48,6 +48,10 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
     if value is None:
         return None
     t = var.type
+    if type(value) is str and t == "string" and value in var.value_set:
+        return value  # the common case, kept fast
+    if type(value) is bool and t == "boolean":
+        return value
     if t == "boolean":
         if isinstance(value, bool):
             return value
