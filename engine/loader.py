@@ -92,7 +92,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
         if table is not None:
             tables.append(table)
     ordered = order_tables(tables, variables, problems)
-    tests = read_tests(by_role["tests"][0], variables, ordered, problems) if by_role["tests"] else []
+    tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
+             if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
     for sheet in sheets:
         if sheet.truncated_at:
@@ -331,7 +332,7 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
 
 
 def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) -> None:
-    for r1, c1, r2, c2 in sheet.merged:
+    for r1, c1, r2, _ in sheet.merged:
         if r2 >= header_row:
             problems.add("structure", "merged cells inside a table hide which cell holds the "
                                       "value: unmerge them and fill every cell",
@@ -373,7 +374,7 @@ def _read_rules(sheet: Sheet, header: _Header, vars_of: dict[int, Variable], nam
         outs = []
         for col in outputs:
             outs.append(_output_cell(sheet, row, col, vars_of[col], name, rule_id, problems))
-        notes_text = tuple(normalise_text(str(sheet.get(row, c) or "")) for c in notes)
+        notes_text = tuple(_note(sheet.get(row, c)) for c in notes)
         rules.append(Rule(rule_id, row, tuple(tests), tuple(outs), notes_text,
                           tuple(cell_name(sheet.name, row, c) for c in inputs),
                           tuple(cell_name(sheet.name, row, c) for c in outputs), id_cell,
@@ -383,6 +384,11 @@ def _read_rules(sheet: Sheet, header: _Header, vars_of: dict[int, Variable], nam
                                "they still count; unhide the sheet", f"{sheet.name}!A1",
                      severity="warning", decision=name)
     return rules
+
+
+def _note(raw: Any) -> str:
+    """Annotation text is kept as typed (quotes and all), only trimmed."""
+    return str(raw).replace("\u00a0", " ").strip() if raw is not None else ""
 
 
 def _id_text(raw: Any) -> str:
@@ -404,6 +410,7 @@ def _formula_problem(sheet: Sheet, row: int, col: int, problems: Problems,
 
 def cell_test(raw: Any, var: Variable) -> UnaryTest:
     """One input cell as a test: raises `SfeelError` or `ValueProblem`."""
+    raw = _bool_text(raw, var)
     if isinstance(raw, str):
         test = parse_unary(raw, words=var.values if var.type == "string" else None,
                            numeric=var.type in ("number", "integer"))
@@ -417,12 +424,22 @@ def cell_test(raw: Any, var: Variable) -> UnaryTest:
 
 def cell_value(raw: Any, var: Variable) -> Value:
     """One output or expected cell as a value: raises `SfeelError` or `ValueProblem`."""
+    raw = _bool_text(raw, var)
     if isinstance(raw, str):
         value = parse_literal(raw, words=var.values if var.type == "string" else None,
                               numeric=var.type in ("number", "integer"))
     else:
         value = _native(raw)
     return conform(value, var)
+
+
+def _bool_text(raw: Any, var: Variable) -> Any:
+    """TRUE / False typed as text in a boolean column: what Excel shows for a boolean."""
+    if var.type == "boolean" and isinstance(raw, str):
+        word = normalise_text(raw).casefold()
+        if word in ("true", "false"):
+            return word == "true"
+    return raw
 
 
 def _native(raw: Any) -> Value:
@@ -559,7 +576,10 @@ def _expected_value(raw: Any, var: Variable, table: Table, cell: str,
 
     try:
         if table.hit_policy in ("R", "O", "C") and isinstance(raw, str):
-            values = parse_literal_list(raw, words=var.values if var.type == "string" else None,
+            text = normalise_text(raw)
+            if text.startswith("[") and text.endswith("]"):  # a FEEL list; [] = nothing matched
+                text = text[1:-1]
+            values = parse_literal_list(text, words=var.values if var.type == "string" else None,
                                         numeric=var.type in ("number", "integer"))
             return [conform(v, var) for v in values]
         if keyword(raw) == "null":
