@@ -76,11 +76,16 @@ def _sum(values: list[Any]) -> Any:
     return sum(values) if values else None
 
 
+def count(ct: CompiledTable, matches: list[int]) -> tuple[list[int], Outputs]:
+    """FEEL count() of the collected outputs: every match counts, a null output too."""
+    return matches, {ct.table.output_names[0]: len(matches)}
+
+
 HANDLERS: dict[str, Handler] = {
     "U": unique, "A": any_, "P": priority, "F": first, "R": rule_order, "O": output_order,
     "C": rule_order,
     "C+": _aggregate(_sum),
-    "C#": _aggregate(len),
+    "C#": count,
     "C<": _aggregate(lambda v: min(v) if v else None),
     "C>": _aggregate(lambda v: max(v) if v else None),
 }

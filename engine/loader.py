@@ -255,7 +255,7 @@ def _read_header(sheet: Sheet, top: int, problems: Problems,
     for (_, _, a), (col, _, b) in zip(columns, columns[1:]):
         if rank[b] < rank[a]:
             problems.add("structure", f"{b} columns must come before {a} columns "
-                                      f"(inputs, then outputs, then annotations)",
+                                      f"(in this order: {', '.join(roles)})",
                          cell_name(sheet.name, role_row, col))
     return _Header(header_row, role_row, columns)
 
@@ -602,6 +602,7 @@ def read_about(sheet: Sheet) -> dict[str, str]:
     for row in range(1, sheet.max_row + 1):
         key, value = sheet.get(row, 1), sheet.get(row, 2)
         if key is not None and value is not None:
+            value = _native(value)  # a date cell at midnight: the date, not a date-time
             shown = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
             about[keyword(key)] = normalise_text(str(shown))
     return about

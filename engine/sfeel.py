@@ -97,17 +97,29 @@ _WORD = re.compile(r"[^\s,()\[\]<>=\"]+")
 _AMBIGUOUS_COMMA = re.compile(r"\d,\d")
 
 
+QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}
+OUTSIDE_QUOTES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2212": "-", "\u2264": "<=",
+                  "\u2265": ">="}
+
+
 def normalise_text(text: str) -> str:
-    """Undo what spreadsheets and word processors do to typed text (documented in the format)."""
-    for src, dst in (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'),
-                     ("\u00bb", '"'), ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "),
-                     ("\u2212", "-"), ("\u2264", "<="), ("\u2265", ">=")):
+    """Undo what spreadsheets and word processors do to typed text (documented in the format).
+
+    Curly quotes become straight ones; the rest is changed only outside quoted text, so that
+    a value such as "≥2" stays as written.
+    """
+    for src, dst in QUOTES.items():
         text = text.replace(src, dst)
-    text = text.strip()
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # even parts lie outside quotes
+        for src, dst in OUTSIDE_QUOTES.items():
+            parts[i] = parts[i].replace(src, dst)
+        # en dash as a sign right before a number, where no range could be meant
+        parts[i] = re.sub(r"(^|[\s,(\[\]<>=]|\.\.)\u2013(?=\d|\.\d)", r"\1-", parts[i])
+    text = '"'.join(parts).strip()
     if text == "\u2013":  # an en dash alone: Excel's autocorrect of "-"
         return "-"
-    # en dash as a sign right before a number, where no range could be meant
-    return re.sub(r"(^|[\s,(\[\]<>=])\u2013(?=\d|\.\d)", r"\1-", text)
+    return text
 
 
 class _Reader:
@@ -168,11 +180,15 @@ class _Reader:
             return value, False
         m = _NUMBER.match(s, p)
         if m and not (m.end() < len(s) and (s[m.end()].isalpha() or s[m.end()] == "_")):
-            self.pos = m.end()
             text = m.group(0)
+            if len(text) > 50 or float(text) in (float("inf"), float("-inf")):
+                raise self.error(f"the number {text[:20]} is too long or too large")
+            self.pos = m.end()
             if re.fullmatch(r"-?\d+", text):
                 return int(text), False
             return float(text), False
+        if s.startswith("date(", p):
+            raise self.error("a date is written date(\"YYYY-MM-DD\")", 'e.g. date("2026-01-31")')
         m = _WORD.match(s, p)
         if not m:
             raise self.error(f"unexpected {s[p]!r}")
@@ -189,7 +205,9 @@ class _Reader:
         if self.words:
             close = get_close_matches(word, self.words, n=1, cutoff=0.5)
             allowed = ", ".join(self.words)
-            hint = f'did you mean "{close[0]}"? Allowed: {allowed}' if close else f"allowed: {allowed}"
+            hint = f"allowed: {allowed}"
+            if close:
+                hint = f'did you mean "{close[0]}"? Allowed: {allowed}'
             raise self.error(f"{word!r} is not an allowed value", hint)
         raise self.error(f"{word!r} is not a value: write text in quotes, a number, true or false",
                          'e.g. "positive", 12, true')
@@ -232,6 +250,8 @@ class _Reader:
         lo = self.endpoint()
         if not self.take(".."):
             raise self.error("a range needs two dots between its ends", "e.g. [12..24]")
+        if self.src.startswith(".", self.pos):  # [1...5]: never read it as [1..0.5]
+            raise self.error("a range has two dots between its ends, not three", "e.g. [12..24]")
         hi = self.endpoint()
         self.skip()
         if self.pos >= len(self.src) or self.src[self.pos] not in "])[":
@@ -273,7 +293,7 @@ def parse_literal(text: str, words: Iterable[str] | None = None, numeric: bool =
     value, _ = reader.literal()
     if not reader.at_end():
         raise reader.error(f"unexpected {text[reader.pos:]!r} after the value",
-                           "an output cell holds one value")
+                           "this cell holds one value")
     return value
 
 
