@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import CaseError, EngineError, WorkbookError, WorkbookInvalid
 from .model import Model
+from .safe_io import OutputError
 
 OK, FOUND, UNUSABLE = 0, 1, 2
 EXTRA_COMMANDS: tuple[str, ...] = ("cmd_dmn", "cmd_review")
@@ -39,6 +40,9 @@ def _parse_case(text: str) -> dict[str, Any]:
                 text = fh.read()
         except OSError as exc:
             raise UsageError(f"cannot read the case file {source}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"cannot read the case file {source}: it is not UTF-8 text; "
+                             "save it as UTF-8") from None
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -119,7 +123,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        print(f"FAIL {o.case.id} ({o.case.cell}){': ' + o.case.description if o.case.description else ''}")
+        about = f": {o.case.description}" if o.case.description else ""
+        print(f"FAIL {o.case.id} ({o.case.cell}){about}")
         if o.error:
             print(f"  error: {o.error}")
         for name, expected, actual in o.failures:
@@ -212,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkbookInvalid as exc:
         print(str(exc), file=sys.stderr)
         return FOUND
-    except (WorkbookError, UsageError) as exc:
+    except (WorkbookError, UsageError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return UNUSABLE
     except EngineError as exc:

@@ -110,13 +110,13 @@ def normalise_text(text: str) -> str:
     """
     for src, dst in QUOTES.items():
         text = text.replace(src, dst)
-    parts = text.split('"')
+    parts = re.split(r'("(?:[^"\\]|\\.)*"?)', text)  # quoted texts, escapes and all, at odd places
     for i in range(0, len(parts), 2):  # even parts lie outside quotes
         for src, dst in OUTSIDE_QUOTES.items():
             parts[i] = parts[i].replace(src, dst)
         # en dash as a sign right before a number, where no range could be meant
         parts[i] = re.sub(r"(^|[\s,(\[\]<>=]|\.\.)\u2013(?=\d|\.\d)", r"\1-", parts[i])
-    text = '"'.join(parts).strip()
+    text = "".join(parts).strip()
     if text == "\u2013":  # an en dash alone: Excel's autocorrect of "-"
         return "-"
     return text

@@ -106,7 +106,8 @@ def _in_domain(value: Value, var: Variable) -> None:
 
 
 def _wrong(value: Any, var: Variable) -> ValueProblem:
-    shown = literal_text(value) if isinstance(value, (str, bool, int, float)) else repr(value)
+    plain = (str, bool, int, float, dt.date)
+    shown = literal_text(value) if isinstance(value, plain) else repr(value)
     return ValueProblem("type", f"{var.name} must be {TYPE_NAMES[var.type]}, not {shown}")
 
 
@@ -122,6 +123,9 @@ def check_test(test: UnaryTest, var: Variable) -> None:
         elif var.type == "boolean":
             if not isinstance(value, bool):
                 raise _wrong(value, var)
+            if test.intervals:  # FEEL has no order on booleans: `< true` means nothing
+                raise ValueProblem("type", f"{var.name} is true or false, which have no order: "
+                                           "write true, false or -")
         elif not isinstance(value, str):
             raise _wrong(value, var)
     for value in test.ordered_points:
