@@ -78,7 +78,7 @@ def possible_outputs(model: Model, table: Table) -> dict[str, list[Value]]:
             continue
         k = up.output_names.index(col.name)
         values = [r.outputs[k] for r in up.rules if r.readable and r.outputs[k] is not None]
-        if up.default is not None:
+        if up.default is not None and up.default[k] is not None:  # DMN: no default is null
             values.append(up.default[k])
         restrict[col.name] = values
     return restrict
