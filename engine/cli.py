@@ -146,6 +146,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .report_check import render_check
 
+    if getattr(args, "annotate", None):
+        from .safe_io import refuse_overwrite
+
+        refuse_overwrite(args.annotate, args.workbook)  # before any work is done
     model = _load(args.workbook, strict=False)
     findings = model.check()
     text = render_check(model, findings, args.format)

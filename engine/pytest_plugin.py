@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+_COVERAGE: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("guideline_tables", "folder name whose .xlsx workbooks are collected",
@@ -43,9 +45,33 @@ class WorkbookFile(pytest.File):
         yield GuidelineItem.from_parent(self, name="check", run=lambda: _check(model))
         if model.errors:
             return
+        record = _recorder(self.config, model)
         for case in model.tests:
             yield GuidelineItem.from_parent(self, name=f"case[{case.id}]",
-                                            run=_case_runner(model, case))
+                                            run=_case_runner(model, case, record))
+
+
+def _recorder(config: pytest.Config, model: Any) -> Any:
+    """Keep each case's outcome, so that the summary can report rule coverage per workbook."""
+    seen = config.stash.setdefault(_COVERAGE, {})
+    outcomes: list[Any] = []
+    seen[str(model.path)] = (model, outcomes)
+    return outcomes.append
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    seen = {path: pair for path, pair in config.stash.get(_COVERAGE, {}).items() if pair[1]}
+    if not seen:
+        return
+    from .coverage import measure, summary_line
+
+    terminalreporter.section("guideline rule coverage")
+    for path, (model, outcomes) in seen.items():
+        shown = Path(path)
+        if shown.is_relative_to(config.rootpath):
+            shown = shown.relative_to(config.rootpath)
+        terminalreporter.write_line(f"{shown}: {summary_line(measure(model, outcomes))}")
 
 
 def _raise(message: str) -> Any:
@@ -63,12 +89,14 @@ def _check(model: Any) -> None:
         raise WorkbookFailure("\n".join(lines))
 
 
-def _case_runner(model: Any, case: Any) -> Any:
+def _case_runner(model: Any, case: Any, record: Any = None) -> Any:
     def run() -> None:
         from .explain import shown
         from .testing import run_case
 
         outcome = run_case(model, case)
+        if record is not None:
+            record(outcome)
         if outcome.ok:
             return
         lines = [f"case {case.id} ({case.cell}) {case.description}".rstrip()]
