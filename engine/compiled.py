@@ -6,12 +6,12 @@ the bit set of the rules that accept that atom. The checker builds on the same `
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .atoms import Atoms, bits
 from .model import Model, Rule, Table, Variable
-from .sfeel import Value
+from .sfeel import UnaryTest, Value
 
 
 @dataclass
@@ -39,6 +39,26 @@ class CompiledTable:
         return self.table.rules[index]
 
 
+def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None]) -> tuple[list[int], int]:
+    """Per atom, the rules (bit set, by position in `tests`) that accept it; and those that
+    accept null. A `-` is added to every atom at the end, not atom by atom."""
+    per_atom = [0] * atoms.size
+    anyone = nulls = 0
+    for i, test in enumerate(tests):
+        if test is None:
+            continue
+        bit = 1 << i
+        if test.any:
+            anyone |= bit
+            nulls |= bit
+            continue
+        if test.null and not test.negated:
+            nulls |= bit
+        for atom in bits(atoms.mask(test)):
+            per_atom[atom] |= bit
+    return [m | anyone for m in per_atom], nulls
+
+
 def compile_table(table: Table, variables: dict[str, Variable],
                   restrict: Mapping[str, Iterable[Value]] | None = None) -> CompiledTable:
     """`restrict` narrows an input's domain to what an upstream decision can produce."""
@@ -48,22 +68,9 @@ def compile_table(table: Table, variables: dict[str, Variable],
     for c, var in enumerate(vars_):
         tests = [r.inputs[c] for r in rules]
         a = Atoms.build(var, tests, (restrict or {}).get(var.name))
-        per_atom = [0] * a.size
-        anyone = nulls = 0
-        for i, test in enumerate(tests):
-            if test is None:
-                continue
-            bit = 1 << i
-            if test.any:
-                anyone |= bit
-                nulls |= bit
-                continue
-            if test.null and not test.negated:
-                nulls |= bit
-            for atom in bits(a.mask(test)):
-                per_atom[atom] |= bit
+        per_atom, nulls = column_cover(a, tests)
         atoms.append(a)
-        cover.append([m | anyone for m in per_atom])
+        cover.append(per_atom)
         null_cover.append(nulls)
     everyone = sum(1 << i for i, r in enumerate(rules) if r.readable)
     ranked = [variables[c.name] for c in table.outputs]

@@ -22,6 +22,7 @@ from typing import Any
 
 from .atoms import OTHER, Atoms, bits
 from .compiled import CompiledTable
+from .compiled import column_cover as compiled_cover
 from .errors import CaseError
 from .evaluate import run_table
 from .graph import required
@@ -403,21 +404,10 @@ def domain_mask(atoms: Atoms, var: Variable) -> int:
 
 
 def column_cover(atoms: Atoms, table: Table, name: str) -> list[int]:
-    """Per shared atom, and for null last, the rules of `table` accepting it (compiled.py's
-    rule, on atoms shared by two versions)."""
+    """Per shared atom, and for null last, the rules of `table` accepting it."""
     k = table.input_names.index(name)
-    cover = [0] * (atoms.size + 1)
-    for i, rule in enumerate(table.rules):
-        test = rule.inputs[k]
-        if test is None:
-            continue
-        bit = 1 << i
-        mask = atoms.full if test.any else atoms.mask(test)
-        for atom in bits(mask):
-            cover[atom] |= bit
-        if test.any or (test.null and not test.negated):
-            cover[atoms.size] |= bit
-    return cover
+    per_atom, nulls = compiled_cover(atoms, [rule.inputs[k] for rule in table.rules])
+    return [*per_atom, nulls]
 
 
 def make_side(model: Model, order: list[str], atoms: dict[str, Atoms], columns: list[str],
