@@ -17,26 +17,61 @@ from .sfeel import Value, literal_text
 from .values import ValueProblem, conform
 
 
-@dataclass(slots=True)
 class Step:
-    """One decision evaluated on the way: what it read, which rules matched, what it gave."""
+    """One decision evaluated on the way: what it read, which rules matched, what it gave.
 
-    decision: str
-    inputs: dict[str, Value]
-    matched: tuple[str, ...]
-    decided: tuple[str, ...]
-    outputs: dict[str, Any]
-    cells: tuple[str, ...]  # the id cells of the deciding rules
-    default: bool = False
+    Rule ids and cells are looked up only when asked for: most callers want the answer, and
+    building the trace eagerly was most of the time of a single evaluation.
+    """
+
+    __slots__ = ("_ct", "_values", "_matches", "_decided", "outputs", "default")
+
+    def __init__(self, ct: CompiledTable, values: list[Value], matches: list[int],
+                 decided: list[int], outputs: dict[str, Any], default: bool = False) -> None:
+        self._ct = ct
+        self._values = values
+        self._matches = matches
+        self._decided = decided
+        self.outputs = outputs
+        self.default = default
+
+    @property
+    def decision(self) -> str:
+        return self._ct.table.name
+
+    @property
+    def inputs(self) -> dict[str, Value]:
+        return dict(zip(self._ct.table.input_names, self._values))
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        return tuple(self._ct.ids[i] for i in self._matches)
+
+    @property
+    def decided(self) -> tuple[str, ...]:
+        return tuple(self._ct.ids[i] for i in self._decided)
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The id cells of the deciding rules."""
+        return tuple(self._ct.cells[i] for i in self._decided)
+
+    def __repr__(self) -> str:
+        return (f"Step(decision={self.decision!r}, decided={self.decided!r}, "
+                f"outputs={self.outputs!r})")
 
 
 @dataclass(slots=True, eq=False)
 class Result(Mapping[str, Any]):
     decision: str
     outputs: dict[str, Any]
-    rules: tuple[str, ...]
     trace: tuple[Step, ...]
     model: Model = field(repr=False, compare=False)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rules that decided the asked decision."""
+        return self.trace[-1].decided
 
     def __getitem__(self, key: str) -> Any:
         return self.outputs[key]
@@ -128,7 +163,7 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
                            "unknown)", plan.target, tuple(sorted(missing)))
     steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
-    return Result(plan.target, last.outputs, last.decided, steps, model)
+    return Result(plan.target, last.outputs, steps, model)
 
 
 def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
@@ -150,7 +185,4 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
     else:
         decided, outputs = HANDLERS[table.hit_policy](ct, matches)
     known.update(outputs)
-    ids = ct.ids
-    return Step(table.name, dict(zip(names, values)), tuple(ids[i] for i in matches),
-                tuple(ids[i] for i in decided), outputs, tuple(ct.cells[i] for i in decided),
-                default)
+    return Step(ct, values, matches, decided, outputs, default)
