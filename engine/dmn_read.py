@@ -11,7 +11,6 @@ one that nothing needs is a warning. Cells are element ids: `decision/rule/input
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,6 +21,7 @@ from .errors import SfeelError, WorkbookError
 from .graph import order_tables
 from .loader import Problems
 from .model import Column, Model, Rule, Table, Variable
+from .safe_io import input_size
 from .sfeel import ANY, UnaryTest, Value, normalise_text, parse_literal, parse_unary
 from .values import ValueProblem, check_test, conform
 
@@ -67,13 +67,7 @@ def parse_file(path: str) -> Element:
     import defusedxml.ElementTree as DET
     from defusedxml import DefusedXmlException
 
-    if not os.path.exists(path):
-        raise WorkbookError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise WorkbookError(f"{path}: is a folder, not a DMN file")
-    size = os.path.getsize(path)
-    if size == 0:
-        raise WorkbookError(f"{path}: the file is empty")
+    size = input_size(path, "a DMN file")
     if size > MAX_BYTES:
         raise WorkbookError(f"{path}: refused: {size:,} bytes, far beyond any DMN model")
     try:

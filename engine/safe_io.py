@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import EngineError
+from .errors import EngineError, WorkbookError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -75,3 +75,15 @@ def escape_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def input_size(path: str, what: str) -> int:
+    """The size of an input file, or a `WorkbookError` saying why it cannot be read at all."""
+    if not os.path.exists(path):
+        raise WorkbookError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise WorkbookError(f"{path}: is a folder, not {what}")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise WorkbookError(f"{path}: the file is empty (0 bytes)")
+    return size

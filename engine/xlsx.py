@@ -10,7 +10,6 @@ sheet of a million rows costs a second, not minutes and gigabytes. The loader th
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import zipfile
 import zlib
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import WorkbookError
+from .safe_io import input_size
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of the zip, uncompressed
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the whole workbook, uncompressed
@@ -77,13 +77,7 @@ def column_number(letters: str) -> int:
 # -- the container: refused before openpyxl sees it -------------------------------------------
 def check_container(path: str) -> None:
     """Refuse what is not a sane .xlsx before any XML is parsed."""
-    if not os.path.exists(path):
-        raise WorkbookError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise WorkbookError(f"{path}: is a folder, not a workbook")
-    size = os.path.getsize(path)
-    if size == 0:
-        raise WorkbookError(f"{path}: the file is empty (0 bytes)")
+    input_size(path, "a workbook")
     with open(path, "rb") as fh:
         head = fh.read(512)
     if head.startswith(OLE_MAGIC):
