@@ -259,7 +259,8 @@ def _interval_range(var: Variable, iv: Interval, whole: bool) -> tuple[Pos, Pos]
         return None
     if whole:
         start = LOW if lo is None else (math.ceil(lo) if iv.lo_closed else math.floor(lo) + 1, 0)
-        end = HIGH if hi is None else ((math.floor(hi) if iv.hi_closed else math.ceil(hi) - 1) + 1, 0)
+        last = None if hi is None else (math.floor(hi) if iv.hi_closed else math.ceil(hi) - 1)
+        end = HIGH if last is None else (last + 1, 0)
     else:
         start = LOW if lo is None else (lo, 0 if iv.lo_closed else 1)
         end = HIGH if hi is None else (hi, 1 if iv.hi_closed else 0)

@@ -1,4 +1,4 @@
-"""The model a workbook (or a DMN file) is read into: plain dataclasses, each remembering its cell."""
+"""The model a workbook (or a DMN file) is read into: plain dataclasses that remember cells."""
 
 from __future__ import annotations
 

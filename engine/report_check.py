@@ -31,30 +31,52 @@ def _label(model: Model, name: str) -> str:
     return f"{var.label} ({name})" if var is not None and var.label else name
 
 
+REGION_LABEL = {"gap": "rule to add", "default": "cases", "overlap": "shared cases",
+                "mergeable": "merged rule"}
+
+
+def table_of(model: Model, f: Finding) -> str | None:
+    """The decision a finding belongs to: its own, or the table on the sheet of its cell."""
+    if f.decision is not None or not f.cells:
+        return f.decision
+    sheet = f.cells[0].rpartition("!")[0]
+    return next((t.name for t in model.tables.values() if t.sheet == sheet), None)
+
+
 def text(model: Model, findings: list[Finding]) -> str:
     lines = [f"{model.path}: {counts(findings)}"]
     groups: dict[str | None, list[Finding]] = {}
     for f in findings:
-        groups.setdefault(f.decision, []).append(f)
-    for decision in sorted(groups, key=lambda d: (d is not None, d or "")):
+        groups.setdefault(table_of(model, f), []).append(f)
+    order = [None, *model.tables]
+    for decision in sorted(groups, key=lambda d: order.index(d) if d in order else len(order)):
         table = model.tables.get(decision) if decision else None
         if decision is None:
             lines.append("\nWorkbook")
         else:
             title = f" — {table.title}" if table and table.title else ""
-            where = f" [{table.sheet}]" if table else ""
+            where = f" [sheet {table.sheet}]" if table else ""
             lines.append(f"\nDecision {decision}{title}{where}")
         for f in sorted(groups[decision], key=lambda f: ORDER[f.severity]):
             where = ", ".join(f.cells)
             lines.append(f"  {f.severity.upper():7} {f.kind:12} {where}: {f.message}")
             if f.region:
-                cells = "; ".join(f"{_label(model, k)} = {v}" for k, v in f.region.items())
-                lines.append(f"          region: {cells}")
+                cells = "; ".join(f"{_label(model, k)}: {v}" for k, v in f.region.items())
+                lines.append(f"          {REGION_LABEL.get(f.kind, 'its cases')}: {cells}")
             if f.example:
                 ex = ", ".join(f"{k}={_plain(v)}" for k, v in f.example.items())
-                lines.append(f"          example: {ex}")
-    verdict = ("FAILED: fix the errors above" if any(f.severity == "error" for f in findings)
-               else "OK: every table is complete and consistent")
+                decided = [f"{k} is the answer of decision {p.name}" for k in f.example
+                           if (p := model.producer(k)) is not None]
+                note = f" ({'; '.join(decided)})" if decided else ""
+                lines.append(f"          example: {ex}{note}")
+    n_errors = sum(f.severity == "error" for f in findings)
+    n_warnings = sum(f.severity == "warning" for f in findings)
+    if n_errors:
+        verdict = "FAILED: fix the errors above"
+    elif n_warnings:
+        verdict = f"OK: no errors; {n_warnings} warning(s) above to review"
+    else:
+        verdict = "OK: every table is complete and consistent"
     lines.append(f"\n{verdict}")
     return "\n".join(lines) + "\n"
 
@@ -73,7 +95,7 @@ def junit(model: Model, findings: list[Finding]) -> str:
     cases = []
     failures = 0
     for name in names:
-        mine = [f for f in findings if f.decision == name and f.severity == "error"]
+        mine = [f for f in findings if table_of(model, f) == name and f.severity == "error"]
         body = ""
         if mine:
             failures += 1
