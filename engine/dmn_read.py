@@ -7,23 +7,25 @@ business knowledge models, contexts, invocations, types such as time or duration
 finding that names the element id and what it holds: never silently dropped, never half
 evaluated. A decision that needs such an element is an error (the model refuses to evaluate);
 one that nothing needs is a warning. Cells are element ids: `decision/rule/inputEntry`.
+Types are mapped in dmn_types.py and cell texts are read in dmn_cells.py; this module walks
+the definitions and builds the Model.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
-from .dmn_export import unary_text
-from .errors import SfeelError, WorkbookError
+from .dmn_cells import Cells, domain_key, kind_of
+from .dmn_types import BUILT_IN, EXT_NS, NUMBERS, DmnPart, DmnType, Types, local, type_name
+from .errors import WorkbookError
 from .graph import order_tables
 from .loader import Problems
 from .model import Column, Model, Rule, Table, Variable
 from .safe_io import input_size
-from .sfeel import ANY, UnaryTest, Value, normalise_text, parse_literal, parse_unary
-from .values import ValueProblem, check_test, conform
+from .sfeel import Value, normalise_text
+from .values import ValueProblem, conform
 
 MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
@@ -33,24 +35,13 @@ MODEL_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20211108/MODEL/": "1.4",
     "https://www.omg.org/spec/DMN/20230324/MODEL/": "1.5",
 }
-EXT_NS = "urn:guideline-engine:dmn:1"
 MAX_BYTES = 32 * 1024 * 1024  # a DMN model of decision tables is far smaller
-BUILTIN = {
-    "string": "string", "number": "number", "boolean": "boolean", "date": "date",
-    "integer": "integer", "int": "integer", "long": "integer", "double": "number",
-    "decimal": "number",
-}
-UNSUPPORTED_TYPES = ("time", "date and time", "datetime", "days and time duration",
-                     "years and months duration", "duration", "context", "list", "any",
-                     "function", "range")
 HIT_POLICIES = {
     ("UNIQUE", None): "U", ("ANY", None): "A", ("PRIORITY", None): "P", ("FIRST", None): "F",
     ("RULE ORDER", None): "R", ("OUTPUT ORDER", None): "O", ("COLLECT", None): "C",
     ("COLLECT", "SUM"): "C+", ("COLLECT", "COUNT"): "C#", ("COLLECT", "MIN"): "C<",
     ("COLLECT", "MAX"): "C>",
 }
-NUMBERS = {"number", "integer"}
-BUILT_IN = 10**6  # the order of a type that is no item definition: after all of those
 PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 LOGIC_TAGS = ("decisionTable", "literalExpression", "context", "invocation", "relation", "list",
               "functionDefinition", "for", "some", "every", "conditional", "filter")
@@ -87,29 +78,6 @@ def parse_file(path: str) -> Element:
     return root
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _type_name(ref: str | None) -> str:
-    """`feel:number` (DMN 1.1) and `number` name the same type."""
-    if not ref:
-        return ""
-    ref = ref.strip()
-    prefix, colon, rest = ref.partition(":")
-    return rest.strip() if colon and " " not in prefix else ref
-
-
-@dataclass
-class _Type:
-    base: str  # boolean, string, number, integer, date
-    allowed: str | None = None  # the allowed values as unary tests
-    allowed_cell: str = ""
-    order: int = BUILT_IN  # the item definition's place in the file: glossary order
-    label: str = ""
-    description: str = ""
-
-
 @dataclass
 class _Var:
     """A variable while it is being read: its domain may still come from an input clause."""
@@ -140,13 +108,16 @@ class _Head:
     columns: list[Column]
 
 
-class _Reader:
+class _Reader(DmnPart):
+    """Walks the definitions: input data, then decisions in three passes, into a Model."""
+
     def __init__(self, path: str, root: Element) -> None:
+        super().__init__(root.tag[1:].partition("}")[0], Problems())
         self.path = path
         self.root = root
-        self.ns = root.tag[1:].partition("}")[0]
-        self.problems = Problems()
-        self.items: dict[str, tuple[int, Element]] = {}
+        self.types = Types(self.ns, self.problems, root)
+        self.cells = Cells(self.ns, self.problems,
+                           lambda name: name in self.vars or name in self.decisions)
         self.vars: dict[str, _Var] = {}
         self.inputs: set[str] = set()  # variables given by a case
         self.decisions: dict[str, _Decision] = {}
@@ -156,71 +127,8 @@ class _Reader:
         self.columns: set[str] = set()  # every variable a table reads
         self.seen = 0
 
-    # -- helpers ----------------------------------------------------------------------------
-    def q(self, tag: str) -> str:
-        return f"{{{self.ns}}}{tag}"
-
-    def children(self, node: Element, tag: str) -> list[Element]:
-        return node.findall(self.q(tag))
-
-    def child(self, node: Element, tag: str) -> Element | None:
-        return node.find(self.q(tag))
-
-    def text(self, node: Element | None, tag: str = "text") -> str:
-        if node is None:
-            return ""
-        inner = node.find(self.q(tag))
-        return (inner.text or "").strip() if inner is not None else ""
-
-    def description(self, node: Element) -> str:
-        d = self.child(node, "description")
-        return normalise_text(d.text or "") if d is not None else ""
-
-    def eid(self, node: Element, fallback: str) -> str:
-        return node.get("id") or fallback
-
-    def add(self, kind: str, message: str, cell: str, severity: str = "error",
-            decision: str | None = None, rules: tuple[str, ...] = ()) -> None:
-        self.problems.add(kind, message, cell, severity=severity, decision=decision,
-                          rules=rules)
-
-    # -- types ------------------------------------------------------------------------------
-    def resolve_type(self, ref: str, depth: int = 0) -> _Type | str:
-        """Our type for a typeRef, or a sentence saying why it has none."""
-        name = _type_name(ref)
-        if name.casefold() in BUILTIN and name not in self.items:
-            return _Type(BUILTIN[name.casefold()])
-        if name.casefold() in UNSUPPORTED_TYPES and name not in self.items:
-            return f"the type {name!r} is not supported (boolean, string, number and date are)"
-        if name not in self.items:
-            return f"the type {name!r} is not defined in this file"
-        order, item = self.items[name]
-        if depth > 20:
-            return f"the type {name!r} refers to itself"
-        if item.get("isCollection") == "true":
-            return f"the type {name!r} is a list, not a single value"
-        if self.children(item, "itemComponent"):
-            return f"the type {name!r} is a structure of several components"
-        inner_ref = self._typeref_child(item)
-        if not inner_ref:
-            return f"the type {name!r} has no base type"
-        inner = self.resolve_type(inner_ref, depth + 1)
-        if isinstance(inner, str):
-            return inner
-        cell = self.eid(item, name)
-        allowed = self.text(self.child(item, "allowedValues")) or None
-        base = inner.base
-        if item.get(f"{{{EXT_NS}}}type") == "integer" and base == "number":
-            base = "integer"
-        return _Type(base, allowed or inner.allowed, cell if allowed else inner.allowed_cell,
-                     order, item.get("label") or "", self.description(item))
-
-    def _typeref_child(self, item: Element) -> str:
-        ref = self.child(item, "typeRef")
-        return (ref.text or "").strip() if ref is not None else ""
-
     # -- variables --------------------------------------------------------------------------
-    def declare(self, name: str, vtype: _Type | None, cell: str, label: str = "",
+    def declare(self, name: str, vtype: DmnType | None, cell: str, label: str = "",
                 description: str = "") -> _Var:
         self.seen += 1
         order = vtype.order if vtype is not None else BUILT_IN
@@ -244,12 +152,12 @@ class _Reader:
             self.declare(name, None, iid, label, description)
             self.inputs.add(name)
             return
-        resolved = self.resolve_type(ref)
-        if isinstance(resolved, _Type):
+        resolved = self.types.resolve_type(ref)
+        if isinstance(resolved, DmnType):
             self.declare(name, resolved, iid, label, description)
             self.inputs.add(name)
             return
-        if self.flatten(name, iid, _type_name(ref), label):
+        if self.flatten(name, iid, type_name(ref), label):
             return
         self.unusable[name] = f"input data {name!r} ({iid}): {resolved}"
         self.add("unsupported", f"input data {name!r} cannot be used: {resolved}", iid,
@@ -257,22 +165,22 @@ class _Reader:
 
     def flatten(self, name: str, iid: str, ref: str, label: str) -> bool:
         """A structure of simple components becomes one variable per component: `a.b`."""
-        if ref not in self.items:
+        if ref not in self.types.items:
             return False
-        order, item = self.items[ref]
+        order, item = self.types.items[ref]
         comps = self.children(item, "itemComponent")
         if not comps or item.get("isCollection") == "true":
             return False
         for comp in comps:
             cname = f"{name}.{comp.get('name', '')}"
             cell = f"{iid}/{self.eid(comp, comp.get('name', ''))}"
-            inner = self._typeref_child(comp)
-            resolved = self.resolve_type(inner) if inner else "it has no type"
+            inner = self.types.typeref_child(comp)
+            resolved = self.types.resolve_type(inner) if inner else "it has no type"
             if isinstance(resolved, str):
                 self.unusable[cname] = f"component {cname!r} ({cell}): {resolved}"
                 continue
             allowed = self.text(self.child(comp, "allowedValues")) or resolved.allowed
-            resolved = _Type(resolved.base, allowed, cell if allowed else resolved.allowed_cell,
+            resolved = DmnType(resolved.base, allowed, cell if allowed else resolved.allowed_cell,
                              order)
             self.declare(cname, resolved, cell, label and f"{label}: {comp.get('name')}")
             self.inputs.add(cname)
@@ -280,8 +188,8 @@ class _Reader:
 
     def implicit_input(self, name: str, ref: str | None, cell: str, decision: str) -> _Var:
         """A column reading a name the file never declares: a case input (Camunda's style)."""
-        resolved = self.resolve_type(ref) if ref else None
-        var = self.declare(name, resolved if isinstance(resolved, _Type) else None, cell)
+        resolved = self.types.resolve_type(ref) if ref else None
+        var = self.declare(name, resolved if isinstance(resolved, DmnType) else None, cell)
         self.inputs.add(name)
         if any(True for _ in self.root.iter(self.q("inputData"))):
             self.add("graph", f"{name!r} is neither an input data element nor a decision of "
@@ -292,8 +200,6 @@ class _Reader:
     # -- the file ---------------------------------------------------------------------------
     def read(self) -> Model:
         root = self.root
-        for i, item in enumerate(self.children(root, "itemDefinition")):
-            self.items[item.get("name", "")] = (i, item)
         for imp in self.children(root, "import"):
             self.add("unsupported", f"the model imports {imp.get('namespace', '?')!r} "
                                     f"({imp.get('locationURI', 'no location')}): imports are "
@@ -307,7 +213,7 @@ class _Reader:
             for node in self.children(root, kind):
                 what = "business knowledge model" if kind != "decisionService" else \
                     "decision service"
-                logic = next((_local(c.tag) for c in node.iter() if _local(c.tag) in LOGIC_TAGS),
+                logic = next((local(c.tag) for c in node.iter() if local(c.tag) in LOGIC_TAGS),
                              "no logic")
                 self.add("unsupported", f"{what} {node.get('name', '?')!r} (holding {logic}) "
                                         "is not read: only decisions are", self.eid(node, kind),
@@ -361,37 +267,11 @@ class _Reader:
                     self.add("type", f"input data {spec.name!r} has no type and no table "
                                      "reads it: it is left out", spec.cell, severity="info")
                 continue  # else reported where it is used
-            allowed, values = self.domain(spec)
+            allowed, values = self.cells.domain(spec.name, spec.type, spec.allowed,
+                                              spec.allowed_cell or spec.cell)
             out[spec.name] = Variable(spec.name, spec.type, allowed, values, spec.label,
                                       spec.description, spec.cell)
         return out
-
-    def domain(self, spec: _Var) -> tuple[UnaryTest | None, tuple[Value, ...]]:
-        if spec.type == "boolean":
-            return None, (True, False)
-        if not spec.allowed:
-            return None, ()
-        cell = spec.allowed_cell or spec.cell
-        try:
-            test = parse_unary(spec.allowed)
-            check_test(test, Variable(spec.name, spec.type or "string"))
-        except (SfeelError, ValueProblem) as exc:
-            why = exc.describe() if isinstance(exc, SfeelError) else exc.message
-            self.add("unsupported", f"the allowed values of {spec.name} ({spec.allowed!r}) are "
-                                    f"not S-FEEL we read: {why}; the domain is left open",
-                     cell, severity="warning")
-            return None, ()
-        if test.null and not test.negated:  # null (unknown) is always allowed for an input
-            test = replace(test, null=False)
-            test = replace(test, text=unary_text(test))
-        if spec.type != "string":
-            return test, ()
-        if test.negated or test.intervals or test.any:
-            self.add("unsupported", f"the allowed values of {spec.name} ({spec.allowed!r}) are "
-                                    "not a list of texts; the domain is left open", cell,
-                     severity="warning")
-            return None, ()
-        return None, tuple(test.ordered_points)
 
     # -- decisions --------------------------------------------------------------------------
     def declare_decision(self, node: Element) -> None:
@@ -407,15 +287,15 @@ class _Reader:
         literal = self.child(node, "literalExpression")
         if table is not None:
             self.declare_outputs(d, table)
-        elif literal is not None and (found := self.constant(literal)) is not None:
-            vtype = self.decision_type(node, None)
-            kind = _kind(found[0])
+        elif literal is not None and (found := self.cells.constant(literal)) is not None:
+            vtype = self.types.decision_type(node, None)
+            kind = kind_of(found[0])
             if vtype is None and kind is not None:
-                vtype = _Type(kind)
+                vtype = DmnType(kind)
             var = self.declare(name, vtype, f"{did}/literal")
             d.outputs = [var.name]
         else:
-            logic = next((_local(c.tag) for c in node if _local(c.tag) in LOGIC_TAGS), None)
+            logic = next((local(c.tag) for c in node if local(c.tag) in LOGIC_TAGS), None)
             if logic == "literalExpression":
                 shown = " ".join(self.text(literal).split())
                 shown = shown if len(shown) <= 80 else shown[:77] + "..."
@@ -431,39 +311,6 @@ class _Reader:
         if self.children(node, "knowledgeRequirement"):
             self.add("unsupported", f"decision {name!r} requires a business knowledge model, "
                                     "which is not read", did, severity="warning", decision=name)
-
-    def decision_type(self, node: Element, table: Element | None,
-                      component: str | None = None) -> _Type | None:
-        """The type the decision's variable (or its table) declares for an output."""
-        variable = self.child(node, "variable")
-        refs = [variable.get("typeRef") if variable is not None else None]
-        if table is not None:
-            refs.insert(0, table.get("typeRef"))
-        for ref in refs:
-            if not ref:
-                continue
-            name = _type_name(ref)
-            if name in self.items:
-                order, item = self.items[name]
-                comps = self.children(item, "itemComponent")
-                if component is not None and comps:
-                    comp = next((c for c in comps if c.get("name") == component), None)
-                    inner = self._typeref_child(comp) if comp is not None else ""
-                    resolved = self.resolve_type(inner) if inner else None
-                    if isinstance(resolved, _Type):
-                        return resolved
-                    continue
-                if item.get("isCollection") == "true" and not comps:
-                    inner = self._typeref_child(item)
-                    resolved = self.resolve_type(inner) if inner else None
-                    if isinstance(resolved, _Type):
-                        return resolved
-                    continue
-            if component is None:
-                resolved = self.resolve_type(ref)
-                if isinstance(resolved, _Type):
-                    return resolved
-        return None
 
     def declare_outputs(self, d: _Decision, table: Element) -> None:
         outputs = self.children(table, "output")
@@ -482,52 +329,23 @@ class _Reader:
                          severity="info", decision=d.name)
                 name = qualified
             ref = out.get("typeRef")
-            vtype: _Type | str | None = self.resolve_type(ref) if ref else None
+            vtype: DmnType | str | None = self.types.resolve_type(ref) if ref else None
             if isinstance(vtype, str):
                 self.add("unsupported", f"output {name!r}: {vtype}", oid, decision=d.name)
                 vtype = None
-            typed = self.decision_type(d.node, table, oname if len(outputs) > 1 else None)
+            typed = self.types.decision_type(d.node, table, oname if len(outputs) > 1 else None)
             if typed is not None and (vtype is None or vtype.order == BUILT_IN) and (
                     vtype is None or {vtype.base, typed.base} <= NUMBERS
                     or vtype.base == typed.base):
                 vtype = typed  # the item definition: its domain and its place in the glossary
             if vtype is None:
-                vtype = self.infer_output(table, k - 1, out)
+                vtype = self.cells.infer_output(table, k - 1, out)
             var = self.declare(name, vtype, oid, out.get("label") or "", self.description(out))
             values = self.text(self.child(out, "outputValues"))
             if values:
                 var.allowed, var.allowed_cell = values, oid
             d.outputs.append(name)
             d.components[oname or name] = name
-
-    def infer_output(self, table: Element, k: int, out: Element) -> _Type | None:
-        """With no type anywhere, the literals of the column say it (all of one kind)."""
-        texts = [self.text(self.children(r, "outputEntry")[k])
-                 for r in self.children(table, "rule") if len(self.children(r, "outputEntry")) > k]
-        texts.append(self.text(self.child(out, "defaultOutputEntry")))
-        kinds: set[str | None] = set()
-        for text in texts:
-            if not text:
-                continue
-            try:
-                value = parse_literal(text)
-            except SfeelError:
-                continue
-            kinds.add(_kind(value))
-        kinds.discard(None)
-        kind = kinds.pop() if len(kinds) == 1 else None
-        return _Type(kind) if kind is not None else None
-
-    def constant(self, literal: Element) -> tuple[Value] | None:
-        """A literal expression that is one S-FEEL literal: a constant decision."""
-        text = self.text(literal)
-        language = literal.get("expressionLanguage") or "feel"
-        if not text or "feel" not in language.casefold():
-            return None
-        try:
-            return (parse_literal(text),)
-        except SfeelError:
-            return None
 
     def read_head(self, d: _Decision) -> _Head | None:
         """Second pass: hit policy and input columns, which fix every variable's domain."""
@@ -574,18 +392,20 @@ class _Reader:
             notes = ["description"]
         note_cols = tuple(Column(n, "annotation", f"{d.id}/annotation{k}", "")
                           for k, n in enumerate(notes, 1))
-        rules = self.read_rules(d, table, inputs, outputs, len(notes), descriptions)
+        rules = self.cells.read_rules(d.id, d.name, table, inputs, outputs, len(notes),
+                                      descriptions)
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
             self.add("structure", f"hit policy {head.policy} aggregates one output; this table "
                                   f"has {len(outputs)}", d.id, decision=d.name)
         return Table(d.name, head.policy, tuple(head.columns), out_cols, note_cols,
-                     tuple(rules), sheet, d.id, self.title(d), self.default(d, table, outputs))
+                     tuple(rules), sheet, d.id, self.title(d),
+                     self.cells.default(d.id, d.name, table, outputs))
 
     def read_constant(self, d: _Decision, var: Variable, out_cols: tuple[Column, ...],
                       sheet: str) -> Table:
         literal = self.child(d.node, "literalExpression")
         assert literal is not None
-        found = self.constant(literal)
+        found = self.cells.constant(literal)
         assert found is not None
         cell = out_cols[0].cell
         value: Value = None
@@ -617,11 +437,11 @@ class _Reader:
         if var is None:
             return None
         if var.type is None and ref:
-            resolved = self.resolve_type(ref)
-            if isinstance(resolved, _Type):
+            resolved = self.types.resolve_type(ref)
+            if isinstance(resolved, DmnType):
                 var.type = resolved.base
         if var.type is None:
-            var.type = self.infer_input(d, k - 1)
+            var.type = self.cells.infer_input(d.node, k - 1)
         if var.type is None:
             self.add("type", f"the type of input {text!r} cannot be told: give the input data "
                              "or the input expression a typeRef", cid, decision=d.name)
@@ -629,7 +449,7 @@ class _Reader:
         values = self.text(self.child(clause, "inputValues"))
         if values and not var.allowed:
             var.allowed, var.allowed_cell = values, cid
-        elif values and _domain_key(values) != _domain_key(var.allowed or ""):
+        elif values and domain_key(values) != domain_key(var.allowed or ""):
             self.add("domain", f"the input values of {text!r} here ({values}) differ from its "
                                f"type's ({var.allowed}); the type's are used", cid,
                      severity="warning", decision=d.name)
@@ -663,157 +483,3 @@ class _Reader:
                                 "plain name of an input or decision; FEEL expressions are not "
                                 "read", cid, decision=d.name)
         return None
-
-    def infer_input(self, d: _Decision, k: int) -> str | None:
-        table = self.child(d.node, "decisionTable")
-        assert table is not None
-        kinds: set[str | None] = set()
-        for rule in self.children(table, "rule"):
-            entries = self.children(rule, "inputEntry")
-            if len(entries) <= k:
-                continue
-            try:
-                test = parse_unary(self.text(entries[k]) or "-")
-            except SfeelError:
-                continue
-            kinds.update(_kind(v) for v in test.literals())
-        kinds.discard(None)
-        return kinds.pop() if len(kinds) == 1 else None
-
-    def read_rules(self, d: _Decision, table: Element, inputs: list[Variable],
-                   outputs: list[Variable], n_notes: int, descriptions: bool) -> list[Rule]:
-        rules: list[Rule] = []
-        taken: set[str] = set()
-        for n, node in enumerate(self.children(table, "rule"), 1):
-            cell = f"{d.id}/{self.eid(node, f'rule{n}')}"
-            rule_id = (node.get("label") or "").strip() or str(n)
-            if rule_id in taken:
-                rule_id = f"{rule_id}@{n}"
-            taken.add(rule_id)
-            ins = self.children(node, "inputEntry")
-            outs = self.children(node, "outputEntry")
-            tests: list[UnaryTest | None] = [None] * len(inputs)
-            values: list[Value] = [None] * len(outputs)
-            in_cells = [f"{cell}/{self.eid(e, f'inputEntry{k}')}" for k, e in enumerate(ins, 1)]
-            out_cells = [f"{cell}/{self.eid(e, f'outputEntry{k}')}"
-                         for k, e in enumerate(outs, 1)]
-            if len(ins) != len(inputs) or len(outs) != len(outputs):
-                self.add("structure", f"rule {rule_id} has {len(ins)} input and {len(outs)} "
-                                      f"output entries; the table has {len(inputs)} inputs and "
-                                      f"{len(outputs)} outputs", cell, decision=d.name,
-                         rules=(rule_id,))
-                in_cells = (in_cells + [cell] * len(inputs))[:len(inputs)]
-                out_cells = (out_cells + [cell] * len(outputs))[:len(outputs)]
-            else:
-                for k, (entry, var) in enumerate(zip(ins, inputs)):
-                    tests[k] = self.input_entry(entry, var, d, rule_id, in_cells[k])
-                for k, (entry, var) in enumerate(zip(outs, outputs)):
-                    values[k] = self.output_entry(entry, var, d, rule_id, out_cells[k])
-            if descriptions:
-                notes: tuple[str, ...] = (self.description(node),)
-            else:
-                texts = [self.text(a).replace("\u00a0", " ").strip()  # kept as typed
-                         for a in self.children(node, "annotationEntry")]
-                notes = tuple((texts + [""] * n_notes)[:n_notes])
-            rules.append(Rule(rule_id, n, tuple(tests), tuple(values), notes, tuple(in_cells),
-                              tuple(out_cells), cell))
-        return rules
-
-    def input_entry(self, entry: Element, var: Variable, d: _Decision, rule_id: str,
-                    cell: str) -> UnaryTest | None:
-        text = self.text(entry)
-        language = entry.get("expressionLanguage") or "feel"
-        if "feel" not in language.casefold():
-            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} is written in "
-                                    f"{language!r}; only S-FEEL is read", cell,
-                     decision=d.name, rules=(rule_id,))
-            return None
-        if not text:
-            return ANY  # Camunda's modeler writes an empty cell for "-"
-        try:
-            test = parse_unary(text)
-            check_test(test, var)
-            if test.negated and test.null:  # `not(x, null)`: a negation never matches null here
-                test = replace(test, null=False)
-            return test
-        except SfeelError as exc:
-            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} holds "
-                                    f"{text!r}, which is not an S-FEEL unary test of literals "
-                                    f"(the only kind read): {self.why(text, exc)}", cell,
-                     decision=d.name, rules=(rule_id,))
-        except ValueProblem as exc:
-            self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=d.name,
-                     rules=(rule_id,))
-        return None
-
-    def why(self, text: str, exc: SfeelError) -> str:
-        """Say what FEEL the text uses, when it names another input, a decision or a function."""
-        bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
-        for m in re.finditer(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(\s*\()?", bare):
-            word, call = m.group(0).rstrip("( "), m.group(1)
-            if word in ("true", "false", "null", "not", "date"):
-                continue
-            if call:
-                return f"it calls the FEEL function {word}()"
-            if word in self.vars or word in self.decisions or word.split(".")[0] in self.vars \
-                    or word.split(".")[0] in self.decisions:
-                return f"it compares with {word}, another input or decision"
-            return f"it refers to the name {word}"
-        return exc.describe()
-
-    def output_entry(self, entry: Element, var: Variable, d: _Decision, rule_id: str,
-                     cell: str) -> Value:
-        text = self.text(entry)
-        if not text:
-            self.add("empty", f"rule {rule_id} gives no value for {var.name}: write null if "
-                              "none is meant", cell, decision=d.name, rules=(rule_id,))
-            return None
-        try:
-            return conform(parse_literal(text), var)
-        except SfeelError as exc:
-            self.add("unsupported", f"rule {rule_id}: the output {var.name} holds {text!r}, "
-                                    "which is not a single S-FEEL literal (the only kind read): "
-                                    f"{self.why(text, exc)}", cell, decision=d.name,
-                     rules=(rule_id,))
-        except ValueProblem as exc:
-            self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=d.name,
-                     rules=(rule_id,))
-        return None
-
-    def default(self, d: _Decision, table: Element,
-                outputs: list[Variable]) -> tuple[Value, ...] | None:
-        """DMN's defaultOutputEntry: an output without one defaults to null."""
-        found: list[Value] = []
-        present = False
-        for k, (clause, var) in enumerate(zip(self.children(table, "output"), outputs), 1):
-            entry = self.child(clause, "defaultOutputEntry")
-            if entry is None:
-                found.append(None)
-                continue
-            present = True
-            cell = f"{d.id}/{self.eid(clause, f'output{k}')}/defaultOutputEntry"
-            found.append(self.output_entry(entry, var, d, "default", cell))
-        return tuple(found) if present else None
-
-
-def _domain_key(text: str) -> Any:
-    """What a domain means, whatever its spelling; null aside (always allowed)."""
-    try:
-        test = parse_unary(text)
-    except SfeelError:
-        return " ".join(text.split())
-    return test.any, test.points, test.intervals, test.negated
-
-
-def _kind(value: Any) -> str | None:
-    import datetime as dt
-
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dt.date):
-        return "date"
-    return None
