@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{errors:,} of {args.rows:,} cases get an error (nulls where a rule "
                         "needs a value): they are part of the work timed",
                         f"where one `evaluate` spends its time (docs/example-case.json, medians): "
-                        f"{breakdown}; the rest is the hit policy and the (lazily built) trace record"]
+                        f"{breakdown}; the rest: the hit policy and the (lazy) trace record"]
     if not args.no_peers:
         rows += peers(model, frame, answers, cases, rate, latency, notes)
     if not args.no_cli:

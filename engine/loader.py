@@ -39,6 +39,7 @@ POLICY_WORDS = {
     "collect min": "C<", "collect max": "C>", "sum": "C+", "count": "C#", "min": "C<",
     "max": "C>", "c+": "C+", "c#": "C#", "c<": "C<", "c>": "C>",
 }
+DEFAULT_IDS = {"default", "standard"}  # the rule id that marks a table's default answer
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -324,11 +325,12 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
             sheet.name, header.role_row, 1), decision=name)
     _check_merged(sheet, header.row, problems, name)
     rules = _read_rules(sheet, header, vars_of, name, problems)
+    default = _take_default(rules, name, problems)
     if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:
         problems.add("structure", f"hit policy {policy} aggregates one output; this table has "
                                   f"{len(cols['output'])}", policy_cell, decision=name)
     return Table(name, policy, tuple(cols["input"]), tuple(cols["output"]),
-                 tuple(cols["annotation"]), tuple(rules), sheet.name, name_cell, title)
+                 tuple(cols["annotation"]), tuple(rules), sheet.name, name_cell, title, default)
 
 
 def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) -> None:
@@ -384,6 +386,25 @@ def _read_rules(sheet: Sheet, header: _Header, vars_of: dict[int, Variable], nam
                                "they still count; unhide the sheet", f"{sheet.name}!A1",
                      severity="warning", decision=name)
     return rules
+
+
+def _take_default(rules: list[Rule], decision: str, problems: Problems) -> tuple[Value, ...] | None:
+    """A row with the id `default` is the answer when no rule matches (DMN's
+    defaultOutputEntry), not a rule: it must leave every condition `-`."""
+    defaults = [r for r in rules if r.id.casefold() in DEFAULT_IDS]
+    if not defaults:
+        return None
+    for extra in defaults[1:]:
+        problems.add("duplicate", "a table has one default row; this is a second one",
+                     extra.cell, decision=decision)
+    row = defaults[0]
+    for test, cell in zip(row.inputs, row.input_cells):
+        if test is not None and not test.any:
+            problems.add("structure", f"the default row answers when no rule matches, so its "
+                                      f"conditions are all '-' (found {test.text})", cell,
+                         decision=decision)
+    rules[:] = [r for r in rules if r.id.casefold() not in DEFAULT_IDS]
+    return row.outputs
 
 
 def _note(raw: Any) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .dmn_export import feel_literal, unary_text
-from .errors import EngineError, SfeelError
+from .errors import SfeelError
 from .model import Model, Table, Variable
 from .sfeel import UnaryTest, Value, parse_literal
 
@@ -63,10 +63,6 @@ WORDS = {
 FILL = {"input": "DDEBF7", "output": "E2EFDA", "expected": "E2EFDA", "annotation": "F2F2F2"}
 SPARE_ROWS = 30  # rows below the rules that keep the drop-down lists, for new rules
 MAX_WIDTH = 60
-
-
-class NotRepresentable(EngineError):
-    """The model holds something workbook format v1 has no place for."""
 
 
 @dataclass
@@ -113,7 +109,6 @@ def build_workbook(model: Model, language: str | None = None) -> Workbook:
     import openpyxl
 
     words = WORDS[language or workbook_language(model)]
-    refuse_defaults(model)
     names = _Names()
     for var in model.variables.values():
         names(var.name)
@@ -136,18 +131,6 @@ def build_workbook(model: Model, language: str | None = None) -> Workbook:
     if model.tests:
         _tests(wb.create_sheet(words.tests), model, names, words)
     return wb
-
-
-def refuse_defaults(model: Model) -> None:
-    """Format v1 has no default output; a FIRST table's default is a last catch-all rule."""
-    lost = [t for t in model.tables.values() if t.default is not None and t.hit_policy != "F"]
-    if lost:
-        shown = ", ".join(f"{t.name} (hit policy {t.hit_policy}, default "
-                          f"{', '.join(feel_literal(v) for v in t.default or ())})" for t in lost)
-        raise NotRepresentable(
-            f"the workbook format has no place for a default output (DMN defaultOutputEntry), "
-            f"so these decisions cannot be written without changing their answers: {shown}. "
-            "Add rules that cover the remaining cases instead, or use hit policy FIRST")
 
 
 # -- cells ----------------------------------------------------------------------------------------
@@ -269,7 +252,7 @@ def _decision(ws: Worksheet, table: Table, model: Model, names: _Names, name: st
         for col, value in enumerate(cells, 2):
             if value is not None:
                 _put(ws, row, col, value)
-    if table.default is not None:  # a FIRST table only (refuse_defaults): the last rule
+    if table.default is not None:  # the default row (format: rule id `default`)
         row += 1
         _put(ws, row, 1, "default")
         for col in range(2, 2 + len(table.inputs)):

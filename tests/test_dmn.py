@@ -17,7 +17,7 @@ from engine.errors import ConflictingRules, NoRuleMatched, WorkbookError, Workbo
 from engine.model import Model
 from engine.sfeel import parse_unary
 from engine.testing import run_case
-from engine.xlsx_write import NotRepresentable, build_workbook, write_workbook
+from engine.xlsx_write import build_workbook, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -502,13 +502,23 @@ def test_hostile_or_foreign_xml_is_refused(tmp_path: Path) -> None:
     assert main(["check", str(tmp_path / "x.dmn")]) == 2
 
 
-def test_import_refuses_a_default_it_cannot_write(tmp_path: Path) -> None:
+def test_a_default_output_survives_the_workbook(tmp_path: Path) -> None:
+    """The workbook keeps a DMN default as its `default` row: same answers, still no gap."""
     model = load_text(tmp_path, dmn(AGE + RISK + APPROVAL), strict=True)
-    with pytest.raises(NotRepresentable, match="Approval"):
-        build_workbook(model)
+    out = tmp_path / "approval.xlsx"
+    write_workbook(model, out)
+    back = engine.load(str(out))
+    table = back.tables["Approval"]
+    assert table.default == ("Declined", 0) and [r.id for r in table.rules] == ["1", "2"]
+    for case in ({"Age": 30, "Risk": "Low"}, {"Age": 30, "Risk": "High"}, {"Age": 10,
+                                                                          "Risk": "High"}):
+        assert back.evaluate(case).outputs == model.evaluate(case).outputs
+    assert back.evaluate({"Age": 30, "Risk": "High"}).rules == ()  # the default answered
+    kinds = {(f.kind, f.severity) for f in back.check()}
+    assert ("default", "info") in kinds and not any(k == "gap" for k, _ in kinds)
 
 
-def test_a_first_table_default_becomes_its_last_rule(tmp_path: Path) -> None:
+def test_a_first_table_default_is_the_default_row(tmp_path: Path) -> None:
     text = dmn(AGE + table("Band", (
         '<input id="i1"><inputExpression typeRef="number"><text>Age</text></inputExpression>'
         '</input><output id="o1" typeRef="string"><defaultOutputEntry><text>"adult"</text>'
@@ -518,7 +528,8 @@ def test_a_first_table_default_becomes_its_last_rule(tmp_path: Path) -> None:
     out = tmp_path / "band.xlsx"
     write_workbook(model, out)
     back = engine.load(str(out))
-    assert [r.id for r in back.tables["Band"].rules] == ["1", "default"]
+    assert [r.id for r in back.tables["Band"].rules] == ["1"]
+    assert back.tables["Band"].default == ("adult",)
     for age, band in [(5, "child"), (18, "adult"), (70, "adult")]:
         assert back.evaluate({"Age": age})["Band"] == model.evaluate({"Age": age})["Band"] == band
 

@@ -336,3 +336,33 @@ def test_about_sheet(tmp_path: Path) -> None:
     spec.about = {"Title": "Risk", "status": "draft", "date": dt.date(2026, 1, 5)}  # type: ignore[dict-item]
     model = _load(spec, tmp_path / "about.xlsx")
     assert model.about == {"title": "Risk", "status": "draft", "date": "2026-01-05"}
+
+
+# -- the default row -----------------------------------------------------------------------------
+def _default_spec() -> WorkbookSpec:
+    from workbooks import TableSpec
+
+    return WorkbookSpec(
+        glossary=[("age", "integer", ">= 0"), ("band", "string", '"child", "adult", "unknown"')],
+        tables=[TableSpec("band", "U", [("age", "input"), ("band", "output")],
+                          [["b1", "< 18", "child"], ["default", "-", "unknown"]])])
+
+
+def test_a_default_row_answers_when_no_rule_matches(tmp_path: Path) -> None:
+    model = _load(_default_spec(), tmp_path / "d.xlsx")
+    table = model.tables["band"]
+    assert not model.errors
+    assert [r.id for r in table.rules] == ["b1"] and table.default == ("unknown",)
+    assert model.evaluate({"age": 5})["band"] == "child"
+    result = model.evaluate({"age": 40})  # 18 and over: no rule, so the default row answers
+    assert result["band"] == "unknown" and result.rules == () and result.trace[-1].default
+    kinds = {f.kind for f in model.check()}
+    assert "gap" not in kinds and "default" in kinds
+
+
+def test_a_default_row_with_a_condition_or_twice_is_an_error(tmp_path: Path) -> None:
+    spec = _default_spec()
+    spec.tables[0].rules[1][1] = ">= 18"
+    spec.tables[0].rules.append(["Default", "-", "adult"])
+    model = _load(spec, tmp_path / "d.xlsx")
+    assert {("structure", "band!B5"), ("duplicate", "band!A6")} <= _pairs(model)
