@@ -87,6 +87,18 @@ class Context:
     def ordered(self) -> list[bool]:
         return [not a.discrete for a in self.ct.atoms]
 
+    def null_columns(self, i: int) -> int:
+        """The columns (bit set) in which rule i accepts an unknown (null) value."""
+        return sum(1 << k for k, nulls in enumerate(self.ct.null_cover) if nulls >> i & 1)
+
+    def with_null(self, i: int) -> Box:
+        """Rule i's region with one more atom per column for null (index: the atom count)."""
+        return tuple(m | ((nulls >> i & 1) << a.size)
+                     for m, nulls, a in zip(self.boxes[i], self.ct.null_cover, self.ct.atoms))
+
+    def cover_with_null(self) -> list[list[int]]:
+        return [[*cov, nulls] for cov, nulls in zip(self.ct.cover, self.ct.null_cover)]
+
     def label(self, name: str) -> str:
         var = self.model.variables.get(name)
         return var.label if var is not None and var.label else name
@@ -237,7 +249,10 @@ def check_table(model: Model, table: Table, out: list[Finding], reach: Reach) ->
     check_masked(ctx, out)
     check_redundant(ctx, out)
     suggest_merges(ctx, out)
-    deciding = set(members(ctx.active)) - ctx.masked
+    # a rule can decide if some case reaches it: known values, or null where its cell allows
+    reachable = {i for i, r in enumerate(table.rules) if r.readable
+                 and all(b or ctx.null_columns(i) >> k & 1 for k, b in enumerate(ctx.boxes[i]))}
+    deciding = (set(members(ctx.active)) | reachable) - ctx.masked
     for name in table.output_names:
         reach[name] = produced(table, name, deciding)
 
@@ -319,9 +334,11 @@ def check_gaps(ctx: Context, out: list[Finding]) -> None:
                       ctx.ordered)
     gaps = merge_boxes(found.boxes)
     stopped = not found.complete and len(found.boxes) < GAP_SEARCH_LIMIT
-    if stopped:
+    if stopped:  # unproven: for a table that must answer every case, that fails the check
+        proof_needed = table.hit_policy in SINGLE_HIT and table.default is None
         out.append(ctx.finding(
-            "not_analysed", "warning", f"the search for gaps in decision {table.name} was "
+            "not_analysed", "error" if proof_needed else "warning",
+            f"the search for gaps in decision {table.name} was "
             f"stopped after {found.steps:,} steps: the rules overlap too intricately to prove "
             "the table complete; the gaps listed (if any) are real, others may remain", []))
     if not gaps:
@@ -439,11 +456,12 @@ def check_masked(ctx: Context, out: list[Finding]) -> None:
     if policy not in MASKING:
         return
     gave_up = []
+    cover = ctx.cover_with_null()  # a null case reaches a rule whose cell allows null
     for i in members(ctx.active):
         wins = winners(ctx, i)
         if not wins:
             continue
-        left = uncovered(ctx.boxes[i], ctx.ct.cover, wins, 1, MASK_STEPS, ctx.ordered)
+        left = uncovered(ctx.with_null(i), cover, wins, 1, MASK_STEPS, ctx.ordered)
         if not left.complete and not left.boxes:
             gave_up.append(i)
         if left.boxes or not left.complete:
@@ -473,8 +491,10 @@ def check_redundant(ctx: Context, out: list[Finding]) -> None:
         if i in ctx.masked:
             continue
         for j in members(ctx.containers[i] & answer[outputs[i]]):
+            if ctx.null_columns(i) & ~ctx.null_columns(j):
+                continue  # i answers an unknown value that j does not: not redundant
             rid, other = ctx.table.rules[i].id, ctx.table.rules[j].id
-            same = ctx.boxes[i] == ctx.boxes[j]
+            same = ctx.boxes[i] == ctx.boxes[j] and ctx.null_columns(i) == ctx.null_columns(j)
             if same and j > i:
                 continue  # the later of two equal rules is the one reported
             if same and policy in CONTRIBUTE_ALL:

@@ -120,13 +120,14 @@ def compute(workbooks: list[str], rev: str | None, cases: str | None) -> Any:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    if args.output:  # refused before any work: the workbooks and the cohort are inputs
+        from .safe_io import refuse_overwrite
+
+        refuse_overwrite(args.output, *args.workbooks, *([args.cases] if args.cases else []))
     result = compute(args.workbooks, args.rev, args.cases)
     render = {"text": render_text, "markdown": render_markdown, "json": render_json}
     text = render[args.format](result)
     if args.output:
-        from .safe_io import refuse_overwrite
-
-        refuse_overwrite(args.output, *args.workbooks)
         write_text(args.output, text)
     else:
         sys.stdout.write(text)
@@ -284,10 +285,14 @@ def render_json(result: Any) -> str:
 # -- report and init -------------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
     from .loader import load
+    from .render import default_paragraphs
     from .report_html import build_report
     from .safe_io import refuse_overwrite
 
-    refuse_overwrite(args.output, args.workbook, *([args.diff] if args.diff else []))
+    if args.diff and args.rev:
+        raise _usage("give --diff OLD.xlsx or --rev GITREV, not both")
+    refuse_overwrite(args.output, args.workbook, default_paragraphs(args.workbook),
+                     *([args.diff] if args.diff else []))
     model = load(args.workbook, strict=False)
     change = None
     if args.diff or args.rev:

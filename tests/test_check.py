@@ -249,10 +249,9 @@ def test_first_masks_a_rule_behind_earlier_rules(tmp_path: Path) -> None:
              ["R3", "[5..20]", "-", "-", "-", '"c"'], ["R4", "-", "-", "-", "-", '"d"']]
     findings = load(tmp_path, rules, "F").check()
     masked = of(findings, "masked")
+    # R4 ('-' everywhere) still decides when months is unknown (null): not masked
     assert [(f.severity, f.rules, f.cells) for f in masked] == [
-        ("warning", ("R3", "R1", "R2"), ("advice!A6", "advice!A4", "advice!A5")),
-        ("warning", ("R4", "R1", "R2", "R3"),
-         ("advice!A7", "advice!A4", "advice!A5", "advice!A6"))]
+        ("warning", ("R3", "R1", "R2"), ("advice!A6", "advice!A4", "advice!A5"))]
     assert not of(findings, "gap")
 
 
@@ -488,9 +487,26 @@ def test_a_search_that_runs_out_of_steps_says_so(tmp_path: Path,
     monkeypatch.setattr(engine.check, "MAX_STEPS", 3)
     monkeypatch.setattr(engine.check, "MASK_STEPS", 3)
     findings = load(tmp_path, COMPLETE).check()
-    assert [(f.kind, f.severity) for f in bad(findings)] == [("not_analysed", "warning")]
+    # a Unique table not proven complete fails the check: CI must not pass an unproven table
+    assert [(f.kind, f.severity) for f in bad(findings)] == [("not_analysed", "error")]
     assert "stopped after" in bad(findings)[0].message
     rules = [*COMPLETE, ["R9", "-", "-", "-", "-", '"a"']]  # masked, if it could be shown
     findings = load(tmp_path, rules, "F", name="first").check()
     assert [f.rules for f in of(findings, "not_analysed")] == [("R9",)]  # gaps: R9 covers all
     assert not of(findings, "masked")
+
+
+def test_an_answer_given_only_for_null_still_reaches_the_next_table(tmp_path: Path) -> None:
+    """mid answers "c" only when x is unknown; out must handle "c" or the check says so."""
+    spec = WorkbookSpec(
+        glossary=[("x", "integer", ">= 0"), ("mid", "string", '"a", "b", "c"'),
+                  ("res", "string", '"yes", "no"')],
+        tables=[TableSpec("mid", "U", [("x", "input"), ("mid", "output")],
+                          [["M1", "< 5", "a"], ["M2", ">= 5", "b"], ["M3", "null", "c"]]),
+                TableSpec("out", "U", [("mid", "input"), ("res", "output")],
+                          [["O1", "a", "yes"], ["O2", "b", "no"]])])
+    model = engine.load(str(write(spec, tmp_path / "n.xlsx")), strict=False)
+    gaps = [f for f in model.check() if f.kind == "gap" and f.decision == "out"]
+    assert [(f.severity, f.region) for f in gaps] == [("error", {"mid": '"c"'})]
+    with pytest.raises(engine.NoRuleMatched):
+        model.evaluate({"x": None}, "out")

@@ -151,7 +151,7 @@ def first_hit_answers(table: Table, var: Variable) -> set[Any]:
     """Every answer a first-hit table gives over its one input."""
     tests = [r.inputs[0] for r in table.rules]
     out = set()
-    for v in points(var, tests):
+    for v in [*points(var, tests), None]:  # an unknown z reaches the rules whose cell allows null
         hits = [r for r in table.rules if matching(r.inputs, (v,))]
         if hits:
             out.add(hits[0].outputs[0])
@@ -210,6 +210,15 @@ class Brute:
         if self.table.hit_policy == "C":
             return sorted(rules[i].outputs for i in hits)
         return sorted({rules[i].outputs for i in hits})
+
+
+def decider(table: Table, hits: list[int]) -> int | None:
+    """The rule that decides under F or P among the matching rules."""
+    if not hits:
+        return None
+    if table.hit_policy == "P":
+        return min(hits, key=lambda i: (ANSWERS.index(table.rules[i].outputs[0]), i))
+    return hits[0]
 
 
 def point_of(example: dict[str, Any], brute: Brute) -> tuple[Any, ...]:
@@ -279,10 +288,17 @@ def test_unreachable_masked_and_redundant_are_true(model: Model) -> None:
     assert {brute.index(f.rules[0]) for f in findings if f.kind == "unreachable"} == empty
 
     if table.hit_policy in ("F", "P"):
+        # masked = never decides for any case, unknown (null) values included
+        axes = [sorted({p[k] for p in brute.points}, key=repr) + [None]
+                for k in range(len(brute.vars))]
+        hits = {p: [i for i, r in enumerate(table.rules) if matching(r.inputs, p)]
+                for p in product(*axes)}
         masked = set()
         for i in range(len(table.rules)):
-            mine = [p for p, h in brute.hits.items() if i in h]
-            if mine and all(brute.winner(p) != i for p in mine):
+            if not any(i in h for h in brute.hits.values()):
+                continue  # unreachable over known values: reported as such, not as masked
+            mine = [p for p, h in hits.items() if i in h]
+            if all(decider(table, hits[p]) != i for p in mine):
                 masked.add(i)
         assert {brute.index(f.rules[0]) for f in findings if f.kind == "masked"} == masked
     else:
