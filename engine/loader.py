@@ -329,8 +329,25 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
     if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:
         problems.add("structure", f"hit policy {policy} aggregates one output; this table has "
                                   f"{len(cols['output'])}", policy_cell, decision=name)
+    _check_policy_outputs(policy, [variables[c.name] for c in cols["output"]], policy_cell,
+                          name, problems)
     return Table(name, policy, tuple(cols["input"]), tuple(cols["output"]),
                  tuple(cols["annotation"]), tuple(rules), sheet.name, name_cell, title, default)
+
+
+def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decision: str,
+                          problems: Problems) -> None:
+    """What the hit policy needs of the outputs: numbers to add, an order to rank by."""
+    if policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
+        problems.add("type", "hit policy C+ adds up the answers, so the output must be a number",
+                     cell, decision=decision)
+    if policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
+        problems.add("type", f"hit policy {policy} takes the smallest or largest answer; true and "
+                             "false have no order", cell, decision=decision)
+    if policy in ("P", "O") and outputs and not any(v.values for v in outputs):
+        problems.add("structure", f"hit policy {policy} ranks answers by the order of an output's "
+                                  "allowed values in the glossary; list them for at least one "
+                                  "output", cell, decision=decision)
 
 
 def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) -> None:
@@ -596,6 +613,8 @@ def _expected_value(raw: Any, var: Variable, table: Table, cell: str,
     from .sfeel import parse_literal_list
 
     try:
+        if table.hit_policy in ("R", "O", "C") and not isinstance(raw, str):
+            return [cell_value(raw, var)]  # one number or boolean typed in: a list of one
         if table.hit_policy in ("R", "O", "C") and isinstance(raw, str):
             text = normalise_text(raw)
             if text.startswith("[") and text.endswith("]"):  # a FEEL list; [] = nothing matched

@@ -301,6 +301,7 @@ def parse_literal_list(text: str, words: Iterable[str] | None = None,
                        numeric: bool = False) -> list[Value]:
     """A comma list of literals: the allowed values of a string, or a collect table's answer."""
     text = normalise_text(text)
+    _refuse_decimal_comma(text, numeric)
     if not text:
         return []
     reader = _Reader(text, tuple(words) if words is not None else None, numeric)

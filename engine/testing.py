@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +24,14 @@ class Outcome:
 
 def same(expected: Any, actual: Any, unordered: bool) -> bool:
     if isinstance(expected, list) and isinstance(actual, list):
-        if unordered:
-            return Counter(map(repr, expected)) == Counter(map(repr, actual))
+        if unordered:  # each expected value pairs off with one equal answer, in any order
+            left = list(actual)
+            for e in expected:
+                hit = next((i for i, a in enumerate(left) if same(e, a, False)), None)
+                if hit is None:
+                    return False
+                left.pop(hit)
+            return not left
         return len(expected) == len(actual) and all(
             same(e, a, False) for e, a in zip(expected, actual))
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) \

@@ -68,17 +68,17 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
     if t in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise _wrong(value, var)
-        if isinstance(value, float) and math.isnan(value):
+        number: Value = value.item() if hasattr(value, "item") else value  # numpy: plain first
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            number = float(number)
+        if isinstance(number, float) and math.isnan(number):
             raise ValueProblem("type", f"{var.name} is NaN (not a number): give a number or null")
-        if isinstance(value, float) and math.isinf(value):
+        if isinstance(number, float) and math.isinf(number):
             raise ValueProblem("type", f"{var.name} is infinite: give a finite number")
-        number: Value = value.item() if hasattr(value, "item") else value
         if t == "integer":
-            if float(number) != int(number):
+            if not (isinstance(number, int) or number.is_integer()):
                 raise ValueProblem("type", f"{var.name} must be a whole number, not {number}")
             number = int(number)
-        elif isinstance(number, float) and number.is_integer():
-            number = float(number)
         _in_domain(number, var)
         return number
     if t == "date":
@@ -128,5 +128,8 @@ def check_test(test: UnaryTest, var: Variable) -> None:
                                            "write true, false or -")
         elif not isinstance(value, str):
             raise _wrong(value, var)
+        elif test.intervals and not var.values:  # which texts lie between is no clinical fact
+            raise ValueProblem("type", f"{var.name} is free text: compare it with values "
+                                       '(e.g. "x", "y"), not with < > or ranges')
     for value in test.ordered_points:
         conform(value, var)

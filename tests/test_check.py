@@ -121,9 +121,14 @@ def test_not_and_lists_are_exact(tmp_path: Path) -> None:
     ("O", "info"), ("C", "info"), ("C+", "info"), ("C#", "info"), ("C<", "info"),
     ("C>", "info")])
 def test_gap_severity_follows_the_hit_policy(tmp_path: Path, policy: str, severity: str) -> None:
-    glossary = [*GLOSSARY, ("score", "number", None, "Poeng")]
+    # P and O rank answers by an output's listed values, so there the output is listed text
+    ranked = policy in ("P", "O")
+    score = ("score", "string", '"1", "2"', "Poeng") if ranked else ("score", "number", None,
+                                                                       "Poeng")
+    glossary = [*GLOSSARY, score]
     columns = [*COLUMNS[:4], ("score", "output")]
-    rules = [["R1", "< 12", "-", "-", "-", 1], ["R2", "> 12", "-", "-", "-", 2]]
+    one, two = ('"1"', '"2"') if ranked else (1, 2)
+    rules = [["R1", "< 12", "-", "-", "-", one], ["R2", "> 12", "-", "-", "-", two]]
     [gap] = of(load(tmp_path, rules, policy, glossary, columns).check(), "gap")
     assert (gap.severity, gap.region) == (severity, {"months": "12", "line": "-", "event": "-",
                                                      "receptor": "-"})

@@ -21,6 +21,7 @@ class TableSpec:
 
 @dataclass
 class TestSpec:
+    __test__ = False  # a test sheet's description, not a pytest class
     columns: list[tuple[str, str]]
     rows: list[list[Any]]
 
