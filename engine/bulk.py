@@ -292,7 +292,8 @@ def locate(atoms: Atoms, keys: np.ndarray) -> np.ndarray:
 def encode(series: pd.Series, var: Variable, domain: Atoms | None = None) -> Column:
     """Read one column for `var`: null is None, NaN, NA or NaT; all else as `conform` sees it."""
     dtype = series.dtype
-    if var.ordered and _is_number(dtype):
+    numeric = var.type in ("number", "integer")  # a date is never a plain number
+    if numeric and _is_number(dtype):
         if pd.api.types.is_integer_dtype(dtype):  # counts, lines, years: few distinct values
             codes, uniques = pd.factorize(series)
             if len(uniques) <= max(1000, len(series) // 10):
@@ -315,7 +316,7 @@ def encode(series: pd.Series, var: Variable, domain: Atoms | None = None) -> Col
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind not in SAFE_KINDS:
             return _one_by_one(series, var)
-        if var.ordered and kind in ("integer", "floating", "mixed-integer-float"):
+        if numeric and kind in ("integer", "floating", "mixed-integer-float"):
             return _numbers(pd.to_numeric(series), series, var, domain)
         if kind == "boolean":  # only booleans and nulls: two comparisons beat factorize
             arr = series.to_numpy()

@@ -106,6 +106,8 @@ def _in_domain(value: Value, var: Variable) -> None:
 
 
 def _wrong(value: Any, var: Variable) -> ValueProblem:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar: say it plainly
+        value = value.item()
     plain = (str, bool, int, float, dt.date)
     shown = literal_text(value) if isinstance(value, plain) else repr(value)
     return ValueProblem("type", f"{var.name} must be {TYPE_NAMES[var.type]}, not {shown}")

@@ -524,3 +524,18 @@ def test_no_cases_still_give_a_file_with_every_column(chain_wb: str, tmp_path: P
     assert list(out.columns) == ["id", "egfr", "diabetic", "age", "ckd_stage", "ckd_stage_rule",
                                  "risk_group", "risk_group_rule", "statin", "statin_rule",
                                  "error"]
+
+
+def test_a_number_column_for_a_date_is_refused_as_evaluate_refuses_it(tmp_path: Path) -> None:
+    """Day numbers are not dates: bulk must not answer where evaluate refuses."""
+    spec = WorkbookSpec(glossary=[("d", "date", None), ("out", "string", '"a", "b"')],
+                        tables=[TableSpec("t", "U", [("d", "input"), ("out", "output")],
+                                          [["R1", '< date("2026-01-01")', "a"],
+                                           ["R2", '>= date("2026-01-01")', "b"]])])
+    model = engine.load(str(write(spec, tmp_path / "d.xlsx")))
+    for column in (pd.Series([739000.0, 739001.5]), pd.Series(range(739000, 739000 + 5000))):
+        frame = model.evaluate_frame(pd.DataFrame({"d": column}))
+        assert frame["error"].notna().all()
+        with pytest.raises(engine.InvalidInput) as refused:
+            model.evaluate({"d": column.iloc[0]})
+        assert frame["error"].iloc[0] == str(refused.value)
