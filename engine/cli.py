@@ -115,23 +115,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .testing import run_tests
+    from .testing import describe_failure, run_tests
 
     model = _load(args.workbook)
     outcomes = run_tests(model)
-    from .explain import shown
-
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        about = f": {o.case.description}" if o.case.description else ""
-        print(f"FAIL {o.case.id} ({o.case.cell}){about}")
-        if o.error:
-            print(f"  error: {o.error}")
-        for name, expected, actual in o.failures:
-            print(f"  {name}: expected {shown(expected)}, got {shown(actual)}  "
-                  f"[{o.case.cells.get(name, '')}]")
-        for decision, rules in o.fired.items():
-            print(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
+        print("\n".join(describe_failure(o)))
     status = OK if not failed else FOUND
     if getattr(args, "coverage", False) or getattr(args, "min_coverage", None) is not None:
         from .coverage import report_coverage

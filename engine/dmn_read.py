@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 from .dmn_cells import Cells, domain_key, kind_of
-from .dmn_types import BUILT_IN, EXT_NS, NUMBERS, DmnPart, DmnType, Types, local, type_name
+from .dmn_export import EXT_NS
+from .dmn_types import BUILT_IN, NUMBERS, DmnPart, DmnType, Types, local, type_name
 from .errors import WorkbookError
 from .graph import order_tables
 from .loader import Problems

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
+from .dmn_export import EXT_NS
 from .loader import Problems
 from .sfeel import normalise_text
 
-EXT_NS = "urn:guideline-engine:dmn:1"
 BUILTIN = {
     "string": "string", "number": "number", "boolean": "boolean", "date": "date",
     "integer": "integer", "int": "integer", "long": "integer", "double": "number",

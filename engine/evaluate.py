@@ -11,8 +11,8 @@ from .atoms import bits
 from .compiled import CompiledTable
 from .errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from .graph import required
-from .hitpolicy import HANDLERS, SINGLE, empty_answer
-from .model import Model, Variable
+from .hitpolicy import HANDLERS, empty_answer
+from .model import SINGLE_HIT, Model, Variable
 from .sfeel import Value, literal_text
 from .values import ValueProblem, conform
 
@@ -176,7 +176,7 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
     decided: list[int]
     if not matches and table.default is not None:
         outputs, decided, default = dict(zip(table.output_names, table.default)), [], True
-    elif not matches and table.hit_policy in SINGLE:
+    elif not matches and table.hit_policy in SINGLE_HIT:
         shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
         raise NoRuleMatched(f"no rule of decision {table.name} matches {shown or 'this case'}",
                             table.name, table.input_names)

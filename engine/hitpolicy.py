@@ -89,7 +89,6 @@ HANDLERS: dict[str, Handler] = {
     "C<": _aggregate(lambda v: min(v) if v else None),
     "C>": _aggregate(lambda v: max(v) if v else None),
 }
-SINGLE = ("U", "A", "P", "F")
 
 
 def empty_answer(ct: CompiledTable) -> Outputs:

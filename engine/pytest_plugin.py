@@ -91,22 +91,13 @@ def _check(model: Any) -> None:
 
 def _case_runner(model: Any, case: Any, record: Any = None) -> Any:
     def run() -> None:
-        from .explain import shown
-        from .testing import run_case
+        from .testing import describe_failure, run_case
 
         outcome = run_case(model, case)
         if record is not None:
             record(outcome)
-        if outcome.ok:
-            return
-        lines = [f"case {case.id} ({case.cell}) {case.description}".rstrip()]
-        if outcome.error:
-            lines.append(f"  error: {outcome.error}")
-        for name, expected, actual in outcome.failures:
-            lines.append(f"  {name}: expected {shown(expected)}, got {shown(actual)}")
-        for decision, rules in outcome.fired.items():
-            lines.append(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
-        raise WorkbookFailure("\n".join(lines))
+        if not outcome.ok:
+            raise WorkbookFailure("\n".join(describe_failure(outcome)))
 
     return run
 

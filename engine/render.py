@@ -199,14 +199,14 @@ def test_inline(test: UnaryTest | None) -> Inline:
     return t("ikke (", *inner, ")") if test.negated else inner
 
 
-def _label(model: Model, name: str) -> str:
+def label(model: Model, name: str) -> str:
     var = model.variables.get(name)
     return var.label if var is not None and var.label else name
 
 
 def _named(model: Model, name: str) -> Inline:
-    label = _label(model, name)
-    return t(label, " (", code(name), ")") if label != name else t(code(name))
+    shown = label(model, name)
+    return t(shown, " (", code(name), ")") if shown != name else t(code(name))
 
 
 def build(model: Model, name: str, paragraphs: dict[str, Paragraph], note: str = "",
@@ -229,12 +229,12 @@ def _front(model: Model, name: str, note: str) -> list[Block]:
     about = model.about
     title = about.get("title") or about.get("tittel") or Path(name).stem
     rows = []
-    for label, keys in ABOUT:
+    for heading, keys in ABOUT:
         value = next((about[k] for k in keys if about.get(k)), "")
-        if label == "Status" and value in STATUS:
+        if heading == "Status" and value in STATUS:
             value = f"{value} ({STATUS[value]})"
         if value:
-            rows.append((t(label), t(value)))
+            rows.append((t(heading), t(value)))
     rows.append((t("Arbeidsbok"), t(code(name))))
     blocks: list[Block] = [Heading(1, t(title)), Grid((t("Om"), t("")), tuple(rows)), Para(t(
         "Laget automatisk fra arbeidsboken med ", code("guideline render"),
@@ -282,8 +282,8 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
         facts.append(t("Bruker svaret fra beslutningen ", *join(t(code(n)) for n in needs), "."))
     facts.append(t("Betingelser: ", *join(_named(model, n) for n in table.input_names), "."))
     facts.append(t("Svar: ", *join(_named(model, n) for n in table.output_names), "."))
-    header = (t("Regel"), *(t(_label(model, n)) for n in table.input_names),
-              *(t("⇒ ", _label(model, n)) for n in table.output_names), t("Kilder"))
+    header = (t("Regel"), *(t(label(model, n)) for n in table.input_names),
+              *(t("⇒ ", label(model, n)) for n in table.output_names), t("Kilder"))
     rows = tuple((t(bold(r.id)), *(test_inline(x) for x in r.inputs),
                   *(value_inline(v) for v in r.outputs),
                   t(", ".join(source_ids(annotation(table, r, SOURCES))) or "–"))
@@ -328,9 +328,9 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
 
 
 def _when(model: Model, table: Table, rule: Rule) -> Inline:
-    held = [t(_label(model, c.name), ": ", *test_inline(x))
+    held = [t(label(model, c.name), ": ", *test_inline(x))
             for c, x in zip(table.inputs, rule.inputs) if x is None or not x.any]
-    answer = join(t(_label(model, c.name), " = ", *value_inline(v))
+    answer = join(t(label(model, c.name), " = ", *value_inline(v))
                   for c, v in zip(table.outputs, rule.outputs))
     return t("når ", *join(held, "; ")) + t(" ⇒ ") + answer if held else t("alltid ⇒ ") + answer
 
@@ -354,6 +354,10 @@ def _questions(model: Model, tables: list[Table]) -> list[Block]:
             ids = source_ids(annotation(table, rule, SOURCES))
             text += t(f" Kilder: {', '.join(ids) or 'ingen'}.")
             items.append(text)
+        if table.default is not None and NOT_COVERED in table.default:
+            items.append(t(bold(f"{table.sheet} default"), " (beslutning ", code(table.name),
+                           "): når ingen regel passer, svarer tabellen ", code(NOT_COVERED), ". ",
+                           bold("Ikke dekket av teksten.")))
     intro = t("Regler som tolker der retningslinjeteksten er taus, og regler som svarer ",
               code(NOT_COVERED), " (teksten dekker ikke situasjonen). Faggruppen bes bekrefte "
               "eller rette hver av dem.")

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import Finding
 from .model import Model
+from .render import label
 from .sfeel import literal_text
 
 SEVERITY = {"error": "feil", "warning": "advarsel", "info": "merknad"}
@@ -139,7 +140,7 @@ def diff_blocks(change: Any, model: Model) -> list[Any]:
     if change.answers:
         answer_rows = []
         for n, a in enumerate(change.answers, 1):
-            when = "; ".join(f"{_label(model, k)} = {v}" for k, v in a.region.items()) or \
+            when = "; ".join(f"{label(model, k)} = {v}" for k, v in a.region.items()) or \
                 "alltid"
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
             answer_rows.append((r.t(str(n)), r.t(r.code(a.decision)), r.t(when),
@@ -151,11 +152,6 @@ def diff_blocks(change: Any, model: Model) -> list[Any]:
     for name, why in change.skipped.items():
         out.append(r.Para(r.t(f"{name}: ikke sammenlignet: {why}")))
     return out
-
-
-def _label(model: Model, name: str) -> str:
-    var = model.variables.get(name)
-    return var.label if var is not None and var.label else name
 
 
 def verdict(change: Any) -> str:

@@ -67,3 +67,20 @@ def run_case(model: Model, case: TestCase) -> Outcome:
 def run_tests(model: Model) -> list[Outcome]:
     model.require_valid()
     return [run_case(model, case) for case in model.tests]
+
+
+def describe_failure(outcome: Outcome) -> list[str]:
+    """A failed case in lines a person reads: the case, what was expected and what came out."""
+    from .explain import shown
+
+    case = outcome.case
+    about = f": {case.description}" if case.description else ""
+    lines = [f"FAIL {case.id} ({case.cell}){about}"]
+    if outcome.error:
+        lines.append(f"  error: {outcome.error}")
+    for name, expected, actual in outcome.failures:
+        lines.append(f"  {name}: expected {shown(expected)}, got {shown(actual)}  "
+                     f"[{case.cells.get(name, '')}]")
+    for decision, rules in outcome.fired.items():
+        lines.append(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
+    return lines
