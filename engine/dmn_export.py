@@ -50,9 +50,8 @@ _NOT_NCNAME = re.compile(r"[^A-Za-z0-9_.-]")
 # -- S-FEEL text ----------------------------------------------------------------------------
 def feel_literal(value: Value, bare: Collection[str] = ()) -> str:
     """A value as FEEL writes it; `bare` strings are left unquoted (for workbook cells)."""
-    if isinstance(value, float) and not value.is_integer():
-        text = format(Decimal(repr(value)), "f")  # FEEL has no exponent notation
-        return text
+    if isinstance(value, float) and (not value.is_integer() or abs(value) >= 1e15):
+        return format(Decimal(repr(value)), "f")  # FEEL has no exponent notation
     if isinstance(value, str) and value in bare:
         return value
     if isinstance(value, dt.datetime):

@@ -593,3 +593,10 @@ def test_a_decision_needing_one_left_out_is_left_out_too(tmp_path: Path) -> None
     errors = {f.cells[0]: f.message for f in model.errors}
     assert set(errors) == {"d_Low/l1", "d_Top/t1"}
     assert "'Low'" in errors["d_Top/t1"]
+
+
+def test_feel_numbers_are_written_without_exponents() -> None:
+    from engine.dmn_export import feel_literal
+
+    assert [feel_literal(v) for v in (1e20, 2.5e-7, 12.0, 3, -0.5)] == [
+        "100000000000000000000", "0.00000025", "12", "3", "-0.5"]
