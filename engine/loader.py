@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
@@ -488,6 +489,19 @@ def _native(raw: Any) -> Value:
     return raw
 
 
+def _read_cell(read: Callable[[], Any], what: str, cell: str, problems: Problems,
+               decision: str | None = None, rules: tuple[str, ...] = ()) -> Any:
+    """Read one cell; what cannot be read becomes a finding at that cell, never an exception."""
+    try:
+        return read()
+    except SfeelError as exc:
+        problems.add("syntax", f"{what} cannot be read: {exc.describe()}", cell,
+                     decision=decision, rules=rules)
+    except ValueProblem as exc:
+        problems.add(exc.kind, exc.message, cell, decision=decision, rules=rules)
+    return None
+
+
 def _input_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
                 rule_id: str, problems: Problems) -> UnaryTest | None:
     cell = cell_name(sheet.name, row, col)
@@ -498,14 +512,8 @@ def _input_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
         problems.add("empty", f"rule {rule_id} has an empty condition for {var.title()}: write - "
                               "if any value will do", cell, decision=decision, rules=(rule_id,))
         return None
-    try:
-        return cell_test(raw, var)
-    except SfeelError as exc:
-        problems.add("syntax", f"the condition for {var.title()} cannot be read: "
-                               f"{exc.describe()}", cell, decision=decision, rules=(rule_id,))
-    except ValueProblem as exc:
-        problems.add(exc.kind, exc.message, cell, decision=decision, rules=(rule_id,))
-    return None
+    return _read_cell(lambda: cell_test(raw, var), f"the condition for {var.title()}", cell,
+                      problems, decision, (rule_id,))
 
 
 def _output_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
@@ -518,14 +526,8 @@ def _output_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
         problems.add("empty", f"rule {rule_id} gives no value for {var.title()}: fill in the "
                               "answer", cell, decision=decision, rules=(rule_id,))
         return None
-    try:
-        return cell_value(raw, var)
-    except SfeelError as exc:
-        problems.add("syntax", f"the answer for {var.title()} cannot be read: {exc.describe()}",
-                     cell, decision=decision, rules=(rule_id,))
-    except ValueProblem as exc:
-        problems.add(exc.kind, exc.message, cell, decision=decision, rules=(rule_id,))
-    return None
+    return _read_cell(lambda: cell_value(raw, var), f"the answer for {var.title()}", cell,
+                      problems, decision, (rule_id,))
 
 
 # -- tests and about --------------------------------------------------------------------------
@@ -598,21 +600,15 @@ def _is_header_first(sheet: Sheet) -> bool:
 def _test_value(raw: Any, var: Variable, cell: str, problems: Problems) -> Value:
     if raw is None or keyword(raw) == "null":
         return None
-    try:
-        return cell_value(raw, var)
-    except SfeelError as exc:
-        problems.add("syntax", f"the value of {var.title()} cannot be read: {exc.describe()}",
-                     cell)
-    except ValueProblem as exc:
-        problems.add(exc.kind, exc.message, cell)
-    return None
+    return _read_cell(lambda: cell_value(raw, var), f"the value of {var.title()}", cell,
+                      problems)
 
 
 def _expected_value(raw: Any, var: Variable, table: Table, cell: str,
                     problems: Problems) -> Any:
     from .sfeel import parse_literal_list
 
-    try:
+    def read() -> Any:
         if table.hit_policy in ("R", "O", "C") and not isinstance(raw, str):
             return [cell_value(raw, var)]  # one number or boolean typed in: a list of one
         if table.hit_policy in ("R", "O", "C") and isinstance(raw, str):
@@ -629,12 +625,8 @@ def _expected_value(raw: Any, var: Variable, table: Table, cell: str,
         if table.hit_policy == "C+":
             return cell_value(raw, Variable(var.name, "number"))
         return cell_value(raw, var)
-    except SfeelError as exc:
-        problems.add("syntax", f"the expected {var.title()} cannot be read: {exc.describe()}",
-                     cell)
-    except ValueProblem as exc:
-        problems.add(exc.kind, exc.message, cell)
-    return None
+
+    return _read_cell(read, f"the expected {var.title()}", cell, problems)
 
 
 def read_about(sheet: Sheet) -> dict[str, str]:
