@@ -42,6 +42,7 @@ from typing import Any
 from .atoms import Atoms
 from .compiled import CompiledTable, compile_table
 from .errors import Finding
+from .examples import lift
 from .model import SINGLE_HIT, Model, Table
 from .regions import (
     Box,
@@ -122,7 +123,8 @@ class Context:
         matched = self.ct.match(values) & self.active
         if matched & must != must or (exact and matched != must):
             return None  # never show an example that is not what the finding says
-        return dict(zip(self.table.input_names, values))
+        point = dict(zip(self.table.input_names, values))
+        return lift(self.model, self.table, point) or point  # a whole case, where one is found
 
     def finding(self, kind: str, severity: str, message: str, rules: list[int],
                 box: Box | None = None, cells: tuple[str, ...] | None = None,

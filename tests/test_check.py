@@ -376,10 +376,14 @@ def test_chained_tables_range_over_upstream_answers(tmp_path: Path) -> None:
                       [["S1", "< 12", '"early"'], ["S2", ">= 12", '"late"']])
     rules = [["A1", '"early"', "-", '"a"'], ["A2", '"late"', "true", '"b"']]
     columns = [("stage", "input"), ("event", "input"), ("advice", "output")]
-    findings = load(tmp_path, rules, glossary=glossary, extra=[stage], columns=columns).check()
-    [gap] = of(findings, "gap")
+    model = load(tmp_path, rules, glossary=glossary, extra=[stage], columns=columns)
+    [gap] = of(model.check(), "gap")
     assert gap.region == {"stage": '"late"', "event": "false"}  # "unknown" is never given
-    assert gap.example == {"stage": "late", "event": False}  # in the table's own inputs
+    # the example is a whole case: the months behind stage "late", checked by evaluating it
+    assert gap.example == {"months": 12, "event": False}
+    assert model.evaluate({"months": 12}, "stage")["stage"] == "late"
+    with pytest.raises(NoRuleMatched):
+        model.evaluate(gap.example, "advice")
 
 
 def test_to_dict_has_exactly_the_documented_keys(tmp_path: Path) -> None:

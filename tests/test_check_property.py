@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from engine.check import check_model
 from engine.errors import Finding, SfeelError
+from engine.graph import required
 from engine.loader import cell_test
 from engine.model import Column, Model, Rule, Table, Variable
 from engine.sfeel import UnaryTest, parse_unary
@@ -160,6 +161,7 @@ def first_hit_answers(table: Table, var: Variable) -> set[Any]:
 
 class Brute:
     def __init__(self, model: Model) -> None:
+        self.model = model
         self.table = model.tables["t"]
         self.vars = [model.variables[c.name] for c in self.table.inputs]
         axes = [points(v, [r.inputs[k] for r in self.table.rules])
@@ -222,7 +224,18 @@ def decider(table: Table, hits: list[int]) -> int | None:
 
 
 def point_of(example: dict[str, Any], brute: Brute) -> tuple[Any, ...]:
-    return tuple(example[v.name] for v in brute.vars)
+    """The example in the table's own inputs; a whole case's upstream answers are evaluated."""
+    model = brute.model
+    values = []
+    for v in brute.vars:
+        up = model.producer(v.name)
+        if v.name in example or up is None:
+            values.append(example[v.name])
+            continue
+        needed = {c.name for t in required(model.tables, up.name)
+                  for c in model.tables[t].inputs if model.producer(c.name) is None}
+        values.append(model.evaluate({n: example.get(n) for n in needed}, up.name)[v.name])
+    return tuple(values)
 
 
 # -- the properties ------------------------------------------------------------------------------
