@@ -29,8 +29,9 @@ What the analyses mean, per hit policy:
 
 An input fed by another decision ranges over the answers that decision can give (the outputs of
 its rules that can decide, and its default). Each column is treated on its own: the check does
-not follow how the upstream answer depends on inputs this table also reads. Examples are
-points in the table's own inputs (the decided values included), not whole cases.
+not follow how the upstream answer depends on inputs this table also reads. Examples are whole
+cases where one can be found and verified (engine/examples.py), else points in the table's own
+inputs (the decided values included).
 """
 
 from __future__ import annotations
