@@ -171,20 +171,28 @@ class Atoms:
 
     def intervals(self, mask: int) -> list[Interval]:
         """The mask as maximal intervals, bridging atoms outside the domain."""
-        out: list[Interval] = []
-        run: list[int] = []
+        return [self._interval(first, last) for first, last in self.runs(mask)]
+
+    def runs(self, mask: int) -> list[tuple[int, int]]:
+        """Maximal runs (first, last atom) of the mask, bridging atoms outside the domain."""
+        out: list[tuple[int, int]] = []
+        start = last = -1
         for i in range(self.size + 1):
             inside = i < self.size and bool(mask >> i & 1)
             dont_care = i < self.size and not self.domain >> i & 1
-            if inside or (dont_care and run):
-                run.append(i)
-                continue
-            if run:
-                while run and not mask >> run[-1] & 1:
-                    run.pop()
-                out.append(self._interval(run[0], run[-1]))
-                run = []
+            if inside:
+                if start < 0:
+                    start = i
+                last = i
+            elif not (dont_care and start >= 0):
+                if start >= 0:
+                    out.append((start, last))
+                start = -1
         return out
+
+    def is_point(self, single: int) -> bool:
+        """Whether the one atom in `single` is a single value (not a stretch of the line)."""
+        return self._is_point(single)
 
     def _is_point(self, single: int) -> bool:
         i = single.bit_length() - 1

@@ -222,35 +222,13 @@ def render_cell(a: Atoms, mask: int) -> str:
         left_out = [a.values[i] for i in bits(a.domain & ~m)]
         return f"not({', '.join(literal_text(v) for v in left_out)})"
     rest = a.domain & ~m
-    if m and rest & (rest - 1) == 0 and _single_value(a, rest):
+    if m and rest & (rest - 1) == 0 and a.is_point(rest):
         return f"not({literal_text(a.example(rest.bit_length() - 1))})"
     parts = []
-    for first, last in _runs(a, m):
+    for first, last in a.runs(m):
         inside = [i for i in range(first, last + 1) if a.domain >> i & 1]
-        if len(inside) == 1 and _single_value(a, 1 << inside[0]):
+        if len(inside) == 1 and a.is_point(1 << inside[0]):
             parts.append(literal_text(a.example(inside[0])))  # `2`, not `<= 2`
         else:
             parts.append(a._interval(first, last).to_text())
     return ", ".join(parts)
-
-
-def _single_value(a: Atoms, atom_bit: int) -> bool:
-    return a._is_point(atom_bit)
-
-
-def _runs(a: Atoms, m: int) -> list[tuple[int, int]]:
-    """Maximal runs of atoms in `m`, bridging atoms outside the domain (as `Atoms.intervals`)."""
-    out: list[tuple[int, int]] = []
-    start = last = -1
-    for i in range(a.size + 1):
-        inside = i < a.size and bool(m >> i & 1)
-        dont_care = i < a.size and not a.domain >> i & 1
-        if inside:
-            if start < 0:
-                start = i
-            last = i
-        elif not (dont_care and start >= 0):
-            if start >= 0:
-                out.append((start, last))
-            start = -1
-    return out
