@@ -451,8 +451,7 @@ def cell_test(raw: Any, var: Variable) -> UnaryTest:
     """One input cell as a test: raises `SfeelError` or `ValueProblem`."""
     raw = _bool_text(raw, var)
     if isinstance(raw, str):
-        test = parse_unary(raw, words=var.values if var.type == "string" else None,
-                           numeric=var.type in ("number", "integer"))
+        test = parse_unary(raw, **_reading(var))
     else:
         value = _native(raw)
         test = UnaryTest(points=frozenset({value}), text=literal_text(value),
@@ -464,12 +463,14 @@ def cell_test(raw: Any, var: Variable) -> UnaryTest:
 def cell_value(raw: Any, var: Variable) -> Value:
     """One output or expected cell as a value: raises `SfeelError` or `ValueProblem`."""
     raw = _bool_text(raw, var)
-    if isinstance(raw, str):
-        value = parse_literal(raw, words=var.values if var.type == "string" else None,
-                              numeric=var.type in ("number", "integer"))
-    else:
-        value = _native(raw)
+    value = parse_literal(raw, **_reading(var)) if isinstance(raw, str) else _native(raw)
     return conform(value, var)
+
+
+def _reading(var: Variable) -> dict[str, Any]:
+    """How a cell of this variable is read: its allowed words bare, numbers with a comma refused."""
+    return {"words": var.values if var.type == "string" else None,
+            "numeric": var.type in ("number", "integer")}
 
 
 def _bool_text(raw: Any, var: Variable) -> Any:
@@ -615,8 +616,7 @@ def _expected_value(raw: Any, var: Variable, table: Table, cell: str,
             text = normalise_text(raw)
             if text.startswith("[") and text.endswith("]"):  # a FEEL list; [] = nothing matched
                 text = text[1:-1]
-            values = parse_literal_list(text, words=var.values if var.type == "string" else None,
-                                        numeric=var.type in ("number", "integer"))
+            values = parse_literal_list(text, **_reading(var))
             return [conform(v, var) for v in values]
         if keyword(raw) == "null":
             return None
