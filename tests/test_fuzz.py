@@ -160,7 +160,9 @@ def render_item(item: Item, p: Pick) -> str:
     if item.op != "range":
         return f"{item.op}{sp}{item.a.text}"
     assert item.b is not None
-    return f"{item.opener}{sp}{item.a.text}{sp}..{sp}{item.b.text}{sp}{item.closer}"
+    # `[1...5]` is refused on purpose (is it 1 to .5, or a typo?): a valid test spaces it
+    gap = sp or (" " if item.b.text.startswith(".") else "")
+    return f"{item.opener}{sp}{item.a.text}{sp}..{gap}{item.b.text}{sp}{item.closer}"
 
 
 def gen_test(p: Pick, kind: str | None = None) -> Gen:
