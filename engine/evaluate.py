@@ -120,7 +120,7 @@ def plan_for(model: Model, decision: str | None) -> Plan:
         compiled: dict[str, CompiledTable] = model.compiled()
         target = resolve_decision(model, decision)
         order = required(model.tables, target)
-        produced = {o for t in model.tables.values() for o in t.output_names}
+        produced = model.producers
         needed = dict.fromkeys(c.name for name in order for c in model.tables[name].inputs
                                if c.name not in produced)
         plan = Plan(target, tuple(compiled[n] for n in order),

@@ -126,12 +126,19 @@ class Model:
     def errors(self) -> list[Finding]:
         return [p for p in self.problems if p.severity == "error"]
 
+    @cached_property
+    def producers(self) -> dict[str, Table]:
+        """Each decided variable and its decision, worked out once (the check, examples and
+        evaluation plans ask for it over and over)."""
+        out: dict[str, Table] = {}
+        for table in self.tables.values():
+            for name in table.output_names:
+                out.setdefault(name, table)
+        return out
+
     def producer(self, variable: str) -> Table | None:
         """The decision whose output this variable is, if any."""
-        for table in self.tables.values():
-            if variable in table.output_names:
-                return table
-        return None
+        return self.producers.get(variable)
 
     def top_decisions(self) -> list[str]:
         """Decisions that no other decision requires."""
