@@ -109,6 +109,20 @@ class TestCase:
     cell: str = ""
 
 
+@dataclass(frozen=True)
+class Question:
+    """An open question to the committee, kept in the workbook's questions sheet: what the text
+    leaves open, the paragraphs and rules it touches, and the reading used until it is answered."""
+
+    id: str
+    text: str
+    paragraphs: tuple[str, ...] = ()  # paragraph ids as cited in `sources` (N1, P4)
+    rules: tuple[tuple[str, str], ...] = ()  # (decision name, rule id)
+    reading: str = ""  # the reading the workbook follows meanwhile
+    cell: str = ""  # the id cell
+    cells: dict[str, str] = field(default_factory=dict)  # column (question, rules ...) -> cell
+
+
 def producers(tables: Iterable[Table]) -> dict[str, Table]:
     """Each decided variable and the decision that decides it (the first, if two claim it:
     the loader reports that as an error)."""
@@ -129,6 +143,7 @@ class Model:
     tests: list[TestCase] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)  # the committee's open questions
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError, WorkbookInvalid
-from ..core.model import Model, Rule, Table, Variable
+from ..core.model import Model, Question, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, literal_text
 from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
+from .open_questions import OpenQuestion, committee_questions, unknown_paragraphs
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 SOURCE_ID = re.compile(r"\b([A-Z]{1,3}\d{1,3})\b")
@@ -249,7 +250,8 @@ def _front(model: Model, name: str, note: str) -> list[Block]:
           "betyr «en av dem»."),
         t("Under hver tabell står hver regels merknad, eventuell tolkning og kildene, sitert "
           "ordrett fra retningslinjen (norsk tekst, med engelsk lesning)."),
-        t("Regler som tolker der teksten er taus, eller som svarer ", code(NOT_COVERED),
+        t("Spørsmålene i arbeidsbokens spørsmålsark, og r" if model.questions else "R",
+          "egler som tolker der teksten er taus, eller som svarer ", code(NOT_COVERED),
           f", er samlet under «{QUESTIONS}»."),
     ))]
     return blocks
@@ -334,34 +336,48 @@ def _when(model: Model, table: Table, rule: Rule) -> Inline:
 
 
 def _questions(model: Model, tables: list[Table]) -> list[Block]:
-    items = []
-    for table in tables:
-        for rule in table.rules:
-            if not is_question(table, rule):
-                continue
-            text = t(bold(f"{table.sheet} {rule.id}"), " (beslutning ", code(table.name),
-                     ", ", code(rule.cell), "): ") + _when(model, table, rule) + t(".")
-            interpretation = annotation(table, rule, INTERPRETATION)
-            if NOT_COVERED in rule.outputs:
-                text += t(" ", bold("Ikke dekket av teksten."))
-            note = annotation(table, rule, NOTE)
-            if note and not interpretation:
-                text += t(" ", note)
-            if interpretation:
-                text += t(" ", bold("Tolkning: "), interpretation)
-            ids = source_ids(annotation(table, rule, SOURCES))
-            text += t(f" Kilder: {', '.join(ids) or 'ingen'}.")
-            items.append(text)
-        if table.default is not None and NOT_COVERED in table.default:
-            items.append(t(bold(f"{table.sheet} default"), " (beslutning ", code(table.name),
-                           "): når ingen regel passer, svarer tabellen ", code(NOT_COVERED), ". ",
-                           bold("Ikke dekket av teksten.")))
-    intro = t("Regler som tolker der retningslinjeteksten er taus, og regler som svarer ",
+    items = [_sheet_question(model, q.question) if q.question is not None
+             else _rule_question(model, q) for q in committee_questions(model, tables)]
+    lead = "Spørsmålene i arbeidsbokens spørsmålsark, deretter r" if model.questions else "R"
+    intro = t(f"{lead}egler som tolker der retningslinjeteksten er taus, og regler som svarer ",
               code(NOT_COVERED), " (teksten dekker ikke situasjonen). Faggruppen bes bekrefte "
               "eller rette hver av dem.")
     if not items:
         return [Heading(2, t(QUESTIONS)), Para(t("Ingen: hver regel følger direkte av teksten."))]
     return [Heading(2, t(QUESTIONS)), Para(intro), Items(tuple(items), ordered=True)]
+
+
+def _sheet_question(model: Model, q: Question) -> Inline:
+    text = t(bold(f"Spørsmål {q.id}"), " (", code(q.cell), "): ", q.text)
+    if q.paragraphs:
+        text += t(f" Avsnitt: {', '.join(q.paragraphs)}.")
+    if q.rules:
+        text += t(" Regler: ", ", ".join(f"{model.tables[d].sheet} {r}" for d, r in q.rules), ".")
+    if q.reading:
+        text += t(" ", bold("Lesning inntil videre: "), q.reading)
+    return text
+
+
+def _rule_question(model: Model, q: OpenQuestion) -> Inline:
+    table = q.table
+    assert table is not None
+    if q.rule is None:
+        return t(bold(f"{table.sheet} default"), " (beslutning ", code(table.name),
+                 "): når ingen regel passer, svarer tabellen ", code(NOT_COVERED), ". ",
+                 bold("Ikke dekket av teksten."))
+    rule = q.rule
+    text = t(bold(f"{table.sheet} {rule.id}"), " (beslutning ", code(table.name),
+             ", ", code(rule.cell), "): ") + _when(model, table, rule) + t(".")
+    interpretation = annotation(table, rule, INTERPRETATION)
+    if NOT_COVERED in rule.outputs:
+        text += t(" ", bold("Ikke dekket av teksten."))
+    note = annotation(table, rule, NOTE)
+    if note and not interpretation:
+        text += t(" ", note)
+    if interpretation:
+        text += t(" ", bold("Tolkning: "), interpretation)
+    ids = source_ids(annotation(table, rule, SOURCES))
+    return text + t(f" Kilder: {', '.join(ids) or 'ingen'}.")
 
 
 def _paragraph_index(model: Model, tables: list[Table],
@@ -522,6 +538,9 @@ def render(path: str, fmt: str = "markdown", guideline: str | None = None) -> st
     note = ""
     if guideline or source.exists():
         paragraphs = read_paragraphs(source)
+        wrong = unknown_paragraphs(model, paragraphs)
+        if wrong:
+            raise WorkbookInvalid(path, wrong)
     else:
         paragraphs = {}
         note = (f"retningslinjeteksten ble ikke funnet ({source.name} ved siden av "

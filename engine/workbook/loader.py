@@ -34,6 +34,7 @@ from .layout import (
     read_header,
     rule_rows,
 )
+from .questions import QUESTIONS, read_questions
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
 
@@ -50,7 +51,8 @@ def load(path: str, strict: bool = True) -> Model:
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
-    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
+                                       "questions": []}
     for sheet in sheets:
         role = _sheet_role(sheet)
         if role:
@@ -59,7 +61,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
         problems.add("structure", "the workbook has no glossary sheet: add a sheet named "
                                   "'Glossary' or 'Ordliste' listing every variable",
                      f"{path}")
-    for role in ("glossary", "tests", "about"):
+    for role in ("glossary", "tests", "about", "questions"):
         for extra in by_role[role][1:]:
             problems.add("structure", f"a second {role} sheet '{extra.name}': keep one",
                          f"{extra.name}!A1")
@@ -73,12 +75,15 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    questions = (read_questions(by_role["questions"][0], ordered, problems)
+                 if by_role["questions"] else [])
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", f"rows after {sheet.truncated_at:,} were not read: a "
                                       "guideline table is never that long",
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
-    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items)
+    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
+                 questions=questions)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -89,6 +94,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "tests"
     if name in ABOUT:
         return "about"
+    if name in QUESTIONS:
+        return "questions"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:
