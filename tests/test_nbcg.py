@@ -41,6 +41,11 @@ DICTIONARY: dict[str, tuple[str, tuple[Any, ...] | str]] = {
     "months_on_bisphosphonate": ("number", ">= 0"),
     "skeletal_event": ("boolean", (True, False)),
 }
+# Inputs the workbook adds to the fixed dictionary (issue 14), each one a case may leave unknown
+# where it is not used: the dictionary's names and values are kept as they are.
+EXTENSIONS: dict[str, tuple[str, tuple[Any, ...] | str]] = {
+    "endocrine_failure": ("boolean", (True, False)),  # P4: earlier endocrine treatment failed
+}
 RECOMMENDATIONS = {"start", "consider_now", "observe", "observe_or_skip", "defer", "consider",
                    "not_covered", "not_applicable"}
 CONTINUATIONS = {"continue", "may_stop", "stop"}
@@ -100,7 +105,10 @@ def test_every_interpretation_and_not_covered_rule_is_a_question_for_the_committ
     expected = [(t, r) for t, r in all_rules()
                 if interpretation(t, r) or "not_covered" in r.outputs]
     listed = re.findall(r"^\d+\. \*\*(\S+) (\S+)\*\*", questions, flags=re.M)
-    assert sorted(listed) == sorted((t.sheet, r.id) for t, r in expected)
+    asked = [(sheet, qid) for sheet, qid in listed if sheet == "Spørsmål"]
+    assert asked == [("Spørsmål", q.id) for q in model().questions]  # the sheet's, first
+    assert listed[:len(asked)] == asked
+    assert sorted(listed[len(asked):]) == sorted((t.sheet, r.id) for t, r in expected)
     # the six open points of the guideline README, each an explicit, flagged rule
     for item in ("Bisfosfonat B5", "Bisfosfonat B17", "Bisfosfonat B15", "Bisfosfonat B7",
                  "Bisfosfonat B12", "Bisfosfonat B18", "Spor S8", "Spor S2"):
@@ -110,12 +118,30 @@ def test_every_interpretation_and_not_covered_rule_is_a_question_for_the_committ
             assert f"{rule.id}** (beslutning" in questions
 
 
+def test_the_questions_no_rule_raises_are_in_the_questions_sheet() -> None:
+    """Issue 14, items 6 and 7: duration, the end of a deferral, late pain, what a response
+    is, counting lines, which symptoms, a lesion not easy to observe, an early event; each
+    with its paragraphs and the reading followed meanwhile."""
+    questions = model().questions
+    assert len(questions) >= 10
+    for q in questions:
+        assert "?" in q.text and q.reading, q.id
+        assert q.paragraphs and set(q.paragraphs) <= set(PARAGRAPHS), q.id
+    by_paragraph = {p: [q for q in questions if p in q.paragraphs] for p in PARAGRAPHS}
+    on_duration = [q for q in by_paragraph["N9"] if ("continuation", "F1") in q.rules
+                   or ("continuation", "F4") in q.rules]
+    assert len(on_duration) >= 2  # until an event, and a hard stop at 24 months
+    for words in ("avventingen", "oppstart", "respons", "linje", "symptomene",
+                  "ikke er lett å observere", "skjeletthendelse før"):
+        assert any(words in q.text for q in questions), words
+
+
 # -- the data dictionary and the decisions ------------------------------------------------------
 def test_glossary_inputs_are_exactly_the_data_dictionary() -> None:
     m = model()
     inputs = {n: v for n, v in m.variables.items() if m.producer(n) is None}
-    assert set(inputs) == set(DICTIONARY)
-    for name, (vtype, domain) in DICTIONARY.items():
+    assert set(inputs) == set(DICTIONARY) | set(EXTENSIONS)
+    for name, (vtype, domain) in {**DICTIONARY, **EXTENSIONS}.items():
         var = inputs[name]
         assert var.type == vtype, name
         if vtype == "string":
@@ -192,8 +218,13 @@ BASE: dict[str, Any] = {
     "skeletal_metastases": True, "hormone_receptor_status": "negative",
     "therapy": "chemotherapy", "chemotherapy_line": 1, "parenchymal_metastases": True,
     "osteolytic_metastases": "other", "skeletal_symptoms": False, "uncontrolled_pain": False,
-    "endocrine_sensitive": None, "response": "not_evaluated",
+    "endocrine_sensitive": None, "response": "not_evaluated", "endocrine_failure": None,
 }
+HR_POSITIVE_ENDOCRINE: dict[str, Any] = {
+    "hormone_receptor_status": "positive", "therapy": "endocrine", "chemotherapy_line": None,
+    "endocrine_sensitive": True, "endocrine_failure": False,
+}
+N5_SITUATION = {"parenchymal_metastases": False, "osteolytic_metastases": "progressive"}
 
 
 def advise(**changes: Any) -> Any:
@@ -228,18 +259,41 @@ def test_n5_progressive_osteolytic_without_parenchymal_metastases_starts_at_once
         assert result["treatment_duration"] == "12_24_months_or_skeletal_event"
 
 
-def test_pain_takes_precedence_over_everything_else() -> None:
+def test_pain_takes_precedence_over_observing_and_deferring() -> None:
     situations: list[dict[str, Any]] = [
         {},  # N1 would observe
-        {"parenchymal_metastases": False, "osteolytic_metastases": "progressive"},  # N5 start
         {"parenchymal_metastases": False, "osteolytic_metastases": "first_detected_observable"},
+        {"parenchymal_metastases": False, "osteolytic_metastases": "other"},
         {"response": "CR"},  # N3 would defer
-        {"hormone_receptor_status": "positive", "therapy": "endocrine",  # P1 would observe
-         "chemotherapy_line": None, "endocrine_sensitive": True},
+        {"parenchymal_metastases": True, "osteolytic_metastases": "progressive"},  # N1, not N5
+        HR_POSITIVE_ENDOCRINE,  # P1 would observe
+        {**HR_POSITIVE_ENDOCRINE, "endocrine_failure": None},  # P2 holds whatever the history
+        {**HR_POSITIVE_ENDOCRINE, "endocrine_failure": True},  # P4: N1 would observe
     ]
     for situation in situations:
         result = advise(uncontrolled_pain=True, **situation)
         assert result["recommendation"] == "consider_now", situation
+
+
+def trace_sources(result: Any) -> set[str]:
+    tables = model().tables
+    return {p.strip() for step in result.trace for rule in step.decided
+            for p in tables[step.decision].annotation(
+                next(r for r in tables[step.decision].rules if r.id == rule), "sources")
+            .split(",")}
+
+
+@pytest.mark.parametrize("situation", [
+    {},  # HR-negative on chemotherapy
+    {"hormone_receptor_status": "positive", "chemotherapy_line": 2},  # P4, on chemotherapy
+    {**HR_POSITIVE_ENDOCRINE, "endocrine_failure": True},  # P4, a new endocrine line
+])
+def test_n5_shall_stands_with_pain_and_n8_is_cited_too(situation: dict[str, Any]) -> None:
+    """Issue 14, item 1: N8's «også» adds a reason, it does not remove N5's «skal»."""
+    result = advise(uncontrolled_pain=True, **{**situation, **N5_SITUATION})
+    assert (result["recommendation"], result["strength"]) == ("start", "shall")
+    assert {"N5", "N8" if situation.get("therapy") != "endocrine" else "P2"} <= \
+        trace_sources(result)
 
 
 def test_n7_first_detected_observable_defers_unless_symptoms_say_otherwise() -> None:
@@ -251,11 +305,78 @@ def test_n7_first_detected_observable_defers_unless_symptoms_say_otherwise() -> 
 
 
 def test_p1_endocrine_sensitive_disease_awaits_3_to_4_months() -> None:
-    result = advise(hormone_receptor_status="positive", therapy="endocrine",
-                    chemotherapy_line=None, endocrine_sensitive=True)
+    result = advise(**HR_POSITIVE_ENDOCRINE)
     assert result["recommendation"] == "observe"
     assert result["observation_period"] == "3_4_months"
     assert result["strength"] == "should"  # «bør avvente»
+
+
+def same_answer(a: Any, b: Any) -> bool:
+    return all(a[k] == b[k] for k in ("recommendation", "observation_period", "strength"))
+
+
+@pytest.mark.parametrize("findings", [
+    {"parenchymal_metastases": True, "osteolytic_metastases": "other"},  # N1: observe
+    N5_SITUATION,  # N5: start
+])
+def test_p4_endocrine_failure_gets_the_left_column_as_if_starting_chemotherapy(
+        findings: dict[str, Any]) -> None:
+    """Issue 14, item 2: PD on endocrine treatment is assessed as HR-negative disease (P4), so
+    «endocrine, PD» and «chemotherapy, line 1» give the same answer for the same patient."""
+    on_endocrine = advise(**{**HR_POSITIVE_ENDOCRINE, **findings, "response": "PD"})
+    on_chemotherapy = advise(**{**findings, "hormone_receptor_status": "positive"})
+    assert same_answer(on_endocrine, on_chemotherapy)
+    assert on_endocrine["recommendation"] in ("observe", "start")
+
+
+def test_p4_a_new_endocrine_line_after_failure_is_not_sent_through_p1_again() -> None:
+    """Issue 14, item 3: with earlier endocrine failure, P4 instead of P1's 3–4 months."""
+    after = advise(**{**HR_POSITIVE_ENDOCRINE, "endocrine_failure": True})
+    assert (after["recommendation"], after["observation_period"]) == ("observe", "2_3_months")
+    assert after.trace[0].outputs["pathway"] == "endocrine_failure_assessment"
+    assert same_answer(advise(**{**HR_POSITIVE_ENDOCRINE, "endocrine_failure": True,
+                                 **N5_SITUATION}), advise(**N5_SITUATION))
+    unknown = advise(**{**HR_POSITIVE_ENDOCRINE, "endocrine_failure": None})
+    assert unknown["recommendation"] == "not_covered"  # P1 or P4: the text cannot choose
+    # where it is not used, an unknown history changes nothing
+    assert same_answer(advise(endocrine_failure=None), advise(endocrine_failure=True))
+
+
+def test_n7_deferral_ends_with_progression() -> None:
+    """Issue 14, item 4: N7 defers for a lesion one can watch; PD ends the deferral."""
+    lesion = {"parenchymal_metastases": False, "osteolytic_metastases": "first_detected_observable"}
+    assert advise(**lesion, response="SD")["recommendation"] == "defer"
+    assert advise(**lesion, response="PD")["recommendation"] == "consider"
+
+
+def test_stable_disease_on_endocrine_treatment_is_an_effect_not_a_failure() -> None:
+    """Issue 14, item 5: P1 awaits the «effekt», P4 acts on «manglende respons»."""
+    stable = advise(**{**HR_POSITIVE_ENDOCRINE, "response": "SD"})
+    good = advise(**{**HR_POSITIVE_ENDOCRINE, "response": "PR"})
+    assert stable["recommendation"] == good["recommendation"] == "defer"
+
+
+def test_hr_negative_disease_on_endocrine_treatment_gets_no_answer_the_text_does_not_give() -> None:
+    """Issue 14, item 8: not covered, with pain too; only the pain rules' own columns apply."""
+    for pain in (False, True):
+        result = advise(therapy="endocrine", chemotherapy_line=None, uncontrolled_pain=pain)
+        assert result["recommendation"] == "not_covered", pain
+
+
+STRENGTH_WORDS = {"shall": "N5", "may": "N4", "reasonable": "N3", "grounds": "N7"}
+
+
+def test_every_strength_word_is_said_by_a_paragraph_the_rule_cites() -> None:
+    """Issue 14, item 9: «rimelig» is N3's word; a rule that says it must rest on N3."""
+    bis = model().tables["bisphosphonate"]
+    col = bis.output_names.index("strength")
+    for rule in bis.rules:
+        word = rule.outputs[col]
+        cited = {p.strip() for p in sources(bis, rule).split(",")}
+        if word in STRENGTH_WORDS:
+            assert STRENGTH_WORDS[word] in cited, (rule.id, word, cited)
+        if word == "should":
+            assert cited & {"N1", "N8", "P1", "P2"}, (rule.id, cited)
 
 
 def test_p4_hormone_receptor_positive_on_chemotherapy_is_assessed_as_negative() -> None:

@@ -34,7 +34,7 @@ IN, OUT, EXP, NOTE = "input", "output", "expected", "annotation"
 # columns of the NBCG sheets (A is the rule id)
 BIS = {"pathway": 2, "line": 3, "parenchymal": 4, "osteolytic": 5, "symptoms": 6,
        "endocrine": 7, "response": 8, "recommendation": 9}
-SPOR = {"pathway": 6}
+SPOR = {"pathway": 9}
 
 
 def run(capsys: Capture, *argv: str) -> tuple[int, str, str]:
@@ -86,15 +86,16 @@ def small(tmp_path: Path, name: str = "small.xlsx", cut: str = "50",
 def test_nbcg_reaches_full_rule_coverage(capsys: Capture) -> None:
     model = engine.load(str(NBCG))
     cov = measure(model, run_tests(model))
-    assert (cov.rules, cov.rules_fired, cov.percent) == (30, 30, 100.0)
+    assert (cov.rules, cov.rules_fired, cov.percent) == (43, 43, 100.0)
     assert [d.decision for d in cov.decisions] == ["pathway", "continuation", "bisphosphonate"]
-    # T26 is the only case of N7 without symptoms (B10); B7 (SD) only T20
+    # N7 without symptoms (B10): T26, on a new endocrine line after failure T66, with SD T72;
+    # SD after observation (B7): T20, and T63 after endocrine failure (P4)
     bis = next(d for d in cov.decisions if d.decision == "bisphosphonate")
-    assert bis.fired["B10"] == ["T26"] and bis.fired["B7"] == ["T20"]
+    assert bis.fired["B10"] == ["T26", "T66", "T72"] and bis.fired["B7"] == ["T20", "T63"]
     code, out, _ = run(capsys, "test", str(NBCG), "--coverage", "--min-coverage", "100")
     assert code == 0
-    assert "Rule coverage: 30 of 30 rules fired by 55 test case(s) (100 %)" in out
-    assert out.rstrip().endswith("55 passed, 0 failed")
+    assert "Rule coverage: 43 of 43 rules fired by 76 test case(s) (100 %)" in out
+    assert out.rstrip().endswith("76 passed, 0 failed")
 
 
 def test_coverage_names_unfired_rules_unexpected_answers_unused_values(
@@ -160,7 +161,14 @@ B10_REGION = {  # worked out by hand: the cases that reach rule B10
     "parenchymal_metastases": "false",
     "osteolytic_metastases": '"first_detected_observable"',
     "skeletal_symptoms": "false",
-}  # chemotherapy_line, endocrine_sensitive and response: any value, unknown too
+    "response": 'not("PD")',  # PD ends the deferral (B21)
+}  # chemotherapy_line, endocrine_sensitive, endocrine_failure: any value, unknown too
+B10_P4_REGION = {  # and after earlier endocrine failure, P4 (Spor S14)
+    "skeletal_metastases": "true", "uncontrolled_pain": "false", "therapy": '"endocrine"',
+    "hormone_receptor_status": '"positive"', "endocrine_failure": "true",
+    "parenchymal_metastases": "false", "osteolytic_metastases": '"first_detected_observable"',
+    "skeletal_symptoms": "false", "response": 'not("PD")',
+}
 
 
 def test_diff_names_one_rule_and_exactly_its_region(tmp_path: Path, capsys: Capture) -> None:
@@ -172,10 +180,9 @@ def test_diff_names_one_rule_and_exactly_its_region(tmp_path: Path, capsys: Capt
     assert [(c.column, c.old, c.new) for c in result.edits[0].changes] == [
         ("recommendation", '"defer"', '"consider"')]
     assert not result.glossary and not result.tables and not result.about
-    assert len(result.answers) == 1
+    assert [a.region for a in result.answers] == [B10_REGION, B10_P4_REGION]
     change = result.answers[0]
     assert change.decision == "bisphosphonate"
-    assert change.region == B10_REGION
     assert change.changed == ["recommendation"]
     assert change.old.get("recommendation") == "defer"
     assert change.new.get("recommendation") == "consider"
@@ -189,7 +196,7 @@ def test_diff_names_one_rule_and_exactly_its_region(tmp_path: Path, capsys: Capt
     assert run(capsys, "diff", str(NBCG), str(new), "--fail-on-change")[0] == 1
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--format", "json")
     doc = json.loads(out)
-    assert doc["changed"] is True and len(doc["answers"]) == 1
+    assert doc["changed"] is True and len(doc["answers"]) == 2
     assert doc["answers"][0]["region"] == B10_REGION
     assert doc["answers"][0]["old"]["outputs"]["recommendation"] == "defer"
     example = doc["answers"][0]["example"]
@@ -213,9 +220,8 @@ def test_diff_edits_that_change_no_answer(tmp_path: Path, capsys: Capture) -> No
 
 
 def test_diff_through_the_helper_decision(tmp_path: Path) -> None:
-    # S4: HR-negative on endocrine therapy with pain now goes to the not-covered column
-    new = edited(tmp_path, "new.xlsx", [("Spor", "S4", SPOR["pathway"],
-                                         "hr_negative_endocrine")])
+    # S4: HR-negative on endocrine therapy with pain back to the pain rule (as before issue 14)
+    new = edited(tmp_path, "new.xlsx", [("Spor", "S4", SPOR["pathway"], "uncontrolled_pain")])
     old_m, new_m = engine.load(str(NBCG)), engine.load(str(new))
     result = diff_models(old_m, new_m)
     assert [(e.decision, e.rule) for e in result.edits] == [("pathway", "S4")]
@@ -223,12 +229,12 @@ def test_diff_through_the_helper_decision(tmp_path: Path) -> None:
     change = result.answers[0]
     assert change.region == {"skeletal_metastases": "true", "uncontrolled_pain": "true",
                              "therapy": '"endocrine"', "hormone_receptor_status": '"negative"'}
-    # B2 (consider_now ...) before, B18 (not_covered ...) after
+    # B18 (not_covered ...) before, B2 (consider_now ...) after
     assert change.changed == ["pathway", "recommendation", "observation_period", "strength",
                               "treatment_duration"]
-    assert change.old.get("recommendation") == "consider_now"
-    assert change.new.get("recommendation") == "not_covered"
-    assert change.old_rules == ["B2", "pathway:S4"] and change.new_rules == ["B18", "pathway:S4"]
+    assert change.old.get("recommendation") == "not_covered"
+    assert change.new.get("recommendation") == "consider_now"
+    assert change.old_rules == ["B18", "pathway:S4"] and change.new_rules == ["B2", "pathway:S4"]
     assert_exact(old_m, new_m, result, samples=400)
 
 
@@ -331,14 +337,15 @@ def test_diff_counts_a_cohort(tmp_path: Path, capsys: Capture,
                                          "consider")])
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"))
-    # only T26 (first detected, observable, no symptoms, no parenchymal metastases) uses B10
-    assert "1 of 55 case(s) change answer" in out
-    assert 'recommendation "defer" -> "consider": 1' in out
+    # T26, T66, T72 (first detected, observable, no symptoms, no parenchymal metastases,
+    # no progression) use B10
+    assert "3 of 76 case(s) change answer" in out
+    assert 'recommendation "defer" -> "consider": 3' in out
     monkeypatch.setattr("engine.review.diff.has_bulk", lambda: False)
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"), "--format", "json")
     doc = json.loads(out)["cohort"]
-    assert (doc["rows"], doc["changed"], doc["method"]) == (55, 1, "per-row")
+    assert (doc["rows"], doc["changed"], doc["method"]) == (76, 3, "per-row")
 
 
 def test_diff_usage_errors(tmp_path: Path, capsys: Capture) -> None:
@@ -428,7 +435,7 @@ def test_annotated_copy_marks_findings_and_suggests_rules(tmp_path: Path,
     suggested = [r for r in range(4, ws.max_row + 1)
                  if str(ws.cell(r, 1).value or "").startswith("FORSLAG-")]
     assert [ws.cell(r, 1).value for r in suggested] == ["FORSLAG-1", "FORSLAG-2"]
-    assert suggested[0] == 22  # right under B18
+    assert suggested[0] == 28  # right under B26
     model = engine.load(str(broken))
     gaps = [f.region for f in model.check() if f.kind == "gap"]
     names = model.tables["bisphosphonate"].input_names
@@ -492,7 +499,7 @@ def test_spreadsheet_program_opens_the_written_files(tmp_path: Path, capsys: Cap
                            str(fresh)], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     wb = openpyxl.load_workbook(outdir / "annotated.xlsx")
-    assert wb["Bisfosfonat"]["A22"].value == "FORSLAG-1"
+    assert wb["Bisfosfonat"]["A28"].value == "FORSLAG-1"
     assert "overlap" in wb["Bisfosfonat"]["A12"].comment.text
     assert engine.load(str(outdir / "fresh.xlsx")).check() == []
 
@@ -511,9 +518,9 @@ def test_report_is_one_self_contained_page(tmp_path: Path, capsys: Capture) -> N
     for absent in ("<script", "src=", "href=", "url(", "@import"):
         assert absent not in page
     assert "Funn fra kontrollen" in page and "Ingen funn" in page
-    assert "30 av 30 regler" in page and "55 tilfeller består, 0 feiler" in page
+    assert "43 av 43 regler" in page and "76 tilfeller består, 0 feiler" in page
     assert "Endringer siden" in page and "B10" in page
-    assert "1 regelendring(er); endrede svar i 1 område(r)" in page
+    assert "1 regelendring(er); endrede svar i 2 område(r)" in page  # B10_REGION, B10_P4_REGION
     assert "Spørsmål til faggruppen" in page and "Dårlig kontrollerte smerter" in page
     # the decisions come after the review sections, with labels and sources
     assert page.index("Funn fra kontrollen") < page.index("Beslutning <code>pathway</code>")
@@ -525,7 +532,7 @@ def test_report_of_a_workbook_with_errors(tmp_path: Path, capsys: Capture) -> No
     assert run(capsys, "report", str(broken_nbcg(tmp_path)), "-o", str(out))[0] == 0
     page = out.read_text(encoding="utf-8")
     assert "3 feil må rettes" in page  # two gaps, one overlap; the cases still run
-    assert "55 tilfeller består" not in page and "30 regler" in page
+    assert "76 tilfeller består" not in page and "43 regler" in page
     unreadable = edited(tmp_path, "empty.xlsx", [("Bisfosfonat", "B10", BIS["response"], None)])
     assert run(capsys, "report", str(unreadable), "-o", str(tmp_path / "r2.html"))[0] == 0
     page = (tmp_path / "r2.html").read_text(encoding="utf-8")
