@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..core.i18n import _
 from ..core.safe_io import refuse_overwrite
 from ..review.annotate import annotate
 from ..review.coverage import report_coverage
@@ -26,8 +27,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     if getattr(args, "coverage", False) or getattr(args, "min_coverage", None) is not None:
         status = max(status, report_coverage(model, outcomes, args.min_coverage))
     if not model.tests:
-        print("the workbook has no test cases (add a 'Tests' / 'Testtilfeller' sheet)")
-    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+        print(_("the workbook has no test cases (add a 'Tests' / 'Testtilfeller' sheet)"))
+    print(_("{n_outcomes} passed, {n_failed} failed").format(
+              n_outcomes=len(outcomes) - len(failed), n_failed=len(failed)))
     return status
 
 

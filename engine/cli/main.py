@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.errors import EngineError, UsageError, WorkbookError, WorkbookInvalid
+from ..core.i18n import _
 from ..core.safe_io import OutputError
 from .parser import build_parser
 
@@ -48,8 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return UNUSABLE
     except Exception as exc:  # the promise: never a traceback
-        print(f"internal error ({type(exc).__name__}: {exc}); please report it with the "
-              "workbook that caused it", file=sys.stderr)
+        print(_("internal error ({name}: {exc}); please report it with the workbook "
+                "that caused it").format(name=type(exc).__name__, exc=exc), file=sys.stderr)
         return UNUSABLE
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ..core.errors import EngineError
+from ..core.i18n import _
 from ..review.coverage import measure, summary_line
 from ..verify.check import check_model
 from ..verify.testing import describe_failure, run_case
@@ -67,7 +68,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     seen = {path: pair for path, pair in config.stash.get(_COVERAGE, {}).items() if pair[1]}
     if not seen:
         return
-    terminalreporter.section("guideline rule coverage")
+    terminalreporter.section(_("guideline rule coverage"))
     for path, (model, outcomes) in seen.items():
         shown = Path(path)
         if shown.is_relative_to(config.rootpath):
@@ -85,7 +86,8 @@ def _raise(message: str) -> Any:
 def _check(model: Any) -> None:
     errors = [f for f in check_model(model) if f.severity == "error"]
     if errors:
-        lines = [f"{len(errors)} error(s) in {model.path}:"]
+        lines = [_("{n_errors} error(s) in {path}:").format(
+                     n_errors=len(errors), path=model.path)]
         lines += [f"  {f.kind}: {f}" for f in errors]
         raise WorkbookFailure("\n".join(lines))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import _
+
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -83,7 +85,8 @@ class WorkbookInvalid(EngineError):
 
     def __str__(self) -> str:
         errors = [f for f in self.findings if f.severity == "error"]
-        lines = [f"{self.path}: {len(errors)} problem(s) must be fixed before it can be used:"]
+        lines = [_("{path}: {n_errors} problem(s) must be fixed before it can be used:").format(
+                     path=self.path, n_errors=len(errors))]
         lines += [f"  {f}" for f in errors]
         return "\n".join(lines)
 

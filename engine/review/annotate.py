@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
 
@@ -61,10 +62,11 @@ def collect(findings: list[Finding]) -> dict[tuple[str, str], Marks]:
 def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path: str) -> None:
     """Write the annotated copy of `workbook_path` to `out_path` (never the input itself)."""
     if not str(out_path).lower().endswith(".xlsx"):
-        raise OutputError(f"the annotated copy must be an .xlsx file, not {out_path}")
+        raise OutputError(_("the annotated copy must be an .xlsx file, not {out_path}").format(
+                              out_path=out_path))
     if not str(workbook_path).lower().endswith((".xlsx", ".xlsm")):
-        raise OutputError(f"--annotate marks cells of an .xlsx workbook; {workbook_path} is not "
-                          "one")
+        raise OutputError(_("--annotate marks cells of an .xlsx workbook; "
+                            "{workbook_path} is not one").format(workbook_path=workbook_path))
     refuse_overwrite(out_path, workbook_path)
     import openpyxl
 
@@ -73,8 +75,9 @@ def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path
     suggested = suggest_rules(wb, model, findings)
     list_findings(wb, findings)
     write_with(out_path, wb.save)
-    print(f"annotated copy written to {out_path}: {marked} cell(s) marked, {suggested} "
-          "suggested rule(s)", file=sys.stderr)
+    print(_("annotated copy written to {out_path}: {marked} cell(s) marked, "
+            "{suggested} suggested rule(s)").format(
+              out_path=out_path, marked=marked, suggested=suggested), file=sys.stderr)
 
 
 def mark_cells(wb: Any, marks: dict[tuple[str, str], Marks]) -> int:
@@ -127,10 +130,14 @@ def suggest_rules(wb: Any, model: Model, findings: list[Finding]) -> int:
         next_row[table.name] = row + 1
         count += 1
         ws.cell(row, 1, f"{SUGGESTION_ID}-{count}")
-        ws.cell(row, 1).comment = comment(Comment, (
-            "Forslag fra guideline check: ingen regel dekker disse tilfellene. Fyll inn svaret "
-            "i utdatakolonnene og gi raden en vanlig id, eller slett raden.\n\nSuggested by "
-            f"guideline check: {f.message}"))
+        ws.cell(row, 1).comment = comment(
+            Comment,
+            _(
+                "Forslag fra guideline check: ingen regel dekker disse tilfellene. Fyll "
+                "inn svaret i utdatakolonnene og gi raden en vanlig id, eller slett "
+                "raden.\n\nSuggested by guideline check: {message}"
+            ).format(message=f.message),
+        )
         for col in table.inputs:
             ws[f"{col.letter}{row}"] = safe_text(f.region.get(col.name, "-"))
         for col in (*table.inputs, *table.outputs):
@@ -163,8 +170,15 @@ def list_findings(wb: Any, findings: list[Finding]) -> None:
         name = f"{FINDINGS_SHEET} {n}"
         n += 1
     ws = wb.create_sheet(name)
-    ws.append(["Alvorlighet / severity", "Type / kind", "Beslutning / decision", "Celle / cell",
-               "Melding / message"])
+    ws.append(
+        [
+            _("Alvorlighet / severity"),
+            _("Type / kind"),
+            _("Beslutning / decision"),
+            _("Celle / cell"),
+            _("Melding / message"),
+        ]
+    )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for f in sorted(findings, key=lambda f: RANK[f.severity]):
@@ -174,7 +188,8 @@ def list_findings(wb: Any, findings: list[Finding]) -> None:
         ws.cell(ws.max_row, 1).fill = PatternFill(fill_type="solid", start_color=colour,
                                                   end_color=colour)
     if not findings:
-        ws.append(["", "", "", "", "Ingen funn: alle tabeller er fullstendige og konsistente."])
+        ws.append(["", "", "", "", _("Ingen funn: alle tabeller er fullstendige og "
+                                     "konsistente.")])
     for letter, width in zip("ABCDE", (16, 14, 18, 28, 110)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"

@@ -6,6 +6,7 @@ import json
 from xml.sax.saxutils import escape, quoteattr
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.model import Model
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -23,7 +24,8 @@ def render_check(model: Model, findings: list[Finding], fmt: str) -> str:
 
 def counts(findings: list[Finding]) -> str:
     n = {s: sum(f.severity == s for f in findings) for s in ORDER}
-    return f"{n['error']} error(s), {n['warning']} warning(s), {n['info']} note(s)"
+    return _("{n} error(s), {n2} warning(s), {n3} note(s)").format(
+               n=n['error'], n2=n['warning'], n3=n['info'])
 
 
 def _label(model: Model, name: str) -> str:
@@ -65,18 +67,22 @@ def text(model: Model, findings: list[Finding]) -> str:
                 lines.append(f"          {REGION_LABEL.get(f.kind, 'its cases')}: {cells}")
             if f.example:
                 ex = ", ".join(f"{k}={_plain(v)}" for k, v in f.example.items())
-                decided = [f"{k} is the answer of decision {p.name}" for k in f.example
-                           if (p := model.producer(k)) is not None]
+                decided = [
+                    _("{k} is the answer of decision {name}").format(k=k, name=p.name)
+                    for k in f.example
+                    if (p := model.producer(k)) is not None
+                ]
                 note = f" ({'; '.join(decided)})" if decided else ""
                 lines.append(f"          example: {ex}{note}")
     n_errors = sum(f.severity == "error" for f in findings)
     n_warnings = sum(f.severity == "warning" for f in findings)
     if n_errors:
-        verdict = "FAILED: fix the errors above"
+        verdict = _("FAILED: fix the errors above")
     elif n_warnings:
-        verdict = f"OK: no errors; {n_warnings} warning(s) above to review"
+        verdict = _("OK: no errors; {n_warnings} warning(s) above to review").format(
+                      n_warnings=n_warnings)
     else:
-        verdict = "OK: every table is complete and consistent"
+        verdict = _("OK: every table is complete and consistent")
     lines.append(f"\n{verdict}")
     return "\n".join(lines) + "\n"
 

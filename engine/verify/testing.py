@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import CaseError
+from ..core.i18n import _
 from ..core.model import Model, TestCase
 from ..evaluation.evaluate import evaluate
 from ..evaluation.explain import shown
@@ -46,7 +47,7 @@ def same(expected: Any, actual: Any, unordered: bool) -> bool:
 def run_case(model: Model, case: TestCase) -> Outcome:
     outcome = Outcome(case)
     if not case.expected:
-        outcome.error = "the case states no expected answer"
+        outcome.error = _("the case states no expected answer")
         return outcome
     decisions = list(dict.fromkeys(
         t.name for t in model.tables.values() for o in t.output_names if o in case.expected))
@@ -79,8 +80,10 @@ def describe_failure(outcome: Outcome) -> list[str]:
     if outcome.error:
         lines.append(f"  error: {outcome.error}")
     for name, expected, actual in outcome.failures:
-        lines.append(f"  {name}: expected {shown(expected)}, got {shown(actual)}  "
-                     f"[{case.cells.get(name, '')}]")
+        lines.append(_("  {name}: expected {expected}, got {actual}  [{get}]").format(
+                         name=name, expected=shown(expected), actual=shown(actual),
+                         get=case.cells.get(name, '')))
     for decision, rules in outcome.fired.items():
-        lines.append(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
+        lines.append(_("  {decision}: rule {value} fired").format(
+                         decision=decision, value=', '.join(rules) or 'none'))
     return lines
