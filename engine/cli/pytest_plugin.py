@@ -25,6 +25,8 @@ _COVERAGE: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("guideline_tables", "folder name whose .xlsx workbooks are collected",
                   default="tables")
+    parser.addini("guideline_allow_empty", "pass a workbook with decision tables but no test "
+                  "cases (like guideline test --allow-empty)", type="bool", default=False)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -48,6 +50,11 @@ class WorkbookFile(pytest.File):
             return
         yield GuidelineItem.from_parent(self, name="check", run=lambda: _check(model))
         if model.errors:
+            return
+        if model.tables and not model.tests and not self.config.getini("guideline_allow_empty"):
+            yield GuidelineItem.from_parent(self, name="tests", run=_raise(_(
+                "nothing was tested: the workbook has decision tables but no test cases; add "
+                "a 'Testtilfeller' (or 'Tests') sheet, or pass --allow-empty")))
             return
         record = _recorder(self.config, model)
         for case in model.tests:

@@ -157,7 +157,7 @@ def report_coverage(model: Model, outcomes: list[Outcome], min_coverage: float |
     cov = measure(model, outcomes)
     print(render_text(model, cov), end="")
     if min_coverage is not None and cov.percent + 1e-9 < min_coverage:
-        print(_("FAILED: rule coverage {percent:.1f} % is below the required "
+        print(_("FAILED: rule coverage is {percent:.1f} %, below the required "
                 "{min_coverage:g} %").format(percent=cov.percent, min_coverage=min_coverage))
         return 1
     return 0

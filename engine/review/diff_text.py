@@ -12,7 +12,8 @@ from .diff import json_value, shown_value
 def when(model_labels: dict[str, str], region: dict[str, str]) -> str:
     if not region:
         return _("in every case")
-    return "when " + " and ".join(f"{model_labels.get(k, k)} = {v}" for k, v in region.items())
+    return _("when {conditions}").format(conditions=_(" and ").join(
+        f"{model_labels.get(k, k)} = {v}" for k, v in region.items()))
 
 
 def answer_words(change: Any, side: str) -> str:
@@ -125,12 +126,9 @@ def render_markdown(result: Any) -> str:
         for n, a in enumerate(result.answers, 1):
             region = "<br>".join(f"{k} = `{_md(v)}`" for k, v in a.region.items()) or "always"
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
-            out.append(_("| {n} | {decision} | {region} | {md} | {md2} | {old_rules} → "
-                         "{new_rules} | <sub>{md3}</sub> |").format(
-                           n=n, decision=a.decision, region=region,
-                           md=_md(answer_words(a, 'old')), md2=_md(answer_words(a, 'new')),
-                           old_rules=', '.join(a.old_rules), new_rules=', '.join(a.new_rules),
-                           md3=_md(example)))
+            rules = f"{', '.join(a.old_rules)} → {', '.join(a.new_rules)}"
+            out.append(f"| {n} | {a.decision} | {region} | {_md(answer_words(a, 'old'))} | "
+                       f"{_md(answer_words(a, 'new'))} | {rules} | <sub>{_md(example)}</sub> |")
     for name, why in result.skipped.items():
         out.append(_("- {name}: not compared: {md}").format(name=name, md=_md(why)))
     if result.cohort:

@@ -319,15 +319,14 @@ def check_overlaps(ctx: Context, out: list[Finding]) -> None:
                 covered[r] |= mask
             shown += 1
             answers = list(dict.fromkeys(ctx.ct.outputs[r] for r in group))
-            ids = ctx.ids(group[:-1]) + " and " + ctx.table.rules[group[-1]].id
+            ids = _("{ids} and {last}").format(ids=ctx.ids(group[:-1]),
+                                                last=ctx.table.rules[group[-1]].id)
             where = ctx.row(box)
-            where = (
-                _("every case")
-                if where == "every case"
-                else _("the cases with {where}").format(where=where)
-            )
-            matched = _("rules {ids} {value} match {where}").format(
-                          ids=ids, value='both' if len(group) == 2 else 'all', where=where)
+            if where != _("every case"):
+                where = _("the cases with {where}").format(where=where)
+            both = _("rules {ids} both match {where}") if len(group) == 2 else \
+                _("rules {ids} all match {where}")
+            matched = both.format(ids=ids, where=where)
             if policy == "U":
                 severity, msg = "error", _("{matched}; hit policy U allows one rule "
                                            "per case").format(matched=matched)

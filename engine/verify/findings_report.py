@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from xml.sax.saxutils import escape, quoteattr
 
-from ..core.errors import Finding
-from ..core.i18n import _
+from ..core.errors import Finding, kind_word, severity_word
+from ..core.i18n import N_, _, language
 from ..core.model import Model
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -14,7 +14,8 @@ ORDER = {"error": 0, "warning": 1, "info": 2}
 
 def render_check(model: Model, findings: list[Finding], fmt: str) -> str:
     if fmt == "json":
-        doc = {"workbook": model.path, "ok": not any(f.severity == "error" for f in findings),
+        doc = {"workbook": model.path, "language": language(),
+               "ok": not any(f.severity == "error" for f in findings),
                "findings": [f.to_dict() for f in findings]}
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if fmt == "junit":
@@ -33,8 +34,8 @@ def _label(model: Model, name: str) -> str:
     return f"{var.label} ({name})" if var is not None and var.label else name
 
 
-REGION_LABEL = {"gap": "rule to add", "default": "cases", "overlap": "shared cases",
-                "mergeable": "merged rule"}
+REGION_LABEL = {"gap": N_("rule to add"), "default": N_("cases"),
+                "overlap": N_("shared cases"), "mergeable": N_("merged rule")}
 
 
 def table_of(model: Model, f: Finding) -> str | None:
@@ -54,17 +55,20 @@ def text(model: Model, findings: list[Finding]) -> str:
     for decision in sorted(groups, key=lambda d: order.index(d) if d in order else len(order)):
         table = model.tables.get(decision) if decision else None
         if decision is None:
-            lines.append("\nWorkbook")
+            lines.append("\n" + _("Workbook"))
         else:
             title = f" — {table.title}" if table and table.title else ""
-            where = f" [sheet {table.sheet}]" if table else ""
-            lines.append(f"\nDecision {decision}{title}{where}")
+            where = _(" [sheet {sheet}]").format(sheet=table.sheet) if table else ""
+            lines.append("\n" + _("Decision {decision}").format(decision=decision)
+                         + f"{title}{where}")
         for f in sorted(groups[decision], key=lambda f: ORDER[f.severity]):
             where = ", ".join(f.cells)
-            lines.append(f"  {f.severity.upper():7} {f.kind:12} {where}: {f.message}")
+            lines.append(f"  {severity_word(f.severity).upper():8} {kind_word(f.kind):12} "
+                         f"{where}: {f.message}")
             if f.region:
                 cells = "; ".join(f"{_label(model, k)}: {v}" for k, v in f.region.items())
-                lines.append(f"          {REGION_LABEL.get(f.kind, 'its cases')}: {cells}")
+                label = _(REGION_LABEL[f.kind]) if f.kind in REGION_LABEL else _("its cases")
+                lines.append(f"          {label}: {cells}")
             if f.example:
                 ex = ", ".join(f"{k}={_plain(v)}" for k, v in f.example.items())
                 decided = [
@@ -73,7 +77,7 @@ def text(model: Model, findings: list[Finding]) -> str:
                     if (p := model.producer(k)) is not None
                 ]
                 note = f" ({'; '.join(decided)})" if decided else ""
-                lines.append(f"          example: {ex}{note}")
+                lines.append("          " + _("example: {example}").format(example=ex) + note)
     n_errors = sum(f.severity == "error" for f in findings)
     n_warnings = sum(f.severity == "warning" for f in findings)
     if n_errors:

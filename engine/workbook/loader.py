@@ -35,6 +35,7 @@ from .layout import (
     read_header,
     rule_rows,
 )
+from .roles import report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
 
@@ -52,11 +53,17 @@ def load(path: str, strict: bool = True) -> Model:
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
     by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    unread: list[Sheet] = []
     for sheet in sheets:
         role = _sheet_role(sheet)
         if role:
             by_role[role].append(sheet)
-    if not by_role["glossary"]:
+        else:
+            unread.append(sheet)
+    use_language(by_role["about"][0] if by_role["about"] else None, problems)  # before any word
+    filled = {role for role, found in by_role.items() if found}
+    suggested = report_near_misses(unread, filled, problems)
+    if not by_role["glossary"] and "glossary" not in suggested:
         problems.add("structure", _("the workbook has no glossary sheet: add a sheet "
                                     "named 'Glossary' or 'Ordliste' listing every "
                                     "variable"),
@@ -67,6 +74,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                           role=role, name=extra.name),
                          f"{extra.name}!A1")
     variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
+    if not by_role["glossary"]:  # every header would echo the one missing sheet
+        by_role["decision"], by_role["tests"] = [], []
     tables: list[Table] = []
     for sheet in by_role["decision"]:
         table = read_decision(sheet, variables, problems)

@@ -3,10 +3,14 @@
 A decision table is wider than it is long, and a committee prints it for the meeting: so each
 sheet prints landscape on A4, scaled to the page width (never split by column), with its title,
 header and role rows repeated on every page, and every column wide enough that its header is
-not cut ("Beslutning" must not print as "Beslu"). Boolean cells get a number format that shows
-TRUE / FALSE in every spreadsheet program (LibreOffice otherwise shows a boolean written by a
-program as 1 / 0). Used by the annotated copy (`--annotate`) and `guideline init`; apply it to
-a committee's own workbook with `apply_print_setup(wb)` once, then save it.
+not cut ("Beslutning" must not print as "Beslu"). Used by the annotated copy (`--annotate`),
+`guideline init` and `guideline import`; apply it to a committee's own workbook with
+`apply_print_setup(wb)` once, then save it.
+
+`show_booleans` gives boolean cells a number format that reads TRUE / FALSE in LibreOffice too
+(it shows a boolean written by a program as 1 / 0). Only for copies people read, such as the
+annotated copy: LibreOffice saves a cell so formatted as the number 1 or 0, which a workbook
+the engine reads must not hold (a number is not a boolean).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.utils import get_column_letter
+
+from .layout import ABOUT, DECISION, GLOSSARY, TESTS, keyword
 
 BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
 MIN_WIDTH, MAX_WIDTH = 8.0, 60.0
@@ -45,11 +51,28 @@ def column_widths(ws: Any, header_rows: int = HEADER_ROWS) -> dict[str, float]:
     return widths
 
 
-def apply_print_setup(wb: Any, header_rows: int = HEADER_ROWS) -> None:
-    """Landscape A4, fit to one page wide, repeated header rows, widths that do not cut headers,
-    and booleans shown as booleans: for every sheet of `wb` (an openpyxl workbook)."""
+def header_rows_of(ws: Any) -> int:
+    """The rows to repeat on every printed page: a decision table's decision, header and role
+    rows; the tests sheet's (title,) header and role rows; the glossary's header row."""
+    name, first = keyword(ws.title), keyword(ws.cell(1, 1).value)
+    if first in DECISION:
+        return HEADER_ROWS
+    if name in TESTS:
+        title_row = ws.cell(1, 2).value is None and ws.cell(1, 1).value is not None
+        return 3 if title_row else 2
+    if name in GLOSSARY:
+        return 1
+    return 0 if name in ABOUT else 1
+
+
+def apply_print_setup(wb: Any, booleans: bool = False) -> None:
+    """Landscape A4, fit to one page wide, repeated header rows and widths that do not cut
+    headers, for every sheet of `wb` (an openpyxl workbook); with `booleans`, boolean cells
+    shown as TRUE / FALSE (see the module's note)."""
     for ws in wb.worksheets:
-        setup_sheet(ws, header_rows)
+        setup_sheet(ws, header_rows_of(ws))
+        if booleans:
+            show_booleans(ws)
 
 
 def setup_sheet(ws: Any, header_rows: int = HEADER_ROWS) -> None:
@@ -66,7 +89,6 @@ def setup_sheet(ws: Any, header_rows: int = HEADER_ROWS) -> None:
         current = ws.column_dimensions[letter].width
         if not current or current < width:
             ws.column_dimensions[letter].width = width
-    show_booleans(ws)
 
 
 def show_booleans(ws: Any) -> None:

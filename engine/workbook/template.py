@@ -53,10 +53,12 @@ DECISION_SHEET = "Anbefaling"
 def grids(title: str, today: dt.date | None = None) -> dict[str, Grid]:
     """Every sheet of the template, in workbook order."""
     day = (today or dt.date.today()).isoformat()
-    about: Grid = [["title", title or _("Ny retningslinje")], ["version", "0.1"],
+    # the template's own content is Norwegian, like the committee's workbooks (språk = nb)
+    about: Grid = [["title", title or "Ny retningslinje"], ["version", "0.1"],
                    ["status", "draft"], ["date", day],
-                   ["owner", _("(fyll inn: faggruppen som eier teksten)")],
-                   ["source", _("(fyll inn: retningslinjeteksten tabellene bygger på)")]]
+                   ["owner", "(fyll inn: faggruppen som eier teksten)"],
+                   ["source", "(fyll inn: retningslinjeteksten tabellene bygger på)"],
+                   ["språk", "nb"]]
     return {"Om": about, "Ordliste": GLOSSARY, DECISION_SHEET: DECISION, "Testtilfeller": TESTS}
 
 
