@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.model import Model, Question, Rule, Table
 
 INTERPRETATION = ("tolkning", "interpretation", "tolking")
@@ -63,8 +64,9 @@ def unknown_paragraphs(model: Model, known: Iterable[str]) -> list[Finding]:
     for q in model.questions:
         wrong = [p for p in q.paragraphs if p not in ids]
         if wrong:
-            out.append(Finding("unknown", "error", f"question {q.id} cites "
-                               f"{', '.join(wrong)}, which the guideline text does not have "
-                               f"(it has {', '.join(sorted(ids)) or 'no paragraphs'})",
+            message = _("question {id} cites {wrong}, which the guideline text does not have "
+                        "(it has {ids})").format(id=q.id, wrong=", ".join(wrong),
+                                                 ids=", ".join(sorted(ids)) or "-")
+            out.append(Finding("unknown", "error", message,
                                cells=(q.cells.get("paragraphs", q.cell),)))
     return out

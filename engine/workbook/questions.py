@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from difflib import get_close_matches
 
+from ..core.i18n import _
 from ..core.model import Question, Table
 from ..core.problems import Problems
 from ..core.sfeel import normalise_text
@@ -46,15 +47,15 @@ def read_questions(sheet: Sheet, tables: list[Table], problems: Problems) -> lis
         if role is None:
             continue  # any other column is a note for people (status, date, answer)
         if role in columns:
-            problems.add("structure", f"a second {head!r} column: keep one",
+            problems.add("structure", _("a second {head!r} column: keep one").format(head=head),
                          cell_name(sheet.name, header, col))
             continue
         columns[role] = col
     missing = [c for c in ("id", "question") if c not in columns]
     if missing:
-        problems.add("structure", "the questions sheet starts with a header row naming the "
-                                  "columns 'id' (or 'Nr') and 'Question' (or 'Spørsmål'); "
-                                  f"missing: {', '.join(missing)}",
+        problems.add("structure", _("the questions sheet starts with a header row naming the "
+                                    "columns 'id' (or 'Nr') and 'Question' (or 'Spørsmål'); "
+                                    "missing: {missing}").format(missing=", ".join(missing)),
                      cell_name(sheet.name, header, 1))
         return []
     out: list[Question] = []
@@ -64,8 +65,8 @@ def read_questions(sheet: Sheet, tables: list[Table], problems: Problems) -> lis
         if question is None:
             continue
         if question.id in seen:
-            problems.add("duplicate", f"question {question.id} is listed twice (also "
-                                      f"{seen[question.id]})", question.cell)
+            problems.add("duplicate", _("question {id} is listed twice (also {other})").format(
+                id=question.id, other=seen[question.id]), question.cell)
             continue
         seen[question.id] = question.cell
         out.append(question)
@@ -77,13 +78,14 @@ def _read_row(sheet: Sheet, row: int, columns: dict[str, int], tables: list[Tabl
     cells = {role: cell_name(sheet.name, row, col) for role, col in columns.items()}
     raw = {role: sheet.get(row, col) for role, col in columns.items()}
     if raw["id"] is None:
-        problems.add("structure", "this question has no id in its id column: give it one, or "
-                                  "clear the row", cells["id"])
+        problems.add("structure", _("this question has no id in its id column: give it one, "
+                                    "or clear the row"), cells["id"])
         return None
     qid = id_text(raw["id"])
     text = note_text(raw["question"])
     if not text:
-        problems.add("empty", f"question {qid} has no text: write the question", cells["question"])
+        problems.add("empty", _("question {id} has no text: write the question").format(id=qid),
+                     cells["question"])
     paragraphs = _paragraphs(note_text(raw.get("paragraphs")), cells.get("paragraphs", ""),
                              problems)
     rules = _rules(note_text(raw.get("rules")), tables, cells.get("rules", ""), problems)
@@ -101,8 +103,9 @@ def _paragraphs(text: str, cell: str, problems: Problems) -> tuple[str, ...]:
         if PARAGRAPH.match(item):
             found.append(item)
         else:
-            problems.add("syntax", f"{item!r} is not a paragraph id: list ids as the sources "
-                                   "column cites them, with commas (N1, N2, P4)", cell)
+            problems.add("syntax", _("{item!r} is not a paragraph id: list ids as the sources "
+                                     "column cites them, with commas (N1, N2, P4)").format(
+                                         item=item), cell)
     return tuple(dict.fromkeys(found))
 
 
@@ -126,19 +129,22 @@ def resolve_rule(item: str, tables: list[Table]) -> tuple[str, str] | str:
         where = words[0].casefold()
         scope = [t for t in tables if where in (t.sheet.casefold(), t.name.casefold())]
         if not scope:
-            return f"{item!r}: there is no decision or sheet {words[0]!r}"
+            return _("{item!r}: there is no decision or sheet {where!r}").format(
+                item=item, where=words[0])
         rule_id = words[1]
     elif len(words) == 1:
         scope, rule_id = tables, words[0]
     else:
-        return f"{item!r} is not a rule: write its id (B3), or sheet and id (Bisfosfonat B3)"
+        return _("{item!r} is not a rule: write its id (B3), or sheet and id "
+                 "(Bisfosfonat B3)").format(item=item)
     hits = [t for t in scope if any(r.id == rule_id for r in t.rules)]
     if len(hits) == 1:
         return (hits[0].name, rule_id)
     if hits:
-        return (f"rule {rule_id} is in several decisions ({', '.join(t.sheet for t in hits)}): "
-                f"write the sheet too ({hits[0].sheet} {rule_id})")
+        return _("rule {id} is in several decisions ({sheets}): write the sheet too "
+                 "({sheet} {id})").format(id=rule_id, sheets=", ".join(t.sheet for t in hits),
+                                          sheet=hits[0].sheet)
     ids = [r.id for t in scope for r in t.rules]
     close = get_close_matches(rule_id, ids, n=1, cutoff=0.5)
-    hint = f' (did you mean "{close[0]}"?)' if close else ""
-    return f"no decision table has a rule {rule_id!r}{hint}"
+    hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+    return _("no decision table has a rule {id!r}{hint}").format(id=rule_id, hint=hint)
