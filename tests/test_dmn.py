@@ -168,7 +168,8 @@ def test_export_maps_glossary_inputs_tables_and_graph(nbcg: Model) -> None:
     assert items["t_response"].findtext(f"{q('allowedValues')}/{q('text')}") == \
         '"not_evaluated", "CR", "PR", "SD", "PD"'
     inputs = [i.get("name") for i in root.findall(q("inputData"))]
-    assert len(inputs) == 12 and "pathway" not in inputs and "skeletal_event" in inputs
+    assert len(inputs) == 13 and "pathway" not in inputs and "skeletal_event" in inputs
+    assert "endocrine_failure" in inputs  # the one input issue 14 added to the dictionary
     decisions = {d.get("name"): d for d in root.findall(q("decision"))}
     assert list(decisions) == ["pathway", "continuation", "bisphosphonate"]
     bis = decisions["bisphosphonate"]
@@ -190,7 +191,7 @@ def test_export_maps_glossary_inputs_tables_and_graph(nbcg: Model) -> None:
     assert [a.get("name") for a in table.findall(q("annotation"))] == \
         ["sources", "merknad", "tolkning"]
     rules = table.findall(q("rule"))
-    assert len(rules) == 18 and rules[0].get("label") == "B1"
+    assert len(rules) == 24 and rules[0].get("label") == "B1"
     first = rules[0]
     assert [e.findtext(q("text")) for e in first.findall(q("inputEntry"))][:2] == \
         ['"no_skeletal_metastases"', "-"]  # the bare word of the cell, quoted as FEEL wants
@@ -205,7 +206,7 @@ def test_export_draws_the_decision_graph(nbcg: Model) -> None:
     shapes = list(root.iter(q("DMNShape", di)))
     edges = list(root.iter(q("DMNEdge", di)))
     requirements = list(root.iter(q("informationRequirement")))
-    assert len(shapes) == 3 + 12
+    assert len(shapes) == 3 + 13
     assert {e.get("dmnElementRef") for e in edges} == {r.get("id") for r in requirements}
     bounds = {s.get("dmnElementRef"): s[0] for s in shapes}
     assert float(bounds["d_bisphosphonate"].get("y")) < float(bounds["d_pathway"].get("y")) \
@@ -253,7 +254,7 @@ def test_nbcg_round_trip_keeps_rules_annotations_glossary_and_answers(nbcg: Mode
         assert model.about == nbcg.about
         outcomes = [run_case(model, case) for case in nbcg.tests]
         assert [o.failures or o.error for o in outcomes if not o.ok] == []
-        assert len(outcomes) == 55
+        assert len(outcomes) == 76
         assert [f for f in model.check() if f.severity != "info"] == []
 
 
@@ -301,8 +302,8 @@ def test_written_workbook_is_styled(nbcg: Model) -> None:
     assert sheet["B2"].font.b and sheet["A1"].font.b and wb["Ordliste"]["A1"].font.b
     assert sheet.column_dimensions["B"].width > 10
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["D4:D51"] == '"TRUE,FALSE,-"'
-    assert lists["E4:E51"] == '"progressive,first_detected_observable,other,-"'
+    assert lists["D4:D57"] == '"TRUE,FALSE,-"'  # 24 rules and 30 empty rows
+    assert lists["E4:E57"] == '"progressive,first_detected_observable,other,-"'
     assert [sheet.cell(4, c).value for c in range(1, 5)] == ["B1", "no_skeletal_metastases",
                                                              "-", "-"]
     assert wb["Testtilfeller"]["B4"].value is False  # a real boolean, as Excel shows it
