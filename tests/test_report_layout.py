@@ -22,14 +22,16 @@ from typing import Any
 import openpyxl
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREEN = 1280
-# A4 portrait is 210 mm; page.css keeps 11 mm margins each side: 188 mm at 96 px per inch.
+# A4 is 210 x 297 mm; page.css keeps 11 mm side margins on portrait pages and 12 mm on
+# landscape ones (tables marked .landscape): the printable width at 96 px per inch.
 A4_PRINTABLE = round((210 - 22) / 25.4 * 96)
+A4_LANDSCAPE = round((297 - 24) / 25.4 * 96)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="the test extra installs it")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -37,11 +39,14 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 
 # Every td/th that is wider than its box, sticks out of the page, or is cut by an ancestor that
 # clips or scrolls (the old report's scroll box hid 114 of 547 cells at 1280 px).
-CLIPPED_CELLS = """(limit) => {
+CLIPPED_CELLS = """([limit, landscape]) => {
   const out = [];
+  let seen = 0;
   const clips = (el) => ['hidden', 'scroll', 'auto', 'clip']
       .includes(getComputedStyle(el).overflowX);
   for (const cell of document.querySelectorAll('td, th')) {
+    if (landscape !== null && !!cell.closest('.landscape') !== landscape) continue;
+    seen += 1;
     const box = cell.getBoundingClientRect();
     let why = '';
     if (cell.scrollWidth > cell.clientWidth + 1) why = 'wider than its box';
@@ -56,7 +61,7 @@ CLIPPED_CELLS = """(limit) => {
     }
     if (why) out.push(why + ': ' + cell.textContent.trim().slice(0, 40));
   }
-  return {cells: document.querySelectorAll('td, th').length, clipped: out,
+  return {cells: seen, clipped: out,
           width: document.documentElement.scrollWidth};
 }"""
 
@@ -102,7 +107,7 @@ def _keep(name: str, source: Path) -> None:
 def test_no_cell_clipped_at_1280_px(browser: Any, pages: dict[str, Path], which: str,
                                     tmp_path: Path) -> None:
     page = _open(browser, pages[which], SCREEN, "screen")
-    found = page.evaluate(CLIPPED_CELLS, SCREEN)
+    found = page.evaluate(CLIPPED_CELLS, [SCREEN, None])
     assert found["cells"] > 300  # the tables are there (NBCG alone has 30 rules)
     assert found["clipped"] == [], found["clipped"][:10]
     assert found["width"] <= SCREEN  # no horizontal scrolling of the page either
@@ -117,9 +122,13 @@ def test_no_cell_clipped_at_1280_px(browser: Any, pages: dict[str, Path], which:
 def test_no_cell_clipped_in_print_layout(browser: Any, pages: dict[str, Path], which: str,
                                          tmp_path: Path) -> None:
     page = _open(browser, pages[which], A4_PRINTABLE, "print")
-    found = page.evaluate(CLIPPED_CELLS, A4_PRINTABLE)
+    found = page.evaluate(CLIPPED_CELLS, [A4_PRINTABLE, False])
     assert found["clipped"] == [], found["clipped"][:10]
-    assert found["width"] <= A4_PRINTABLE
+    wide = _open(browser, pages[which], A4_LANDSCAPE, "print")  # tables on landscape pages
+    found_wide = wide.evaluate(CLIPPED_CELLS, [A4_LANDSCAPE, True])
+    wide.close()
+    assert found_wide["clipped"] == [], found_wide["clipped"][:10]
+    assert found["cells"] + found_wide["cells"] > 300
     # the headers repeat on every printed page, and a rule is never split between pages
     assert page.evaluate("getComputedStyle(document.querySelector('thead')).display") \
         == "table-header-group"
@@ -155,4 +164,30 @@ def test_report_has_contents_and_highlights(browser: Any, pages: dict[str, Path]
         assert page.locator(f"[id='{href[1:]}']").count() == 1, href
     # rules that answer not_covered or interpret the text are marked for the committee
     assert page.locator("tr.question").count() >= 5
+    page.close()
+
+
+def test_findings_and_failing_tests_stand_out(browser: Any, tmp_path: Path) -> None:
+    """A duplicated rule (an overlap) and a wrong expectation: both are marked, nothing cut."""
+    copy = tmp_path / "nbcg.xlsx"
+    wb = openpyxl.load_workbook(NBCG)
+    rules = wb["Bisfosfonat"]
+    for col in range(1, rules.max_column + 1):  # B3 again, as B19, under the last rule
+        rules.cell(22, col).value = rules.cell(6, col).value
+    rules["A22"] = "B19"
+    wb["Testtilfeller"]["O4"] = "observe"  # T01 expects the wrong recommendation
+    wb.save(copy)
+    out = tmp_path / "report.html"
+    assert main(["report", str(copy), "-o", str(out)]) == 0
+    page = _open(browser, out, SCREEN, "screen")
+    errors = page.locator("tr.error")
+    assert errors.count() >= 1
+    assert "Bisfosfonat!A22" in errors.first.inner_text()
+    failures = page.locator("ol.failures li, ul.failures li").all_inner_texts()
+    assert failures[0].startswith("T01 (Testtilfeller!A4)")
+    assert any("B3, B19" in text for text in failures)  # the overlap breaks cases too
+    status = page.locator("ul.status li.error").all_inner_texts()
+    assert [s.split(":")[0] for s in status] == ["Kontroll", "Tester"]
+    found = page.evaluate(CLIPPED_CELLS, [SCREEN, None])
+    assert found["clipped"] == [], found["clipped"][:10]
     page.close()

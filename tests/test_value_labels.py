@@ -13,10 +13,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+from workbooks import TableSpec, TestSpec, WorkbookSpec, write
 
 import engine
-from engine.cli import main
-from workbooks import TableSpec, TestSpec, WorkbookSpec, write
+from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -73,7 +73,8 @@ def test_no_sheet_no_labels(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("row", "kind", "cell"), [
     (("advise", "treat", "Behandle"), "unknown", "Verdier!A2"),  # no such variable
-    (("advice", "operate", "Operer"), "domain", "Verdier!B2"),  # not an allowed value
+    (("advice", "operate", "Operer"), "syntax", "Verdier!B2"),  # a bare word not allowed
+    (("advice", '"operate"', "Operer"), "domain", "Verdier!B2"),  # not an allowed value
     (("advice", "treat", None), "syntax", "Verdier!C2"),  # no label
     (("advice", None, "Behandle"), "syntax", "Verdier!B2"),  # no value
     (("advice", "null", "Ukjent"), "syntax", "Verdier!B2"),  # unknown has no code
@@ -123,8 +124,8 @@ def test_cases_and_dmn_keep_the_codes(tmp_path: Path) -> None:
 def test_explain_shows_the_label_beside_the_code(tmp_path: Path) -> None:
     model = engine.load(str(workbook(tmp_path, LABELS)))
     text = model.evaluate({"risk": "high", "pain": True}, decision="advice").explain()
-    assert "Råd (advice) = Behandle nå (treat)" in text
-    assert "Risiko (risk) is Høy risiko (high)" in text
+    assert 'Råd (advice) = Behandle nå ("treat")' in text
+    assert 'Risiko (risk) is Høy risiko ("high")' in text
 
 
 def test_render_shows_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,4 +164,4 @@ def test_nbcg_labels_proposed_for_the_committee(tmp_path: Path) -> None:
         "uncontrolled_pain": True, "endocrine_sensitive": None, "response": "not_evaluated",
     }, decision="bisphosphonate")
     assert result["recommendation"] == "consider_now"
-    assert "Vurder bisfosfonat umiddelbart (consider_now)" in result.explain()
+    assert 'Vurder bisfosfonat umiddelbart ("consider_now")' in result.explain()

@@ -9,6 +9,7 @@ never name a value the glossary does not allow; every problem is located at its 
 from __future__ import annotations
 
 from difflib import get_close_matches
+from functools import partial
 from typing import Any
 
 from ..core.model import Variable
@@ -60,7 +61,7 @@ def read_value_labels(sheet: Sheet, variables: dict[str, Variable],
                                    "label is for", cells["value"])
             continue
         before = len(problems.items)
-        value = read_cell(lambda v=raw["value"], x=var: cell_value(v, x),
+        value = read_cell(partial(cell_value, raw["value"], var),
                           f"the value of {var.title()}", cells["value"], problems)
         if value is None:
             if len(problems.items) == before:  # null: unknown has no code to label

@@ -20,6 +20,7 @@ from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
 from .glossary import NAME, read_glossary
+from .labels import is_values_sheet, read_value_labels
 from .layout import (
     ABOUT,
     DECISION,
@@ -50,7 +51,8 @@ def load(path: str, strict: bool = True) -> Model:
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
-    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
+                                       "values": []}
     for sheet in sheets:
         role = _sheet_role(sheet)
         if role:
@@ -59,7 +61,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
         problems.add("structure", "the workbook has no glossary sheet: add a sheet named "
                                   "'Glossary' or 'Ordliste' listing every variable",
                      f"{path}")
-    for role in ("glossary", "tests", "about"):
+    for role in ("glossary", "tests", "about", "values"):
         for extra in by_role[role][1:]:
             problems.add("structure", f"a second {role} sheet '{extra.name}': keep one",
                          f"{extra.name}!A1")
@@ -73,12 +75,15 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    labels = (read_value_labels(by_role["values"][0], variables, problems)
+              if by_role["values"] else {})
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", f"rows after {sheet.truncated_at:,} were not read: a "
                                       "guideline table is never that long",
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
-    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items)
+    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
+                 labels)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -89,6 +94,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "tests"
     if name in ABOUT:
         return "about"
+    if is_values_sheet(sheet):
+        return "values"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 CARD_COLUMNS = 9  # a decision table with more columns than this is shown as rule cards
 LANDSCAPE_COLUMNS = 7  # a plain table with more columns than this prints on a landscape page
@@ -47,6 +47,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["kind"] = lambda block: type(block).__name__
+    env.filters["breakable"] = breakable
     env.globals.update(card_columns=CARD_COLUMNS, landscape_columns=LANDSCAPE_COLUMNS,
                        any_cell=ANY_CELL)
     assert env.loader is not None
@@ -61,6 +62,12 @@ def page(template: str, translations: Any = None, **context: Any) -> str:
     env.install_gettext_translations(  # type: ignore[attr-defined]
         translations or gettext.NullTranslations(), newstyle=True)
     return env.get_template(template).render(**context)
+
+
+def breakable(text: str) -> Markup:
+    """Text whose identifiers may wrap after each underscore (`12_24_months_or_skeletal_event`),
+    so a narrow column breaks them where a reader expects instead of widening the table."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=_)(?=.)", text))
 
 
 def plain(runs: Sequence[tuple[str, str]]) -> str:
