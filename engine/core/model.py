@@ -144,6 +144,8 @@ class Model:
     about: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)  # the committee's open questions
+    # the Values / Verdier sheet: variable -> code -> the words people read (cases keep codes)
+    value_labels: dict[str, dict[Value, str]] = field(default_factory=dict)
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 
