@@ -124,3 +124,12 @@ def test_without_questions_sheet_nothing_changes(tmp_path: Path) -> None:
     path = str(_book(tmp_path, "Notater", [["Fri tekst"]]))
     assert load(path).questions == []
     assert "Spørsmål Q" not in render(path, "markdown")
+
+
+def test_dump_has_one_line_per_question_keyed_by_id(tmp_path: Path) -> None:
+    from engine.workbook.dump import dump_workbook
+
+    lines = dump_workbook(str(_book(tmp_path, "Spørsmål", NORWEGIAN))).splitlines()
+    assert "== Spørsmål [questions] ==" in lines
+    assert ("Spørsmål Q1 | Spørsmål: Hvor lenge varer avventingen? | Avsnitt: N1, N2 | "
+            "Regler: R1; Bånd R2 | Lesning inntil videre: Ingen frist.") in lines
