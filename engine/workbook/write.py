@@ -266,8 +266,9 @@ def _decision(ws: Worksheet, table: Table, model: Model, names: _Names, name: st
         choices = _choices(variables[head])
         if choices:
             _validate(ws, 4, last, col, [*choices, "-"] if role == "input" else choices)
-    _validate(ws, 3, 3, 2, (words.input, words.output, words.annotation), strict=True,
-              end_col=len(columns) + 1)
+    if columns:  # a table without columns has no role row to offer choices in
+        _validate(ws, 3, 3, 2, (words.input, words.output, words.annotation), strict=True,
+                  end_col=len(columns) + 1)
     _widths(ws)
 
 
