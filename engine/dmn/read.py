@@ -360,6 +360,11 @@ class _Reader(DmnPart):
             self.add("syntax", f"hit policy {policy_word} {aggregation or ''} is not a DMN hit "
                                "policy", d.id, decision=d.name)
             return None
+        if not d.outputs:  # a workbook refuses the same: a table must answer something
+            self.add("structure", f"decision {d.name!r} has a decision table with no output "
+                                  "column: add the output it decides", d.id, decision=d.name)
+            self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has no output"
+            return None
         columns: list[Column] = []
         for k, clause in enumerate(self.children(table, "input"), 1):
             column = self.input_column(d, clause, k)
