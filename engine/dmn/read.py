@@ -1,4 +1,4 @@
-"""Read a DMN file (1.1 to 1.5) into the same model a workbook gives.
+"""Read a DMN file (1.1 to 1.6) into the same model a workbook gives.
 
 Decision tables with S-FEEL unary tests and literal outputs are read in full: every hit policy
 and aggregation, several outputs, default output entries, annotation columns. What the model
@@ -30,12 +30,15 @@ from .types import BUILT_IN, NUMBERS, DmnPart, DmnType, Types, local, type_name
 
 MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
+    "http://www.omg.org/spec/DMN/20151101/dmn11.xsd": "1.1",  # Camunda 7.4 to 7.12 wrote this
     "http://www.omg.org/spec/DMN/20180521/MODEL/": "1.2",
     "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
     "http://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
     "https://www.omg.org/spec/DMN/20211108/MODEL/": "1.4",
     "https://www.omg.org/spec/DMN/20230324/MODEL/": "1.5",
+    "https://www.omg.org/spec/DMN/20240513/MODEL/": "1.6",  # decision tables as in 1.5
 }
+DRAFTS = {"http://www.omg.org/spec/DMN/20130901": "a 2013 draft of DMN"}
 MAX_BYTES = 32 * 1024 * 1024  # a DMN model of decision tables is far smaller
 HIT_POLICIES = {
     ("UNIQUE", None): "U", ("ANY", None): "A", ("PRIORITY", None): "P", ("FIRST", None): "F",
@@ -73,6 +76,12 @@ def parse_file(path: str) -> Element:
         raise WorkbookError(f"{path}: the XML file holds no element")
     root: Element = parsed
     ns, _, tag = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    if ns in DRAFTS:
+        raise WorkbookError(f"{path}: refused: written in {DRAFTS[ns]} (namespace {ns}), a draft "
+                            "before the standard; save it as DMN 1.1 or later")
+    if tag == "definitions" and ns not in MODEL_NAMESPACES and "/spec/DMN/" in ns:
+        raise WorkbookError(f"{path}: refused: the DMN namespace {ns} is not one this reads "
+                            "(DMN 1.1 to 1.6)")
     if tag != "definitions" or ns not in MODEL_NAMESPACES:
         raise WorkbookError(f"{path}: not a DMN model (the root element is {root.tag!r}, not "
                             "a DMN <definitions>)")
