@@ -13,8 +13,7 @@ the definitions and builds the Model.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from ..core.errors import WorkbookError
@@ -26,7 +25,8 @@ from ..core.sfeel import Value, normalise_text
 from ..domain.values import ValueProblem, conform
 from .cells import Cells, domain_key, kind_of
 from .export import EXT_NS
-from .types import BUILT_IN, NUMBERS, DmnPart, DmnType, Types, local, type_name
+from .names import DecisionSpec, Names
+from .types import BUILT_IN, NUMBERS, DmnType, local, type_name
 
 MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
@@ -46,7 +46,6 @@ HIT_POLICIES = {
     ("COLLECT", "SUM"): "C+", ("COLLECT", "COUNT"): "C#", ("COLLECT", "MIN"): "C<",
     ("COLLECT", "MAX"): "C>",
 }
-PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 LOGIC_TAGS = ("decisionTable", "literalExpression", "context", "invocation", "relation", "list",
               "functionDefinition", "for", "some", "every", "conditional", "filter")
 
@@ -89,65 +88,23 @@ def parse_file(path: str) -> Element:
 
 
 @dataclass
-class _Var:
-    """A variable while it is being read: its domain may still come from an input clause."""
-
-    name: str
-    type: str | None
-    cell: str
-    order: int
-    allowed: str | None = None
-    allowed_cell: str = ""
-    label: str = ""
-    description: str = ""
-
-
-@dataclass
-class _Decision:
-    node: Element
-    id: str
-    name: str
-    outputs: list[str] = field(default_factory=list)  # variable names, for tables
-    components: dict[str, str] = field(default_factory=dict)  # output name -> variable
-
-
-@dataclass
 class _Head:
     table: Element | None  # None: a constant decision
     policy: str
     columns: list[Column]
 
 
-class _Reader(DmnPart):
+class _Reader(Names):
     """Walks the definitions: input data, then decisions in three passes, into a Model."""
 
     def __init__(self, path: str, root: Element) -> None:
-        super().__init__(root.tag[1:].partition("}")[0], Problems())
+        super().__init__(root.tag[1:].partition("}")[0], Problems(), root)
         self.path = path
-        self.root = root
-        self.types = Types(self.ns, self.problems, root)
         self.cells = Cells(self.ns, self.problems,
                            lambda name: name in self.vars or name in self.decisions)
-        self.vars: dict[str, _Var] = {}
-        self.inputs: set[str] = set()  # variables given by a case
-        self.decisions: dict[str, _Decision] = {}
-        self.unusable: dict[str, str] = {}  # a name nothing can be computed for -> why
         self.tables: list[Table] = []
         self.left_out: set[str] = set()  # outputs of decisions that cannot be read
         self.columns: set[str] = set()  # every variable a table reads
-        self.seen = 0
-
-    # -- variables --------------------------------------------------------------------------
-    def declare(self, name: str, vtype: DmnType | None, cell: str, label: str = "",
-                description: str = "") -> _Var:
-        self.seen += 1
-        order = vtype.order if vtype is not None else BUILT_IN
-        var = _Var(name, vtype.base if vtype else None, cell, order * 1000 + self.seen,
-                   vtype.allowed if vtype else None, vtype.allowed_cell if vtype else "",
-                   label or (vtype.label if vtype else ""),
-                   description or (vtype.description if vtype else ""))
-        self.vars[name] = var
-        return var
 
     def read_input_data(self, node: Element) -> None:
         name = (node.get("name") or "").strip()
@@ -196,17 +153,6 @@ class _Reader(DmnPart):
             self.inputs.add(cname)
         return True
 
-    def implicit_input(self, name: str, ref: str | None, cell: str, decision: str) -> _Var:
-        """A column reading a name the file never declares: a case input (Camunda's style)."""
-        resolved = self.types.resolve_type(ref) if ref else None
-        var = self.declare(name, resolved if isinstance(resolved, DmnType) else None, cell)
-        self.inputs.add(name)
-        if any(True for _ in self.root.iter(self.q("inputData"))):
-            self.add("graph", f"{name!r} is neither an input data element nor a decision of "
-                              "this model: read as an input the case gives", cell,
-                     severity="warning", decision=decision)
-        return var
-
     # -- the file ---------------------------------------------------------------------------
     def read(self) -> Model:
         root = self.root
@@ -236,7 +182,7 @@ class _Reader(DmnPart):
         return Model(self.path, variables, {t.name: t for t in ordered}, [], self.about(),
                      self.problems.items)
 
-    def read_heads(self) -> list[tuple[_Decision, _Head]]:
+    def read_heads(self) -> list[tuple[DecisionSpec, _Head]]:
         """Every decision that can be read, and none that needs one that cannot."""
         heads = {d.name: (d, head) for d in self.decisions.values()
                  if d.name not in self.unusable and (head := self.read_head(d)) is not None}
@@ -291,7 +237,10 @@ class _Reader(DmnPart):
         if name in self.decisions or name in self.vars:
             self.add("duplicate", f"the name {name!r} is used twice", did)
             return
-        d = _Decision(node, did, name)
+        d = DecisionSpec(node, did, name)
+        d.requires = [(r.get("href") or "").partition("#")[2]
+                      for req in self.children(node, "informationRequirement")
+                      for r in self.children(req, "requiredDecision")]
         self.decisions[name] = d
         table = self.child(node, "decisionTable")
         literal = self.child(node, "literalExpression")
@@ -316,13 +265,17 @@ class _Reader(DmnPart):
             else:
                 why = f"a {logic}; only decision tables and single S-FEEL literals are read"
             self.unusable[name] = f"decision {name!r} ({did}) holds {why}"
+            variable = self.child(node, "variable")
+            answer = (variable.get("name") or "").strip() if variable is not None else ""
+            if answer and answer != name:  # Camunda's tables read it by this name
+                self.unusable.setdefault(answer, self.unusable[name])
             self.add("unsupported", f"decision {name!r} holds {why}; it is left out",
                      did, severity="warning", decision=name)
         if self.children(node, "knowledgeRequirement"):
             self.add("unsupported", f"decision {name!r} requires a business knowledge model, "
                                     "which is not read", did, severity="warning", decision=name)
 
-    def declare_outputs(self, d: _Decision, table: Element) -> None:
+    def declare_outputs(self, d: DecisionSpec, table: Element) -> None:
         outputs = self.children(table, "output")
         for k, out in enumerate(outputs, 1):
             oid = f"{d.id}/{self.eid(out, f'output{k}')}"
@@ -357,7 +310,7 @@ class _Reader(DmnPart):
             d.outputs.append(name)
             d.components[oname or name] = name
 
-    def read_head(self, d: _Decision) -> _Head | None:
+    def read_head(self, d: DecisionSpec) -> _Head | None:
         """Second pass: hit policy and input columns, which fix every variable's domain."""
         table = self.child(d.node, "decisionTable")
         if table is None:
@@ -390,7 +343,7 @@ class _Reader(DmnPart):
                 return None
         return _Head(table, policy, columns)
 
-    def read_body(self, d: _Decision, head: _Head, variables: dict[str, Variable]) -> Table:
+    def read_body(self, d: DecisionSpec, head: _Head, variables: dict[str, Variable]) -> Table:
         """Third pass: the rules, each cell read against its variable's final domain."""
         sheet = d.node.get(f"{{{EXT_NS}}}sheet") or d.name
         outputs = [variables[n] for n in d.outputs]
@@ -416,7 +369,7 @@ class _Reader(DmnPart):
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))
 
-    def read_constant(self, d: _Decision, var: Variable, out_cols: tuple[Column, ...],
+    def read_constant(self, d: DecisionSpec, var: Variable, out_cols: tuple[Column, ...],
                       sheet: str) -> Table:
         literal = self.child(d.node, "literalExpression")
         assert literal is not None
@@ -434,10 +387,10 @@ class _Reader(DmnPart):
         rule = Rule("1", 1, (), (value,), (), (), (cell,), cell)
         return Table(d.name, "U", (), out_cols, (), (rule,), sheet, d.id, self.title(d))
 
-    def title(self, d: _Decision) -> str:
+    def title(self, d: DecisionSpec) -> str:
         return self.description(d.node) or (d.node.get("label") or "")
 
-    def input_column(self, d: _Decision, clause: Element, k: int) -> Column | None:
+    def input_column(self, d: DecisionSpec, clause: Element, k: int) -> Column | None:
         cid = f"{d.id}/{self.eid(clause, f'input{k}')}"
         expr = self.child(clause, "inputExpression")
         text = " ".join(self.text(expr).split()) if expr is not None else ""
@@ -470,31 +423,3 @@ class _Reader(DmnPart):
                      severity="warning", decision=d.name)
         self.columns.add(var.name)
         return Column(var.name, "input", cid, "")
-
-    def resolve_name(self, text: str, d: _Decision, cid: str, ref: str | None) -> _Var | None:
-        """An input expression must name an input, a decision, or `decision.output`."""
-        if text in self.inputs:
-            return self.vars[text]
-        up = self.decisions.get(text)
-        if up is not None and up.name != d.name and len(up.outputs) == 1:
-            return self.vars[up.outputs[0]]
-        head, dot, tail = text.partition(".")
-        up = self.decisions.get(head)
-        if dot and up is not None and tail in up.components:
-            return self.vars[up.components[tail]]
-        for name in (text, head):
-            if name in self.unusable:
-                self.add("unsupported", f"input {text!r} of decision {d.name!r} needs "
-                                        f"{self.unusable[name]}", cid, decision=d.name)
-                return None
-        if up is not None and len(up.outputs) > 1 and not dot:
-            self.add("structure", f"decision {text!r} gives several outputs (a context); an "
-                                  f"input names one: {text}.{up.outputs[0]}", cid,
-                     decision=d.name)
-            return None
-        if PLAIN_NAME.match(text) and text not in self.decisions and text not in self.vars:
-            return self.implicit_input(text, ref, cid, d.name)
-        self.add("unsupported", f"input expression {text!r} of decision {d.name!r} is not the "
-                                "plain name of an input or decision; FEEL expressions are not "
-                                "read", cid, decision=d.name)
-        return None

@@ -54,7 +54,9 @@ def _step(result: Result, step: Step) -> list[str]:
                 continue
             held = True
             value = step.inputs.get(col.name)
-            lines.append(f"    - {_label(model, col.name)} is {shown(value)}, "
+            up = model.producer(col.name)
+            source = f" (decided by {up.name})" if up is not None else ""
+            lines.append(f"    - {_label(model, col.name)} is {shown(value)}{source}, "
                          f"which satisfies {test.text}  [{cell}]")
         if not held:
             lines.append("    - it holds for every case (all conditions are '-')")
