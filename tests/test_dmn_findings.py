@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import engine
@@ -202,6 +203,9 @@ def test_06_input_values_constrain_their_column_not_the_variable(tmp_path: Path)
     assert model.evaluate({"season": "Fall"}, decision="Drinks")["Drinks"] == ["Apero", "Ale"]
     with pytest.raises(CaseError, match="Stew"):  # DMN: a value outside the input values fails
         model.evaluate({"season": "Winter"}, decision="Drinks")
+    frame = model.evaluate_frame(pd.DataFrame({"season": ["Fall", "Winter"]}), decision="Drinks")
+    assert list(frame["Drinks"][0]) == ["Apero", "Ale"] and pd.isna(frame["error"][0])
+    assert "Stew" in frame["error"][1] and "input values" in frame["error"][1]
     (warn,) = [p for p in model.problems if p.cells == ("Drinks/Drinks_in1",)]
     assert warn.severity == "warning" and '"Stew"' in warn.message
 

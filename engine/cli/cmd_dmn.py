@@ -42,6 +42,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     _check_output(args.to, args.model, ".xlsx")
     model = load(args.model)  # errors: WorkbookInvalid (exit 1); nothing is written
     _warn(model)
+    for table in model.tables.values():  # a workbook column has no input values of its own
+        for _, col, allowed in table.guards:
+            print(f"warning: {col.cell}: the input values of {col.name} in decision {table.name} "
+                  f"({allowed.text}) are not kept: the workbook has no place for a column's own "
+                  "values, so there a value they leave out is read by the rules", file=sys.stderr)
     _write(lambda: write_workbook(model, args.to))
     print(f"wrote {args.to}: {len(model.variables)} variables, {len(model.tables)} decision(s)")
     return 0

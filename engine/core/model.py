@@ -49,6 +49,7 @@ class Column:
     role: str  # input, output, annotation
     cell: str  # the header cell, "Sheet!C2"
     letter: str  # the spreadsheet column, "C"
+    allowed: UnaryTest | None = None  # DMN inputValues of this column: a value outside errs
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ class Table:
     @cached_property
     def output_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.outputs)
+
+    @cached_property
+    def guards(self) -> tuple[tuple[int, Column, UnaryTest], ...]:
+        """Input columns that admit only some values (DMN inputValues), by position."""
+        return tuple((k, c, c.allowed) for k, c in enumerate(self.inputs)
+                     if c.allowed is not None)
 
     def annotation(self, rule: Rule, header: str) -> str:
         for col, text in zip(self.annotations, rule.annotations):

@@ -13,7 +13,7 @@ the definitions and builds the Model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element
 
 from ..core.errors import WorkbookError
@@ -23,7 +23,7 @@ from ..core.problems import Problems
 from ..core.safe_io import input_size
 from ..core.sfeel import Value, normalise_text
 from ..domain.values import ValueProblem, conform
-from .cells import Cells, domain_key, kind_of
+from .cells import Cells, domain_key, kind_of, narrowed
 from .export import EXT_NS
 from .names import DecisionSpec, Names
 from .types import BUILT_IN, NUMBERS, DmnType, local, type_name
@@ -92,6 +92,7 @@ class _Head:
     table: Element | None  # None: a constant decision
     policy: str
     columns: list[Column]
+    limits: dict[int, str] = field(default_factory=dict)  # column -> its own inputValues
 
 
 class _Reader(Names):
@@ -178,6 +179,7 @@ class _Reader(Names):
         variables = self.variables()  # every domain is known now: the cells are read against it
         for d, head in heads:
             self.tables.append(self.read_body(d, head, variables))
+        self.cells.limits_met(self.tables)
         ordered = order_tables(self.tables, variables, self.problems)
         return Model(self.path, variables, {t.name: t for t in ordered}, [], self.about(),
                      self.problems.items)
@@ -328,8 +330,9 @@ class _Reader(Names):
             self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has no output"
             return None
         columns: list[Column] = []
+        limits: dict[int, str] = {}
         for k, clause in enumerate(self.children(table, "input"), 1):
-            column = self.input_column(d, clause, k)
+            column = self.input_column(d, clause, k, limits)
             if column is None:
                 self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has an input " \
                                         "that cannot be read"
@@ -341,7 +344,7 @@ class _Reader(Names):
                 self.add("type", f"the type of output {name!r} cannot be told: give it a "
                                  "typeRef", spec.cell, decision=d.name)
                 return None
-        return _Head(table, policy, columns)
+        return _Head(table, policy, columns, limits)
 
     def read_body(self, d: DecisionSpec, head: _Head, variables: dict[str, Variable]) -> Table:
         """Third pass: the rules, each cell read against its variable's final domain."""
@@ -351,7 +354,11 @@ class _Reader(Names):
         table = head.table
         if table is None:
             return self.read_constant(d, outputs[0], out_cols, sheet)
-        inputs = [variables[c.name] for c in head.columns]
+        columns = [replace(c, allowed=self.cells.column_limit(variables[c.name], head.limits[k],
+                                                             c.cell, d.name))
+                   if k in head.limits else c for k, c in enumerate(head.columns)]
+        inputs = [variables[c.name] if c.allowed is None else narrowed(variables[c.name], c.allowed)
+                  for c in columns]
         notes = [(a.get("name") or f"annotation {k}") for k, a in
                  enumerate(self.children(table, "annotation"), 1)]
         descriptions = not notes and any(self.child(r, "description") is not None
@@ -365,7 +372,7 @@ class _Reader(Names):
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
             self.add("structure", f"hit policy {head.policy} aggregates one output; this table "
                                   f"has {len(outputs)}", d.id, decision=d.name)
-        return Table(d.name, head.policy, tuple(head.columns), out_cols, note_cols,
+        return Table(d.name, head.policy, tuple(columns), out_cols, note_cols,
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))
 
@@ -390,7 +397,8 @@ class _Reader(Names):
     def title(self, d: DecisionSpec) -> str:
         return self.description(d.node) or (d.node.get("label") or "")
 
-    def input_column(self, d: DecisionSpec, clause: Element, k: int) -> Column | None:
+    def input_column(self, d: DecisionSpec, clause: Element, k: int,
+                     limits: dict[int, str]) -> Column | None:
         cid = f"{d.id}/{self.eid(clause, f'input{k}')}"
         expr = self.child(clause, "inputExpression")
         text = " ".join(self.text(expr).split()) if expr is not None else ""
@@ -415,11 +423,9 @@ class _Reader(Names):
                              "or the input expression a typeRef", cid, decision=d.name)
             return None
         values = self.text(self.child(clause, "inputValues"))
-        if values and not var.allowed:
-            var.allowed, var.allowed_cell = values, cid
+        if values and var.name in self.inputs and not var.allowed:
+            var.allowed, var.allowed_cell = values, cid  # a case input: what a case may give
         elif values and domain_key(values) != domain_key(var.allowed or ""):
-            self.add("domain", f"the input values of {text!r} here ({values}) differ from its "
-                               f"type's ({var.allowed}); the type's are used", cid,
-                     severity="warning", decision=d.name)
+            limits[k - 1] = values  # this column's own: a decided value, or narrower than its type
         self.columns.add(var.name)
         return Column(var.name, "input", cid, "")
