@@ -28,6 +28,7 @@ class Cells(DmnPart):
     def __init__(self, ns: str, problems: Problems, known: Callable[[str], bool]) -> None:
         super().__init__(ns, problems)
         self.known = known
+        self.language = "feel"  # the model's expressionLanguage: the default of every cell
 
     def domain(self, name: str, vtype: str | None, allowed: str | None,
                cell: str) -> tuple[UnaryTest | None, tuple[Value, ...]]:
@@ -115,7 +116,7 @@ class Cells(DmnPart):
     def constant(self, literal: Element) -> tuple[Value] | None:
         """A literal expression that is one S-FEEL literal: a constant decision."""
         text = self.text(literal)
-        language = literal.get("expressionLanguage") or "feel"
+        language = literal.get("expressionLanguage") or self.language
         if not text or "feel" not in language.casefold():
             return None
         try:
@@ -181,7 +182,7 @@ class Cells(DmnPart):
     def input_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
                     cell: str) -> UnaryTest | None:
         text = self.text(entry)
-        language = entry.get("expressionLanguage") or "feel"
+        language = entry.get("expressionLanguage") or self.language
         if "feel" not in language.casefold():
             self.add("unsupported", f"rule {rule_id}: the condition on {var.name} is written in "
                                     f"{language!r}; only S-FEEL is read", cell,
@@ -208,6 +209,10 @@ class Cells(DmnPart):
     def why(self, text: str, exc: SfeelError) -> str:
         """Say what FEEL the text uses, when it names another input, a decision or a function."""
         bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+        spaced = re.search(r"\b(date and time|days and time duration|years and months duration)"
+                           r"\s*\(", bare)
+        if spaced:  # FEEL's function names with spaces
+            return f"it calls the FEEL function {spaced.group(1)}()"
         for m in re.finditer(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(\s*\()?", bare):
             word, call = m.group(0).rstrip("( "), m.group(1)
             if word in ("true", "false", "null", "not", "date"):

@@ -103,6 +103,7 @@ class _Reader(Names):
         self.path = path
         self.cells = Cells(self.ns, self.problems,
                            lambda name: name in self.vars or name in self.decisions)
+        self.cells.language = (root.get("expressionLanguage") or "").strip() or "feel"
         self.tables: list[Table] = []
         self.left_out: set[str] = set()  # outputs of decisions that cannot be read
         self.columns: set[str] = set()  # every variable a table reads
@@ -324,6 +325,13 @@ class _Reader(Names):
             self.add("syntax", f"hit policy {policy_word} {aggregation or ''} is not a DMN hit "
                                "policy", d.id, decision=d.name)
             return None
+        foreign = self.foreign(table)
+        if foreign:
+            self.add("unsupported", f"decision {d.name!r} is written in {foreign!r} (the "
+                                    "model's expressionLanguage); only FEEL is read, so it is "
+                                    "left out", d.id, decision=d.name)
+            self.unusable[d.name] = f"decision {d.name!r} ({d.id}), written in {foreign!r}"
+            return None
         if not d.outputs:  # a workbook refuses the same: a table must answer something
             self.add("structure", f"decision {d.name!r} has a decision table with no output "
                                   "column: add the output it decides", d.id, decision=d.name)
@@ -345,6 +353,19 @@ class _Reader(Names):
                                  "typeRef", spec.cell, decision=d.name)
                 return None
         return _Head(table, policy, columns, limits)
+
+    def foreign(self, table: Element) -> str | None:
+        """The model's expressionLanguage when it is not FEEL and a cell of the table does not
+        say otherwise: such a table (JUEL, say) cannot be read cell by cell as FEEL."""
+        language = self.cells.language
+        if "feel" in language.casefold():
+            return None
+        tags = ("inputExpression", "inputEntry", "outputEntry", "defaultOutputEntry")
+        cells = [e for tag in tags for e in table.iter(self.q(tag))]
+        if any("feel" not in (e.get("expressionLanguage") or language).casefold()
+               for e in cells):
+            return language
+        return None
 
     def read_body(self, d: DecisionSpec, head: _Head, variables: dict[str, Variable]) -> Table:
         """Third pass: the rules, each cell read against its variable's final domain."""
@@ -402,7 +423,8 @@ class _Reader(Names):
         cid = f"{d.id}/{self.eid(clause, f'input{k}')}"
         expr = self.child(clause, "inputExpression")
         text = " ".join(self.text(expr).split()) if expr is not None else ""
-        language = (expr.get("expressionLanguage") or "feel") if expr is not None else "feel"
+        language = (expr.get("expressionLanguage") if expr is not None else None) or \
+            self.cells.language
         if "feel" not in language.casefold():
             self.add("unsupported", f"input {k} of decision {d.name!r} is written in "
                                     f"{language!r}; only FEEL names are read", cid,
