@@ -61,7 +61,7 @@ class Names(DmnPart):
         order = vtype.order if vtype is not None else BUILT_IN
         var = VarSpec(name, vtype.base if vtype else None, cell, order * 1000 + self.seen,
                    vtype.allowed if vtype else None, vtype.allowed_cell if vtype else "",
-                   label or (vtype.label if vtype else ""),
+                   label,  # the element's own: a shared type's label names the type (tAge)
                    description or (vtype.description if vtype else ""))
         self.vars[name] = var
         return var

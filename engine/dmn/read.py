@@ -306,7 +306,8 @@ class _Reader(Names):
                 vtype = typed  # the item definition: its domain and its place in the glossary
             if vtype is None:
                 vtype = self.cells.infer_output(table, k - 1, out)
-            var = self.declare(name, vtype, oid, out.get("label") or "", self.description(out))
+            label = out.get("label") or (vtype.label if vtype else "")  # its type is its own
+            var = self.declare(name, vtype, oid, label, self.description(out))
             values = self.text(self.child(out, "outputValues"))
             if values:
                 var.allowed, var.allowed_cell = values, oid
