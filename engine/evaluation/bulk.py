@@ -220,7 +220,7 @@ class _Run:
         return (np.asarray(lut, dtype=np.int32) * np.int32(scale))[self.results[up]]
 
     def table(self, tp: TablePlan) -> None:
-        for _, col, allowed in tp.table.guards:  # rare (DMN inputValues): checked row by row
+        for _k, col, allowed in tp.table.guards:  # rare (DMN inputValues): checked row by row
             values = self._values(col.name, np.arange(self.n))
             bad = np.array([v is not None and not allowed.matches(v) for v in values], dtype=bool)
             texts = [outside(tp.table.name, col.name, v, allowed.text) for v in values]

@@ -205,5 +205,6 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
 
 def outside(decision: str, name: str, value: Value, allowed: str) -> str:
     """A value the column's input values leave out: DMN makes the decision an error."""
-    return (f"{literal_text(value)} is not among the input values of {name} in decision "
-            f"{decision} ({allowed})")
+    return _("{value} is not among the input values of {name} in decision {decision} "
+             "({allowed})").format(value=literal_text(value), name=name, decision=decision,
+                                   allowed=allowed)

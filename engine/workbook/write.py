@@ -104,6 +104,17 @@ def workbook_language(model: Model) -> str:
     return "no" if sheet.casefold() == "ordliste" else "en"
 
 
+def renamed(model: Model) -> dict[str, str]:
+    """The variable and decision names the workbook writes differently (`Approval Status` ->
+    `Approval_Status`), so that a caller knows which names to use with the workbook."""
+    names, table_names = _Names(), _Names()
+    out = {n: m for v in model.variables.values() if (m := names(n := v.name)) != n}
+    for table in model.tables.values():
+        if (m := table_names(table.name)) != table.name:
+            out.setdefault(table.name, m)
+    return out
+
+
 def build_workbook(model: Model, language: str | None = None) -> Workbook:
     """The workbook in memory: what `write_workbook` saves."""
     import openpyxl
