@@ -118,9 +118,10 @@ def check_redundant(ctx: Context, out: list[Finding]) -> None:
     outputs = ctx.ct.outputs
     policy = ctx.table.hit_policy
     answer: dict[tuple[Value, ...], int] = {}
-    for i in members(ctx.active):
+    known = ctx.active & ~ctx.unknown_answers
+    for i in members(known):
         answer[outputs[i]] = answer.get(outputs[i], 0) | 1 << i
-    for i in members(ctx.active):
+    for i in members(known):
         if i in ctx.masked:
             continue
         for j in members(ctx.containers[i] & answer[outputs[i]]):
@@ -169,7 +170,7 @@ def suggest_merges(ctx: Context, out: list[Finding]) -> None:
     seen: set[int] = set()
     for k in range(len(ctx.table.inputs)):
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for i in members(ctx.active):
+        for i in members(ctx.active & ~ctx.unknown_answers):
             if i in seen:
                 continue
             box, rule = ctx.boxes[i], ctx.table.rules[i]
