@@ -35,6 +35,17 @@ class Variable:
     def value_set(self) -> frozenset[Value]:
         return frozenset(self.values)
 
+    @cached_property
+    def ranking(self) -> tuple[Value, ...]:
+        """The order hit policies P and O rank this output's values by: its enumerated values,
+        or the list a number's or date's allowed values give (`3, 1, 2`, first highest)."""
+        if self.values:
+            return self.values
+        a = self.allowed
+        if a is not None and a.points and not (a.any or a.negated or a.intervals):
+            return a.ordered_points
+        return ()
+
     @property
     def ordered(self) -> bool:
         return self.type in ("number", "integer", "date")

@@ -391,6 +391,11 @@ class _Reader(Names):
                           for k, n in enumerate(notes, 1))
         rules = self.cells.read_rules(d.id, d.name, table, inputs, outputs, len(notes),
                                       descriptions)
+        if head.policy in ("P", "O") and not any(v.ranking for v in outputs):  # as Drools
+            self.add("structure", f"hit policy {head.policy} ranks the answers by the order of "
+                                  "an output's values, and no output lists its output values: "
+                                  "give one its outputValues, highest priority first",
+                     outputs[0].cell, decision=d.name)
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
             self.add("structure", f"hit policy {head.policy} aggregates one output; this table "
                                   f"has {len(outputs)}", d.id, decision=d.name)
