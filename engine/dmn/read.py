@@ -107,6 +107,7 @@ class _Reader(Names):
         self.tables: list[Table] = []
         self.left_out: set[str] = set()  # outputs of decisions that cannot be read
         self.columns: set[str] = set()  # every variable a table reads
+        self.readers: dict[str, set[str]] = {}  # variable -> the decisions that read it
 
     def read_input_data(self, node: Element) -> None:
         name = (node.get("name") or "").strip()
@@ -206,6 +207,14 @@ class _Reader(Names):
                 del heads[name]
                 changed = True
         self.left_out = {v for v, name in owner.items() if name not in heads}
+        for name in sorted(self.inputs):  # read only where it cannot be used: say so, once
+            readers = self.readers.get(name, set())
+            if readers and not readers & heads.keys():
+                self.left_out.add(name)
+                self.add("graph", f"input data {name!r} is read only by decision(s) "
+                                  f"{', '.join(map(repr, sorted(readers)))}, left out (see "
+                                  "above): it is left out too", self.vars[name].cell,
+                         severity="info")
         return list(heads.values())
 
     def about(self) -> dict[str, str]:
@@ -266,7 +275,9 @@ class _Reader(Names):
             elif logic is None:
                 why = "no decision logic"
             else:
-                why = f"a {logic}; only decision tables and single S-FEEL literals are read"
+                article = "an" if logic[0] in "aeiou" else "a"
+                why = (f"{article} {logic}; only decision tables and single S-FEEL literals are "
+                       "read")
             self.unusable[name] = f"decision {name!r} ({did}) holds {why}"
             variable = self.child(node, "variable")
             answer = (variable.get("name") or "").strip() if variable is not None else ""
@@ -456,4 +467,5 @@ class _Reader(Names):
         elif values and domain_key(values) != domain_key(var.allowed or ""):
             limits[k - 1] = values  # this column's own: a decided value, or narrower than its type
         self.columns.add(var.name)
+        self.readers.setdefault(var.name, set()).add(d.name)
         return Column(var.name, "input", cid, "")
