@@ -330,3 +330,16 @@ def test_13_wording_of_left_out_decisions(tmp_path: Path) -> None:
     found = [str(f) for f in model.check()]
     assert not any("(only)" in f and "no table uses it" in f for f in found), found
     assert any("'only'" in f and "Needs only" in f and "left out" in f for f in found), found
+
+
+# found on the corpus (dmn-check's and Camunda's loop tests) ---------------------------------
+def test_requirement_loops_and_empty_input_expressions_are_named(tmp_path: Path) -> None:
+    a = table("A", "A", [("b", "string", None)], [("a", "string", None)], [(["-"], ['"x"'])],
+              requires=("B",))
+    b = table("B", "B", [("", "string", None)], [("b", "string", None)], [(["-"], ['"y"'])],
+              requires=("A",))
+    model = engine.load(write(tmp_path, a, b), strict=False)
+    texts = [p.message for p in model.errors]
+    assert "decisions 'A', 'B' require each other in a loop (informationRequirement): none of " \
+           "them can be decided first" in texts, texts
+    assert any("has no input expression" in t for t in texts), texts

@@ -97,6 +97,21 @@ class Names(DmnPart):
             return True, None
         return True, self.vars[owners[0].components[text]]
 
+    def requirement_loops(self) -> None:
+        """Decisions that require themselves, directly or through others: none can go first."""
+        reported: set[str] = set()
+        for d in self.decisions.values():
+            if d.name in reported or d.name not in self.required(d):
+                continue
+            loop = [u for u in self.decisions.values()
+                    if u.name in self.required(d) and d.name in self.required(u)]
+            reported.update(u.name for u in loop)
+            shown = ", ".join(repr(u.name or u.id) for u in loop)
+            what = (f"decision {shown} requires itself (informationRequirement): it can never "
+                    "be decided" if len(loop) == 1 else f"decisions {shown} require each other "
+                    "in a loop (informationRequirement): none of them can be decided first")
+            self.add("graph", what, d.id, decision=d.name)
+
     def required(self, d: DecisionSpec) -> set[str]:
         """The names of the decisions d requires, directly or through others."""
         by_id = {u.id: u for u in self.decisions.values()}
@@ -113,6 +128,10 @@ class Names(DmnPart):
         """An input expression must name an input, a decision, or `decision.output`."""
         if text in self.inputs:
             return self.vars[text]
+        if not text:  # a modeler's new column, never filled in
+            self.add("structure", f"an input column of decision {d.name!r} has no input "
+                                  "expression: name the input it reads", cid, decision=d.name)
+            return None
         up = self.decisions.get(text)
         if up is not None and up.name != d.name and len(up.outputs) == 1:
             return self.vars[up.outputs[0]]

@@ -168,6 +168,7 @@ class _Reader(Names):
             self.read_input_data(node)
         for node in self.children(root, "decision"):
             self.declare_decision(node)
+        self.requirement_loops()
         for kind in ("businessKnowledgeModel", "decisionService"):
             for node in self.children(root, kind):
                 what = "business knowledge model" if kind != "decisionService" else \
