@@ -17,6 +17,7 @@ from typing import Any
 from ..core.errors import Finding
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
+from ..workbook.labels import in_words
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "E4DFEC"}  # red, amber, lilac
 SUGGESTION_FILL = "FCE4D6"
@@ -127,16 +128,27 @@ def suggest_rules(wb: Any, model: Model, findings: list[Finding]) -> int:
         next_row[table.name] = row + 1
         count += 1
         ws.cell(row, 1, f"{SUGGESTION_ID}-{count}")
+        words = region_words(model, f.region)
         ws.cell(row, 1).comment = comment(Comment, (
             "Forslag fra guideline check: ingen regel dekker disse tilfellene. Fyll inn svaret "
             "i utdatakolonnene og gi raden en vanlig id, eller slett raden.\n\nSuggested by "
-            f"guideline check: {f.message}"))
+            f"guideline check: {f.message}") + (f"\n\nTilfellene i ord: {words}" if words else ""))
         for col in table.inputs:
             ws[f"{col.letter}{row}"] = safe_text(f.region.get(col.name, "-"))
         for col in (*table.inputs, *table.outputs):
             ws[f"{col.letter}{row}"].fill = fill
         ws.cell(row, 1).fill = fill
     return count
+
+
+def region_words(model: Model, region: dict[str, str]) -> str:
+    """The cases of a region in the committee's words (the Values sheet's labels), or "" when
+    the workbook has no labels for them; the row's cells keep the codes, which rules need."""
+    if not any(name in model.value_labels for name in region):
+        return ""
+    return "; ".join(f"{model.variables[name].title() if name in model.variables else name}: "
+                     f"{in_words(model.value_labels.get(name, {}), text)}"
+                     for name, text in region.items() if text != "-")
 
 
 def free_row(ws: Any, table: Table) -> int:
