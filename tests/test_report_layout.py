@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 
 from engine.cli.main import main
+from engine.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -97,7 +98,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             sheet.append(row)
     wb.save(labelled)
     words = work / "labelled.html"
-    assert main(["report", str(labelled), "-o", str(words), "--diff", str(old)]) == 0
+    try:  # in the committee's language, as NBCG's About sheet asks
+        assert main(["report", str(labelled), "-o", str(words), "--diff", str(old),
+                     "--lang", "nb"]) == 0
+    finally:
+        i18n.set_explicit(None)
+        i18n.install("en")  # what the rest of the suite reads (conftest: GUIDELINE_LANG=en)
     return {"report": report, "render": review, "labelled": words}
 
 

@@ -178,4 +178,4 @@ def test_the_annotated_copy_says_a_gap_in_words(tmp_path: Path) -> None:
     row = next(r for r in range(1, sheet.max_row + 1)
                if str(sheet.cell(r, 1).value).startswith("FORSLAG"))
     assert sheet.cell(row, 2).value == '"high"'  # the suggested rule keeps the code
-    assert "Tilfellene i ord: Risiko: Høy risiko" in sheet.cell(row, 1).comment.text
+    assert "These cases in words: Risiko: Høy risiko" in sheet.cell(row, 1).comment.text
