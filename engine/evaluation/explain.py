@@ -62,10 +62,10 @@ def _step(result: Result, step: Step) -> list[str]:
                 continue
             held = True
             value = step.inputs.get(col.name)
+            value_text = shown(value, model.value_labels.get(col.name))
             lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
-                             label=_label(model, col.name),
-                             value=shown(value, model.value_labels.get(col.name)),
-                             text=test.text, cell=cell))
+                             label=_label(model, col.name), value=value_text, text=test.text,
+                             cell=cell))
         if not held:
             lines.append(_("    - it holds for every case (all conditions are '-')"))
         for col, text in zip(table.annotations, rule.annotations):
