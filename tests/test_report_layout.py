@@ -89,8 +89,11 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     report, review = work / "report.html", work / "render.html"
     assert main(["report", str(NBCG), "-o", str(report), "--diff", str(old)]) == 0
     assert main(["render", str(NBCG), "--format", "html", "-o", str(review)]) == 0
-    labelled = work / "labelled.xlsx"  # with the value labels proposed for NBCG
+    here = work / "labelled"  # NBCG with the value labels proposed for it, under its own name
+    here.mkdir()
+    labelled = here / NBCG.name
     shutil.copyfile(NBCG.with_suffix(".paragraphs.md"), labelled.with_suffix(".paragraphs.md"))
+    shutil.copyfile(old, here / "forrige.xlsx")
     wb = openpyxl.load_workbook(NBCG)
     sheet = wb.create_sheet("Verdier")
     with NBCG_LABELS.open(encoding="utf-8", newline="") as handle:
@@ -98,10 +101,13 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             sheet.append(row)
     wb.save(labelled)
     words = work / "labelled.html"
+    cwd = Path.cwd()
+    os.chdir(here)  # the page names the earlier version as the committee would: forrige.xlsx
     try:  # in the committee's language, as NBCG's About sheet asks
-        assert main(["report", str(labelled), "-o", str(words), "--diff", str(old),
+        assert main(["report", NBCG.name, "-o", str(words), "--diff", "forrige.xlsx",
                      "--lang", "nb"]) == 0
     finally:
+        os.chdir(cwd)
         i18n.set_explicit(None)
         i18n.install("en")  # what the rest of the suite reads (conftest: GUIDELINE_LANG=en)
     return {"report": report, "render": review, "labelled": words}
