@@ -16,6 +16,7 @@ import csv
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,17 @@ def test_report_prints_on_a4(browser: Any, pages: dict[str, Path], tmp_path: Pat
     sizes = {(round(float(w)), round(float(h))) for w, h in boxes}
     assert sizes <= {(595, 842), (842, 595)}, sizes  # A4, portrait or landscape
     assert 5 <= len(boxes) <= 30  # the old page printed on 26 pages with columns cut off
+    if shutil.which("pdftotext") is None:  # Debian: poppler-utils
+        return
+    text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    for page_text in text.split("<page ")[1:]:  # every word inside the paper's margins
+        size = re.search(r'width="([\d.]+)"', page_text)
+        assert size is not None
+        width = float(size.group(1))
+        xs = [(float(a), float(b)) for a, b in
+              re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', page_text)]
+        assert xs and min(a for a, _ in xs) >= 28 and max(b for _, b in xs) <= width - 28
 
 
 def test_report_has_contents_and_highlights(browser: Any, pages: dict[str, Path]) -> None:

@@ -385,7 +385,7 @@ def _glossary(model: Model) -> list[Block]:
                      _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t("Etikett"), t("Navn"), t("Rolle"), t("Type"), t("Tillatte verdier"),
               t("Beskrivelse"))
-    return [Heading(2, t("Ordliste")), Grid(header, tuple(rows))]
+    return [Heading(2, t("Ordliste")), Grid(header, tuple(rows), wide=True)]
 
 
 def _allowed(var: Variable, labels: Labels) -> Inline:
