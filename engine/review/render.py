@@ -287,8 +287,11 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                   t(", ".join(source_ids(annotation(table, r, SOURCES))) or "–"))
                  for r in table.rules)
     blocks: list[Block] = [Heading(2, t("Beslutning ", code(table.name), title)),
-                           Items(tuple(facts)), Grid(header, rows),
-                           Heading(3, t("Regler i ", code(table.name), ": merknader og kilder"))]
+                           Items(tuple(facts)), Grid(header, rows)]
+    if table.notes:  # the committee's `#` rows, where they wrote them
+        blocks.append(Items(tuple(t(note.text, " (", code(note.cell), ")")
+                                  for note in table.notes)))
+    blocks.append(Heading(3, t("Regler i ", code(table.name), ": merknader og kilder")))
     for rule in table.rules:
         blocks += _rule_notes(table, rule, paragraphs)
     return blocks
