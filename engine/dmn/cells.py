@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from ..core.errors import SfeelError
+from ..core.i18n import _
 from ..core.model import Rule, Variable
 from ..core.problems import Problems
 from ..core.sfeel import ANY, UnaryTest, Value, parse_literal, parse_unary
@@ -40,8 +41,9 @@ class Cells(DmnPart):
             check_test(test, Variable(name, vtype or "string"))
         except (SfeelError, ValueProblem) as exc:
             why = exc.describe() if isinstance(exc, SfeelError) else exc.message
-            self.add("unsupported", f"the allowed values of {name} ({allowed!r}) are "
-                                    f"not S-FEEL we read: {why}; the domain is left open",
+            self.add("unsupported", _("the allowed values of {name} ({allowed!r}) are "
+                                      "not S-FEEL we read: {why}; the domain is left "
+                                      "open").format(name=name, allowed=allowed, why=why),
                      cell, severity="warning")
             return None, ()
         if test.null and not test.negated:  # null (unknown) is always allowed for an input
@@ -50,8 +52,9 @@ class Cells(DmnPart):
         if vtype != "string":
             return test, ()
         if test.negated or test.intervals or test.any:
-            self.add("unsupported", f"the allowed values of {name} ({allowed!r}) are "
-                                    "not a list of texts; the domain is left open", cell,
+            self.add("unsupported", _("the allowed values of {name} ({allowed!r}) are "
+                                      "not a list of texts; the domain is left open").format(
+                                        name=name, allowed=allowed), cell,
                      severity="warning")
             return None, ()
         return None, tuple(test.ordered_points)
@@ -119,10 +122,23 @@ class Cells(DmnPart):
             out_cells = [f"{cell}/{self.eid(e, f'outputEntry{k}')}"
                          for k, e in enumerate(outs, 1)]
             if len(ins) != len(inputs) or len(outs) != len(outputs):
-                self.add("structure", f"rule {rule_id} has {len(ins)} input and {len(outs)} "
-                                      f"output entries; the table has {len(inputs)} inputs and "
-                                      f"{len(outputs)} outputs", cell, decision=decision,
-                         rules=(rule_id,))
+                self.add(
+                    "structure",
+                    _(
+                        "rule {rule_id} has {n_ins} input and {n_outs} "
+                        "output entries; the table has {n_inputs} "
+                        "inputs and {n_outputs} outputs"
+                    ).format(
+                        rule_id=rule_id,
+                        n_ins=len(ins),
+                        n_outs=len(outs),
+                        n_inputs=len(inputs),
+                        n_outputs=len(outputs),
+                    ),
+                    cell,
+                    decision=decision,
+                    rules=(rule_id,),
+                )
                 in_cells = (in_cells + [cell] * len(inputs))[:len(inputs)]
                 out_cells = (out_cells + [cell] * len(outputs))[:len(outputs)]
             else:
@@ -145,8 +161,9 @@ class Cells(DmnPart):
         text = self.text(entry)
         language = entry.get("expressionLanguage") or "feel"
         if "feel" not in language.casefold():
-            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} is written in "
-                                    f"{language!r}; only S-FEEL is read", cell,
+            self.add("unsupported", _("rule {rule_id}: the condition on {name} is "
+                                      "written in {language!r}; only S-FEEL is read").format(
+                                        rule_id=rule_id, name=var.name, language=language), cell,
                      decision=decision, rules=(rule_id,))
             return None
         if not text:
@@ -158,9 +175,11 @@ class Cells(DmnPart):
                 test = replace(test, null=False)
             return test
         except SfeelError as exc:
-            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} holds "
-                                    f"{text!r}, which is not an S-FEEL unary test of literals "
-                                    f"(the only kind read): {self.why(text, exc)}", cell,
+            self.add("unsupported", _("rule {rule_id}: the condition on {name} holds "
+                                      "{text!r}, which is not an S-FEEL unary test of "
+                                      "literals (the only kind read): {why}").format(
+                                        rule_id=rule_id, name=var.name, text=text,
+                                        why=self.why(text, exc)), cell,
                      decision=decision, rules=(rule_id,))
         except ValueProblem as exc:
             self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
@@ -175,25 +194,34 @@ class Cells(DmnPart):
             if word in ("true", "false", "null", "not", "date"):
                 continue
             if call:
-                return f"it calls the FEEL function {word}()"
+                return _("it calls the FEEL function {word}()").format(word=word)
             if self.known(word) or self.known(word.split(".")[0]):
-                return f"it compares with {word}, another input or decision"
-            return f"it refers to the name {word}"
+                return _("it compares with {word}, another input or decision").format(word=word)
+            return _("it refers to the name {word}").format(word=word)
         return exc.describe()
 
     def output_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
                      cell: str) -> Value:
         text = self.text(entry)
         if not text:
-            self.add("empty", f"rule {rule_id} gives no value for {var.name}: write null if "
-                              "none is meant", cell, decision=decision, rules=(rule_id,))
+            self.add(
+                "empty",
+                _("rule {rule_id} gives no value for {name}: write null if none is meant").format(
+                    rule_id=rule_id, name=var.name
+                ),
+                cell,
+                decision=decision,
+                rules=(rule_id,),
+            )
             return None
         try:
             return conform(parse_literal(text), var)
         except SfeelError as exc:
-            self.add("unsupported", f"rule {rule_id}: the output {var.name} holds {text!r}, "
-                                    "which is not a single S-FEEL literal (the only kind read): "
-                                    f"{self.why(text, exc)}", cell, decision=decision,
+            self.add("unsupported", _("rule {rule_id}: the output {name} holds "
+                                      "{text!r}, which is not a single S-FEEL literal "
+                                      "(the only kind read): {why}").format(
+                                        rule_id=rule_id, name=var.name, text=text,
+                                        why=self.why(text, exc)), cell, decision=decision,
                      rules=(rule_id,))
         except ValueProblem as exc:
             self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
