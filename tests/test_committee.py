@@ -197,7 +197,7 @@ def test_annotated_copy_speaks_norwegian_and_proposes_no_rule_a_typo_may_cover(
     monkeypatch.delenv("GUIDELINE_LANG")
 
     def edit(wb: Any) -> None:
-        wb["Om"].append(["språk", "nb"])
+        wb["Om"].append(["språk", "nb"])  # the first språk row counts: harmless if NBCG has one
         ws = wb["Bisfosfonat"]
         ws["B5"] = "uncontroled_pain"  # rule B2's pathway: now a gap where B2 belongs
     path = nbcg_copy(tmp_path, edit)
