@@ -10,24 +10,25 @@ different things. Nothing in it depends on the clock: rendering twice gives the 
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import UsageError, WorkbookInvalid
-from ..core.i18n import N_, _
+from ..core.errors import WorkbookInvalid
+from ..core.i18n import N_, _, language, translations
 from ..core.model import Model, Rule, Table, Variable
-from ..core.sfeel import UnaryTest, literal_text
+from ..core.sfeel import UnaryTest, Value, literal_text
 from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
+from . import pages
+from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
-SOURCE_ID = re.compile(r"\b([A-Z]{1,3}\d{1,3})\b")
-PARAGRAPH_ID = re.compile(r"[A-Z]{1,3}\d{1,3}$")
+Labels = Mapping[Value, str]  # a variable's value labels (the Values sheet)
+NO_LABELS: Labels = {}
 SOURCES = ("sources", "source", "kilder", "kilde")
 INTERPRETATION = ("tolkning", "interpretation", "tolking")
 NOTE = ("merknad", "note", "notes", "kommentar")
@@ -36,21 +37,18 @@ QUESTIONS = N_("Questions for the committee")
 POLICY = {
     "U": N_(
         "U (unique): exactly one rule must match each case. The check proves that the rules "
-        "neither overlap nor leave gaps, so the order of the rows means nothing."
-    ),
+        "neither overlap nor leave gaps, so the order of the rows means nothing."),
     "A": N_("A (any): several rules may match, but then they must give the same answer."),
     "P": N_(
         "P (priority): when several rules match, the answer listed first among the allowed "
-        "values in the glossary applies."
-    ),
+        "values in the glossary applies."),
     "F": N_(
         "F (first): when several rules match, the topmost applies; the order of the rows is "
-        "therefore part of the content."
-    ),
+        "therefore part of the content."),
     "R": N_("R (rule order): every matching rule answers, in the order of the rows."),
     "O": N_(
-        "O (output order): every matching rule answers, sorted by the priority in the glossary."
-    ),
+        "O (output order): every matching rule answers, sorted by the priority in the "
+        "glossary."),
     "C": N_("C (collect): every matching rule answers, in no fixed order."),
     "C+": N_("C+ (sum): the answers of all matching rules are added up."),
     "C#": N_("C# (count): the answer is how many rules match."),
@@ -61,49 +59,6 @@ ABOUT = ((N_("Version"), ("version", "versjon")), (N_("Status"), ("status",)),
          (N_("Date"), ("date", "dato")), (N_("Owner"), ("owner", "eier")),
          (N_("Source"), ("source", "kilde")))
 STATUS = {"draft": N_("draft"), "approved": N_("approved")}
-
-
-# -- the guideline's paragraphs ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Paragraph:
-    id: str
-    text: str  # verbatim, in the guideline's language
-    english: str
-    group: str  # the heading of the table it stands in (the flowchart column)
-
-
-def read_paragraphs(path: str | Path) -> dict[str, Paragraph]:
-    """Every `| id | text | English |` row of the Markdown tables in a guideline file."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(_("cannot read the guideline text {path}: {value}").format(
-                             path=path, value=getattr(exc, 'strerror', None) or exc)) from None
-    found: dict[str, Paragraph] = {}
-    group = ""
-    for line in lines:
-        stripped = line.strip()
-        if not stripped.startswith("|"):
-            if stripped:
-                group = stripped.rstrip(":")
-            continue
-        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", stripped)[1:-1]]
-        if len(cells) >= 2 and PARAGRAPH_ID.match(cells[0]):
-            english = cells[2] if len(cells) > 2 else ""
-            found[cells[0]] = Paragraph(cells[0], cells[1], english, group)
-    if not found:
-        raise UsageError(_("{path} holds no paragraph table: expected rows like '| N1 "
-                           "| text | English |'").format(path=path))
-    return found
-
-
-def default_paragraphs(workbook: str) -> Path:
-    """The guideline text kept beside the workbook: `name.xlsx` -> `name.paragraphs.md`."""
-    return Path(workbook).with_suffix(".paragraphs.md")
-
-
-def source_ids(text: str) -> list[str]:
-    return list(dict.fromkeys(SOURCE_ID.findall(text)))
 
 
 # -- what the document says about rules --------------------------------------------------------
@@ -139,12 +94,24 @@ class Para:
 class Grid:
     header: tuple[Inline, ...]
     rows: tuple[tuple[Inline, ...], ...]
+    marks: tuple[str, ...] = ()  # per row, for the page only: "question", "error", "warning"
+    wide: bool = False  # for the page only: printed on a landscape page
+
+
+@dataclass(frozen=True)
+class Rules(Grid):
+    """A decision's rules: id, conditions, answers, sources. The page may show a wide one as
+    rule cards, so it knows which columns are conditions and which answers."""
+
+    conditions: tuple[Inline, ...] = ()
+    answers: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)
 class Items:
     items: tuple[Inline, ...]
     ordered: bool = False
+    mark: str = ""  # for the page only: "failures" frames a list the committee must act on
 
 
 @dataclass(frozen=True)
@@ -181,7 +148,10 @@ def join(parts: Iterable[Inline], sep: str = ", ") -> Inline:
     return tuple(out)
 
 
-def value_inline(value: Any) -> Inline:
+def value_inline(value: Any, labels: Labels = NO_LABELS) -> Inline:
+    """A value in words: its label from the Values sheet, else ja/nei, the code, the number."""
+    if isinstance(value, str | bool | int) and value in labels:
+        return t(labels[value])
     if isinstance(value, bool):
         return t(_("yes") if value else _("no"))
     if isinstance(value, str):
@@ -191,18 +161,22 @@ def value_inline(value: Any) -> Inline:
     return t(literal_text(value).removeprefix("date(").removesuffix(")").strip('"'))
 
 
-def test_inline(test: UnaryTest | None) -> Inline:
+def test_inline(test: UnaryTest | None, labels: Labels = NO_LABELS) -> Inline:
     """An input cell in words: `–` for any value, ja/nei, the values, ranges as written."""
     if test is None:
         return t(_("(cannot be read)"))
     if test.any:
         return t("–")
-    parts = [value_inline(v) for v in test.ordered_points]
+    parts = [value_inline(v, labels) for v in test.ordered_points]
     parts += [t(code(iv.to_text())) for iv in test.intervals]
     if test.null:
         parts.append(t(_("unknown")))
     inner = join(parts)
     return t(_("not") + " (", *inner, ")") if test.negated else inner
+
+
+def labels_of(model: Model, name: str) -> Labels:
+    return model.value_labels.get(name, NO_LABELS)
 
 
 def label(model: Model, name: str) -> str:
@@ -286,7 +260,8 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
     facts.append(t(_("Hit policy "), _(policy) if policy else table.hit_policy))
     if table.default is not None:
         facts.append(t(_("When no rule matches, the default answer applies: "),
-                       *join(value_inline(v) for v in table.default), "."))
+                       *join(value_inline(v, labels_of(model, n))
+                             for v, n in zip(table.default, table.output_names)), "."))
     if needs:
         facts.append(t(_("Uses the answer of the decision "), *join(t(code(n)) for n in needs),
                        "."))
@@ -294,12 +269,18 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
     facts.append(t(_("Answers: "), *join(_named(model, n) for n in table.output_names), "."))
     header = (t(_("Rule")), *(t(label(model, n)) for n in table.input_names),
               *(t("⇒ ", label(model, n)) for n in table.output_names), t(_("Sources")))
-    rows = tuple((t(bold(r.id)), *(test_inline(x) for x in r.inputs),
-                  *(value_inline(v) for v in r.outputs),
+    rows = tuple((t(bold(r.id)), *(test_inline(x, labels_of(model, n))
+                                   for x, n in zip(r.inputs, table.input_names)),
+                  *(value_inline(v, labels_of(model, n))
+                    for v, n in zip(r.outputs, table.output_names)),
                   t(", ".join(source_ids(annotation(table, r, SOURCES))) or "–"))
                  for r in table.rules)
     blocks: list[Block] = [Heading(2, t(_("Decision") + " ", code(table.name), title)),
-                           Items(tuple(facts)), Grid(header, rows)]
+                           Items(tuple(facts)),
+                           Rules(header, rows, tuple("question" if is_question(table, r) else ""
+                                                     for r in table.rules),
+                                 conditions=tuple(t(label(model, n)) for n in table.input_names),
+                                 answers=tuple(t(label(model, n)) for n in table.output_names))]
     if table.notes:  # the committee's `#` rows, where they wrote them
         blocks.append(Items(tuple(t(note.text, " (", code(note.cell), ")")
                                   for note in table.notes)))
@@ -341,9 +322,9 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
 
 
 def _when(model: Model, table: Table, rule: Rule) -> Inline:
-    held = [t(label(model, c.name), ": ", *test_inline(x))
+    held = [t(label(model, c.name), ": ", *test_inline(x, labels_of(model, c.name)))
             for c, x in zip(table.inputs, rule.inputs) if x is None or not x.any]
-    answer = join(t(label(model, c.name), " = ", *value_inline(v))
+    answer = join(t(label(model, c.name), " = ", *value_inline(v, labels_of(model, c.name)))
                   for c, v in zip(table.outputs, rule.outputs))
     if held:
         return t(_("when") + " ", *join(held, "; ")) + t(" ⇒ ") + answer
@@ -416,17 +397,18 @@ def _glossary(model: Model) -> list[Block]:
         producer = model.producer(var.name)
         role = t(_("answer of "), code(producer.name)) if producer else t(_("input"))
         rows.append((t(var.label or var.name), t(code(var.name)), role, t(code(var.type)),
-                     _allowed(var), t(var.description)))
+                     _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t(_("Label")), t(_("Name")), t(_("Role")), t(_("Type")), t(_("Allowed values")),
               t(_("Description")))
     return [Heading(2, t(_("Glossary"))), Grid(header, tuple(rows))]
 
 
-def _allowed(var: Variable) -> Inline:
+def _allowed(var: Variable, labels: Labels) -> Inline:
     if var.type == "boolean":
         return t(_("yes") + ", " + _("no"))
     if var.values:
-        return join(value_inline(v) for v in var.values)
+        return join(t(labels[v], " (", code(str(v)), ")") if v in labels else value_inline(v)
+                    for v in var.values)
     return t(var.allowed.text) if var.allowed is not None else t("–")
 
 
@@ -475,51 +457,13 @@ def to_markdown(blocks: list[Block]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.45;
-margin:2rem auto;max-width:80rem;padding:0 1rem;color:#1b1b1b}
-h1,h2,h3{line-height:1.2}h2{margin-top:2.2rem;border-bottom:1px solid #ccc}
-.wide{overflow-x:auto}table{border-collapse:collapse;margin:.8rem 0;font-size:.92rem}
-th,td{border:1px solid #bbb;padding:.25rem .5rem;vertical-align:top;text-align:left}
-th{background:#eef2f6}code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}
-blockquote{margin:.4rem 0 1rem 1rem;padding:.2rem .8rem;border-left:4px solid #9bb;
-background:#f7fafa}blockquote p{margin:.3rem 0}"""
-
-
-def _html_inline(text: Inline) -> str:
-    tags = {"b": "strong", "i": "em", "code": "code"}
-    out = []
-    for style, raw in text:
-        esc = html.escape(raw, quote=True)
-        out.append(f"<{tags[style]}>{esc}</{tags[style]}>" if style in tags else esc)
-    return "".join(out)
-
-
-def to_html(blocks: list[Block]) -> str:
-    title = next((b.text for b in blocks if isinstance(b, Heading)), t("Beslutningstabeller"))
-    plain = html.escape("".join(s for _, s in title), quote=True)
-    body = []
-    for block in blocks:
-        if isinstance(block, Heading):
-            body.append(f"<h{block.level}>{_html_inline(block.text)}</h{block.level}>")
-        elif isinstance(block, Para):
-            body.append(f"<p>{_html_inline(block.text)}</p>")
-        elif isinstance(block, Items):
-            tag = "ol" if block.ordered else "ul"
-            body.append(f"<{tag}>" + "".join(f"<li>{_html_inline(i)}</li>" for i in block.items)
-                        + f"</{tag}>")
-        elif isinstance(block, Quote):
-            body.append("<blockquote>" + "".join(f"<p>{_html_inline(p)}</p>"
-                                                 for p in block.paras) + "</blockquote>")
-        else:
-            head = "".join(f"<th>{_html_inline(c)}</th>" for c in block.header)
-            rows = "".join("<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>"
-                           for row in block.rows)
-            body.append(f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
-                        f"<tbody>{rows}</tbody></table></div>")
-    return ("<!DOCTYPE html>\n<html lang=\"nb\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{plain}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+def to_html(blocks: list[Block], template: str = "render.html", **extra: Any) -> str:
+    """The blocks as one self-contained page, with a table of contents (templates/*.html)."""
+    title = next((b.text for b in blocks if isinstance(b, Heading)), t(_("Decision tables")))
+    anchors, entries, toc_after = pages.contents(blocks)
+    return pages.page(template, translations=translations(), lang=language(),
+                      title=pages.plain(title), blocks=blocks, anchors=anchors,
+                      contents=entries, toc_after=toc_after, **extra)
 
 
 # -- the command -------------------------------------------------------------------------------
