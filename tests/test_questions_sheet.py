@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from workbooks import TableSpec, WorkbookSpec, write
 
+from engine.core import i18n
 from engine.core.errors import WorkbookInvalid
 from engine.review.open_questions import committee_questions
 from engine.review.render import render
@@ -99,16 +100,21 @@ def test_listing_puts_sheet_questions_before_rule_questions(tmp_path: Path) -> N
 
 def test_render_lists_them_in_markdown_and_html(tmp_path: Path) -> None:
     path = str(_book(tmp_path, "Spørsmål", NORWEGIAN))
-    md = render(path, "markdown")
+    with i18n.speaking("nb"):
+        md = render(path, "markdown")
     section = md.split("## Spørsmål til faggruppen")[1].split("\n## ")[0]
     lines = [line for line in section.splitlines() if line[:2] in ("1.", "2.", "3.")]
     assert lines[0].startswith("1. **Spørsmål Q1** (`Spørsmål!A2`): Hvor lenge varer")
     assert "Avsnitt: N1, N2. Regler: Bånd R1, Bånd R2." in lines[0]
     assert "**Lesning inntil videre:** Ingen frist." in lines[0]
     assert lines[1].startswith("2. **Spørsmål 2**") and lines[2].startswith("3. **Bånd R2**")
+    assert section.index("Spørsmålene i arbeidsbokens spørsmålsark") < section.index("1. ")
+    english = render(path, "markdown")
+    assert "1. **Question Q1** (`Spørsmål!A2`): Hvor lenge varer" in english
+    assert "Paragraphs: N1, N2. Rules: Bånd R1, Bånd R2. **Reading meanwhile:**" in english
     page = render(path, "html")
-    assert page.index("Spørsmål Q1") < page.index("Bånd R2</strong>")
-    assert "Spørsmål Q1" in build_report(load(path))
+    assert page.index("Question Q1") < page.index("Bånd R2</strong>")
+    assert "Question Q1" in build_report(load(path))
 
 
 def test_render_refuses_a_paragraph_the_text_lacks(tmp_path: Path) -> None:
@@ -123,7 +129,7 @@ def test_render_refuses_a_paragraph_the_text_lacks(tmp_path: Path) -> None:
 def test_without_questions_sheet_nothing_changes(tmp_path: Path) -> None:
     path = str(_book(tmp_path, "Notater", [["Fri tekst"]]))
     assert load(path).questions == []
-    assert "Spørsmål Q" not in render(path, "markdown")
+    assert "Question Q" not in render(path, "markdown")
 
 
 def test_dump_has_one_line_per_question_keyed_by_id(tmp_path: Path) -> None:
