@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..core.errors import CaseError, UsageError
+from ..core.text import MAX_CASE_BYTES, MAX_DIGITS
 from ..evaluation.batch import run_batch
 from ..evaluation.evaluate import evaluate
 from ..evaluation.explain import shown
@@ -40,11 +41,24 @@ def _parse_case(text: str) -> dict[str, Any]:
     def no_constant(name: str) -> Any:
         raise UsageError(f"{source}: {name} is not a value a case may hold")
 
+    def whole(digits: str) -> int:  # Python refuses to read more than 4,300 digits anyway
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            raise UsageError(f"{source}: a number of {len(digits):,} digits is not a value a "
+                             f"case may hold (at most {MAX_DIGITS})")
+        return int(digits)
+
+    if len(text) > MAX_CASE_BYTES:
+        raise UsageError(f"{source} is {len(text):,} characters long; one case is at most "
+                         f"{MAX_CASE_BYTES:,}")
     try:
-        case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+        case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant,
+                          parse_int=whole)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                          f"column {exc.colno}") from None
+    except RecursionError:
+        raise UsageError(f"{source} is nested too deeply: a case is one object of input names "
+                         "and plain values") from None
     if not isinstance(case, dict):
         raise UsageError(f"{source} must be a JSON object of input names and values")
     return case

@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from .errors import SfeelError
+from .text import has_foreign_digits, nfc, visible
 
 Value = Any  # bool | int | float | str | datetime.date | None
 
@@ -91,8 +92,9 @@ class UnaryTest:
 
 ANY = UnaryTest(any=True)
 
-_DATE = re.compile(r'date\(\s*"(\d{4}-\d{2}-\d{2})"\s*\)')
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+_DATE = re.compile(r'date\(\s*"([0-9]{4}-[0-9]{2}-[0-9]{2})"\s*\)')
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_TOKEN = re.compile(r'date\(\s*"[^"]*"\s*\)|[^\s,()\[\]<>=]+')
 _WORD = re.compile(r"[^\s,()\[\]<>=\"]+")
 _AMBIGUOUS_COMMA = re.compile(r"\d,\d")
 
@@ -106,8 +108,10 @@ def normalise_text(text: str) -> str:
     """Undo what spreadsheets and word processors do to typed text (documented in the format).
 
     Curly quotes become straight ones; the rest is changed only outside quoted text, so that
-    a value such as "≥2" stays as written.
+    a value such as "≥2" stays as written. Letters are composed (NFC), so "på" is one text
+    however it was typed.
     """
+    text = nfc(text)
     for src, dst in QUOTES.items():
         text = text.replace(src, dst)
     parts = re.split(r'("(?:[^"\\]|\\.)*"?)', text)  # quoted texts, escapes and all, at odd places
@@ -170,6 +174,7 @@ class _Reader:
                 raise self.error("a text in quotes is not closed", 'add the closing "')
             self.pos = end + 1
             return "".join(chars), False
+        self.refuse_foreign_digits()
         m = _DATE.match(s, p)
         if m:
             try:
@@ -211,6 +216,13 @@ class _Reader:
             raise self.error(f"{word!r} is not an allowed value", hint)
         raise self.error(f"{word!r} is not a value: write text in quotes, a number, true or false",
                          'e.g. "positive", 12, true')
+
+    def refuse_foreign_digits(self) -> None:
+        """Only 0-9 are digits here, in numbers and dates alike: `٥0` is never read as 50."""
+        m = _TOKEN.match(self.src, self.pos)
+        if m and has_foreign_digits(m.group(0)) and not (self.words and m.group(0) in self.words):
+            raise self.error(f"{visible(m.group(0))!r} is written with digits other than 0-9",
+                             "type numbers and dates with the digits 0-9")
 
     def endpoint(self) -> Value:
         value, is_null = self.literal()

@@ -22,6 +22,10 @@ from ..core.sfeel import Interval, UnaryTest, Value, literal_text
 Pos = tuple[float, int]
 LOW: Pos = (-math.inf, 0)
 HIGH: Pos = (math.inf, 0)
+# the calendar's ends: a date line starts at the first day and its last atom ends at the last,
+# so no atom (and no gap, example or region) lies beyond them
+DATE_FIRST: Pos = (dt.date.min.toordinal(), 0)
+DATE_END: Pos = (dt.date.max.toordinal() + 1, 0)
 
 
 class _Other:
@@ -100,6 +104,8 @@ class Atoms:
         for p in points:
             cuts.update(point_range(var, p))
         cuts.discard(HIGH)
+        if var.type == "date":
+            cuts = {c for c in cuts if DATE_FIRST < c < DATE_END} | {DATE_FIRST}
         starts = sorted(cuts)
         atoms = cls(var, False, [], starts, 0, {})
         domain = atoms.mask(var.allowed) if var.allowed else atoms.full

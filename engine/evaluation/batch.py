@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.errors import CaseError, UsageError
+from ..core.errors import CaseError, UsageError, WorkbookError
 from ..core.model import Model, Variable
 from ..core.safe_io import (
     FORMULA_STARTS,
@@ -32,8 +32,11 @@ from ..core.safe_io import (
     escape_formula,
     refuse_overwrite,
 )
+from ..core.text import MAX_COLUMNS, nfc
 from ..workbook.loader import load
+from ..workbook.xlsx import check_container
 from .bulk import LIST_POLICIES, BulkPlan, bulk_plan, evaluate_frame
+from .case_files import check_text_file, formula_rows, refuse_unsaved
 
 FORMATS = (".csv", ".xlsx", ".parquet")
 EXCEL_ROWS = 1_048_576  # a sheet's last row; one of them holds the header
@@ -136,7 +139,11 @@ def _summarise(tally: Tally, output: str) -> int:
 
 
 def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
-    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if len(columns) > MAX_COLUMNS:
+        raise UsageError(f"{path} has {len(columns):,} columns; at most {MAX_COLUMNS:,} are "
+                         "read (a file of cases names the inputs it gives)")
+    counts = Counter(columns)
+    twice = sorted(c for c, n in counts.items() if n > 1)
     if twice:
         raise UsageError(f"{path}: the column name {', '.join(twice)} is used more than once")
     missing = [name for name, _ in plan.needed if name not in columns]
@@ -224,18 +231,20 @@ class CsvSource(Source):
             raise UsageError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
         if not first.strip():
             raise UsageError(f"{path} is empty: its first line must name the columns")
+        check_text_file(path)
         # Excel in many European locales writes ';' between cells
         self.sep = ";" if first.count(";") > first.count(",") else ","
-        self.columns = next(csv.reader([first], delimiter=self.sep))
+        self.columns = [nfc(c) for c in next(csv.reader([first], delimiter=self.sep))]
         if sys.stderr.isatty():  # only the progress bar needs the count
             self.total = _count_lines(path) - 1
 
     def chunks(self) -> Iterator[Chunk]:
         import pandas.errors
 
-        reader = pd.read_csv(self.path, sep=self.sep, dtype=str, keep_default_na=False,
-                             na_values=[""], chunksize=self.chunk_size, encoding="utf-8-sig")
         try:
+            reader = pd.read_csv(self.path, sep=self.sep, dtype=str, keep_default_na=False,
+                                 na_values=[""], chunksize=self.chunk_size,
+                                 encoding="utf-8-sig")
             with reader:
                 for frame in reader:
                     yield Chunk(frame)
@@ -258,13 +267,23 @@ class XlsxSource(Source):
         import openpyxl
 
         self.path, self.chunk_size = path, chunk_size
+        try:  # the same guards as a guideline workbook: zip bombs, entity bombs, .xls...
+            check_container(path)
+        except WorkbookError as exc:
+            raise UsageError(str(exc)) from None
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            sheet = self.book.worksheets[0]
+            self.formulas = formula_rows(path, sheet)
         except Exception as exc:  # zipfile, XML and openpyxl errors alike
             raise UsageError(f"{path} cannot be read as a workbook ({exc})") from None
-        sheet = self.book.worksheets[0]
+        self.sheet_name = sheet.title
         self.rows = sheet.iter_rows(values_only=True)
-        header = [str(v).strip() if v is not None else "" for v in next(self.rows, ())]
+        header = [nfc(str(v).strip()) if v is not None else "" for v in next(self.rows, ())]
+        next(self.formulas, None)
+        if len(header) > MAX_COLUMNS:
+            raise UsageError(f"{path} has {len(header):,} columns; at most {MAX_COLUMNS:,} "
+                             "are read")
         self.keep = [i for i, name in enumerate(header) if name]  # unnamed columns are skipped
         self.columns = [header[i] for i in self.keep]
         self.width = len(header)
@@ -273,9 +292,12 @@ class XlsxSource(Source):
 
     def chunks(self) -> Iterator[Chunk]:
         batch: list[tuple[Any, ...]] = []
-        for row in self.rows:
+        for number, row in enumerate(self.rows, start=2):
+            texts = next(self.formulas, None)
             if row is None or all(v is None for v in row):
                 continue
+            if texts is not None:
+                refuse_unsaved(self.path, f"{self.sheet_name}!", number, row, texts)
             cells = tuple(row[:self.width]) + (None,) * (self.width - len(row))
             batch.append(tuple(cells[i] for i in self.keep))
             if len(batch) == self.chunk_size:

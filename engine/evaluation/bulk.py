@@ -23,6 +23,7 @@ import pandas as pd
 from ..core.errors import CaseError, ConflictingRules, MissingInput, NoRuleMatched
 from ..core.model import Model, Table, Variable
 from ..core.sfeel import Value
+from ..core.text import nfc
 from ..domain.atoms import Atoms
 from .columns import Column, encode, small_int
 from .compiled import CompiledTable
@@ -41,7 +42,12 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
     """
     if not isinstance(frame, pd.DataFrame):
         raise CaseError(f"evaluate_frame takes a pandas DataFrame, not {type(frame).__name__}")
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise CaseError("the cases' columns have several levels (a MultiIndex): give one level "
+                        "of input names, e.g. frame.columns = frame.columns.get_level_values(-1)")
     plan = bulk_plan(model, decision)
+    if any(isinstance(c, str) and not c.isascii() for c in frame.columns):
+        frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
     twice = sorted({n for n in frame.columns[frame.columns.duplicated()] if isinstance(n, str)})
     if twice:
         raise CaseError(f"the cases have more than one column named {', '.join(twice)}")

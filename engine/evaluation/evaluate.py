@@ -11,6 +11,7 @@ from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
 from ..core.model import SINGLE_HIT, Model, Variable
 from ..core.sfeel import Value, literal_text
+from ..core.text import nfc, safe_str
 from ..domain.atoms import bits
 from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
@@ -88,12 +89,16 @@ class Result(Mapping[str, Any]):
 
 
 def resolve_decision(model: Model, decision: str | None) -> str:
+    if decision is not None and not isinstance(decision, str):
+        raise CaseError(f"a decision is named by its text, not by {type(decision).__name__} "
+                        f"{safe_str(decision)}; the decisions are: {', '.join(model.tables)}")
     if decision is not None:
+        decision = nfc(decision)
         if decision not in model.tables:
-            close = get_close_matches(decision, list(model.tables), n=1)
+            close = get_close_matches(decision[:200], list(model.tables), n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
-            raise CaseError(f"there is no decision {decision!r}{hint}; the decisions are: "
-                            f"{', '.join(model.tables)}")
+            raise CaseError(f"there is no decision {safe_str(decision)!r}{hint}; the decisions "
+                            f"are: {', '.join(model.tables)}")
         return decision
     tops = model.top_decisions()
     if len(tops) == 1:
@@ -132,9 +137,10 @@ def plan_for(model: Model, decision: str | None) -> Plan:
 def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
     for name in case:
         if not isinstance(name, str) or name not in model.variables:
-            close = get_close_matches(str(name), sorted(plan.case_inputs), n=1)
+            text = safe_str(name)
+            close = get_close_matches(text, sorted(plan.case_inputs), n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
-            return InvalidInput(f"unknown input {name!r}{hint}", inputs=(str(name),))
+            return InvalidInput(f"unknown input {text!r}{hint}", inputs=(text,))
         if name not in plan.case_inputs:
             return InvalidInput(f"{name} is decided by the guideline, not given by a case",
                                 inputs=(name,))
@@ -145,6 +151,8 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
     plan = plan_for(model, decision)
     if not isinstance(case, Mapping):
         raise CaseError(f"a case is a mapping of input names to values, not {type(case).__name__}")
+    if not all(type(name) is str and name.isascii() for name in case):  # NFC names, as loaded
+        case = {nfc(n) if isinstance(n, str) else n: v for n, v in case.items()}
     if not plan.case_inputs.issuperset(case.keys()):
         raise unknown_key(model, plan, case)
     known: dict[str, Value] = {}
