@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape, quoteattr
+import xml.etree.ElementTree as ET
 
 from ..core.errors import Finding
 from ..core.model import Model
@@ -91,21 +91,17 @@ def _plain(value: object) -> str:
 
 def junit(model: Model, findings: list[Finding]) -> str:
     """One test case per decision (and one for the workbook); each error is a failure."""
-    names: list[str | None] = [None, *model.tables]
-    cases = []
+    suite = ET.Element("testsuite", name=f"guideline check {model.path}", errors="0")
     failures = 0
-    for name in names:
+    for name in [None, *model.tables]:
         mine = [f for f in findings if table_of(model, f) == name and f.severity == "error"]
-        body = ""
+        case = ET.SubElement(suite, "testcase", classname=model.path,
+                             name=f"decision {name}" if name else "workbook")
         if mine:
             failures += 1
-            detail = "\n".join(f"{', '.join(f.cells)}: [{f.kind}] {f.message}" for f in mine)
-            body = (f"<failure message={quoteattr(f'{len(mine)} error(s)')} type=\"check\">"
-                    f"{escape(detail)}</failure>")
-        label = f"decision {name}" if name else "workbook"
-        cases.append(f'    <testcase classname={quoteattr(model.path)} name={quoteattr(label)}>'
-                     f"{body}</testcase>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuite name={quoteattr("guideline check " + model.path)} '
-            f'tests="{len(cases)}" failures="{failures}" errors="0">\n'
-            + "\n".join(cases) + "\n</testsuite>\n")
+            failure = ET.SubElement(case, "failure", message=f"{len(mine)} error(s)", type="check")
+            failure.text = "\n".join(f"{', '.join(f.cells)}: [{f.kind}] {f.message}" for f in mine)
+    suite.set("tests", str(len(model.tables) + 1))
+    suite.set("failures", str(failures))
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
