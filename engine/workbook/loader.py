@@ -55,6 +55,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
         role = _sheet_role(sheet)
         if role:
             by_role[role].append(sheet)
+        else:
+            _unsaved_role(sheet, problems)
     if not by_role["glossary"]:
         problems.add("structure", "the workbook has no glossary sheet: add a sheet named "
                                   "'Glossary' or 'Ordliste' listing every variable",
@@ -94,6 +96,18 @@ def _sheet_role(sheet: Sheet) -> str | None:
     if keyword(first) in DECISION:
         return "decision"
     return None
+
+
+def _unsaved_role(sheet: Sheet, problems: Problems) -> None:
+    """A sheet whose first cell is a formula never saved with a result may be a decision
+    table nobody can see: say so, rather than pass it over in silence."""
+    first = next(((r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
+                  if sheet.get(r, 1) is not None), None)
+    if first is not None and first in sheet.formulas:
+        problems.add("formula", f"this cell holds a formula ({sheet.get(*first)}) with no saved "
+                                "result, so whether the sheet is a decision table cannot be "
+                                "told: open and save the file in Excel or LibreOffice, or type "
+                                "the word", cell_name(sheet.name, *first))
 
 
 def _policy(raw: Any) -> str | None:
@@ -139,6 +153,12 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
         problems.add("structure", "the table has no output column", cell_name(
             sheet.name, header.role_row, 1), decision=name)
     _check_merged(sheet, header.row, problems, name)
+    for col, head, _ in header.columns:
+        if col in sheet.hidden_cols:
+            problems.add("hidden", f"the column {head} is hidden: it still counts; unhide it so "
+                                   "that the committee can see it",
+                         cell_name(sheet.name, header.row, col), severity="warning",
+                         decision=name)
     rules = _read_rules(sheet, header, vars_of, name, problems)
     default = _take_default(rules, name, problems)
     if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:
