@@ -360,6 +360,7 @@ def _plain(value: Any) -> Any:
 _ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
 _ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row" + _ATTRS)
 _COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col" + _ATTRS)
+_SPECIAL_CELL = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|\st\s*=\s*[\"']e[\"']")  # formula, error
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)"
                     rb"(?::\$?([A-Za-z]+)\$?(\d+))?[\"']")
@@ -413,10 +414,11 @@ def _read_layout(zf: zipfile.ZipFile, part: str, sheet: Sheet) -> bool:
     return special
 
 
-def _scan_layout(text: bytes, sheet: Sheet) -> None:
+def _scan_layout(text: bytes, sheet: Sheet) -> bool:
+    special = _SPECIAL_CELL.search(text) is not None
     if not any(word in text for word in (b"hidden", b"mergeCell", b"customHeight", b"<v>-",
                                          b":v>-")):
-        return  # the usual chunk: fast out
+        return special  # the usual chunk: fast out
     for m in _ROW_TAG.finditer(text):
         attrs = _attributes(m.group(0))
         hidden = _true(attrs.get("hidden")) or (_zero(attrs.get("ht"))
@@ -442,6 +444,7 @@ def _scan_layout(text: bytes, sheet: Sheet) -> None:
         raise WorkbookError(f"{sheet.name}!{ref}: this text cell points at a negative "
                             "shared-string index, so the file is damaged; open it in Excel, "
                             "let it repair the file, and save it")
+    return special
 
 
 def _fill_cached(path: str, sheets: list[Sheet], pending: dict[str, list[tuple[int, int]]]
