@@ -170,6 +170,9 @@ def list_findings(wb: Any, findings: list[Finding]) -> None:
     for f in sorted(findings, key=lambda f: RANK[f.severity]):
         ws.append([f.severity, f.kind, f.decision or "", ", ".join(f.cells),
                    safe_text(f.message)])
+        for cell in ws[ws.max_row]:  # a sheet named "=HYPERLINK(...)" stays text, never runs
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
         colour = FILLS[f.severity]
         ws.cell(ws.max_row, 1).fill = PatternFill(fill_type="solid", start_color=colour,
                                                   end_color=colour)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .diff import json_value, shown_value
+from .markdown_safe import code, plain
 
 
 def when(model_labels: dict[str, str], region: dict[str, str]) -> str:
@@ -79,16 +80,17 @@ def render_text(result: Any) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Workbook text outside a code span: Markdown and HTML escaped (no raw `<script>`)."""
+    return plain(text)
 
 
 def render_markdown(result: Any) -> str:
 
-    out = [f"## Guideline diff: `{result.old}` → `{result.new}`", "", f"**{verdict(result)}**",
-           ""]
+    out = [f"## Guideline diff: {code(result.old)} → {code(result.new)}", "",
+           f"**{verdict(result)}**", ""]
     if result.about:
         out += ["### About", "", "| field | old | new |", "|---|---|---|"]
-        out += [f"| {c.column} | {_md(c.old)} | {_md(c.new)} |" for c in result.about]
+        out += [f"| {_md(c.column)} | {_md(c.old)} | {_md(c.new)} |" for c in result.about]
         out.append("")
     if result.glossary or result.tables:
         out += ["### Glossary and decisions", ""]
@@ -97,11 +99,11 @@ def render_markdown(result: Any) -> str:
     if result.edits:
         out += ["### Rule edits", "", "| decision | rule | edit | cells |", "|---|---|---|---|"]
         for e in result.edits:
-            cells = "<br>".join(f"{c.column}: `{_md(c.old)}` → `{_md(c.new)}`"
+            cells = "<br>".join(f"{c.column}: {code(c.old)} → {code(c.new)}"
                                 for c in e.changes)
             if e.row:
-                cells = "<br>".join(f"{k}: `{_md(v)}`" for k, v in e.row.items() if v)
-            out.append(f"| {e.decision} | {e.rule} ({e.cell}) | {e.kind} | {cells} |")
+                cells = "<br>".join(f"{k}: {code(v)}" for k, v in e.row.items() if v)
+            out.append(f"| {e.decision} | {_md(e.rule)} ({_md(e.cell)}) | {e.kind} | {cells} |")
         out.append("")
     out += ["### Changed answers", ""]
     if not result.answers:
@@ -110,7 +112,7 @@ def render_markdown(result: Any) -> str:
         out += ["| # | decision | when | was | now | rules | example |",
                 "|---|---|---|---|---|---|---|"]
         for n, a in enumerate(result.answers, 1):
-            region = "<br>".join(f"{k} = `{_md(v)}`" for k, v in a.region.items()) or "always"
+            region = "<br>".join(f"{k} = {code(v)}" for k, v in a.region.items()) or "always"
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
             out.append(f"| {n} | {a.decision} | {region} | {_md(answer_words(a, 'old'))} | "
                        f"{_md(answer_words(a, 'new'))} | {', '.join(a.old_rules)} → "
@@ -119,7 +121,7 @@ def render_markdown(result: Any) -> str:
         out.append(f"- {name}: not compared: {_md(why)}")
     if result.cohort:
         c = result.cohort
-        out += ["", f"### Cohort `{c.path}`", "",
+        out += ["", f"### Cohort {code(c.path)}", "",
                 f"{c.changed} of {c.rows} case(s) change answer ({c.method} evaluation).", ""]
         out += [f"- {_md(k)}: {v}" for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
     return "\n".join(out) + "\n"

@@ -23,6 +23,7 @@ from ..core.sfeel import UnaryTest, literal_text
 from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
+from .markdown_safe import code as md_code
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 SOURCE_ID = re.compile(r"\b([A-Z]{1,3}\d{1,3})\b")
@@ -419,10 +420,8 @@ def _md_inline(text: Inline) -> str:
     out = []
     for style, raw in text:
         raw = re.sub(r"\s+", " ", raw)
-        if style == "code":
-            fence = "``" if "`" in raw else "`"
-            pad = " " if fence == "``" else ""
-            out.append(f"{fence}{pad}{raw.replace('|', chr(92) + '|')}{pad}{fence}")
+        if style == "code":  # a fence no backtick run inside can close
+            out.append(md_code(raw))
             continue
         esc = MD_SPECIAL.sub(r"\\\1", raw)
         mark = {"b": "**", "i": "*"}.get(style, "")
