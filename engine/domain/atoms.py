@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.sfeel import Interval, UnaryTest, Value, literal_text
 
@@ -154,7 +155,7 @@ class Atoms:
         """One concrete value inside the atom, as round as possible."""
         if self.discrete:
             v = self.values[atom]
-            return "(any other text)" if v is OTHER else v
+            return _("(any other text)") if v is OTHER else v
         start = self.starts[atom]
         end = self.starts[atom + 1] if atom + 1 < len(self.starts) else HIGH
         return from_key(self.var, _inside(start, end, self.var.type != "number"))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import CaseError, ConflictingRules, MissingInput, NoRuleMatched
+from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.sfeel import Value
 from ..core.text import nfc
@@ -41,7 +42,8 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
     once; a bad row never raises: its `error` holds what `evaluate` would have raised.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise CaseError(f"evaluate_frame takes a pandas DataFrame, not {type(frame).__name__}")
+        raise CaseError(_("evaluate_frame takes a pandas DataFrame, not {name}").format(
+                            name=type(frame).__name__))
     if isinstance(frame.columns, pd.MultiIndex):
         raise CaseError("the cases' columns have several levels (a MultiIndex): give one level "
                         "of input names, e.g. frame.columns = frame.columns.get_level_values(-1)")
@@ -50,11 +52,13 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
         frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
     twice = sorted({n for n in frame.columns[frame.columns.duplicated()] if isinstance(n, str)})
     if twice:
-        raise CaseError(f"the cases have more than one column named {', '.join(twice)}")
+        raise CaseError(_("the cases have more than one column named {twice}").format(
+                            twice=', '.join(twice)))
     missing = [name for name, _ in plan.needed if name not in frame.columns]
     if missing:
-        raise MissingInput(f"the cases lack the column{'s' if len(missing) > 1 else ''} "
-                           f"{', '.join(missing)} (add it with empty values when unknown)",
+        raise MissingInput(_("the cases lack the column{value} {missing} (add it with "
+                             "empty values when unknown)").format(
+                               value='s' if len(missing) > 1 else '', missing=', '.join(missing)),
                            plan.target, tuple(missing))
     run = _Run(plan, len(frame))
     for name, var in plan.needed:
@@ -116,8 +120,9 @@ def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
         names = [n for tp in tables for n in (*tp.table.output_names, rule_column(tp.table))]
         names.append("error")
         if len(set(names)) < len(names):
-            raise CaseError(f"the result columns {', '.join(names)} repeat a name: rename the "
-                            "variable that clashes with a decision's rule column or 'error'")
+            raise CaseError(_("the result columns {names} repeat a name: rename the "
+                              "variable that clashes with a decision's rule column or "
+                              "'error'").format(names=', '.join(names)))
         outputs = {o: model.variables[o] for o in producer}
         plan = BulkPlan(base.target, base.needed, tables, producer, domains, names, outputs)
         cache[decision] = plan

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
+from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Variable
 from ..core.sfeel import Value, literal_text
 from ..core.text import nfc, safe_str
@@ -96,15 +97,17 @@ def resolve_decision(model: Model, decision: str | None) -> str:
         decision = nfc(decision)
         if decision not in model.tables:
             close = get_close_matches(decision[:200], list(model.tables), n=1)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            raise CaseError(f"there is no decision {safe_str(decision)!r}{hint}; the decisions "
-                            f"are: {', '.join(model.tables)}")
+            hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+            raise CaseError(_("there is no decision {decision!r}{hint}; the decisions "
+                              "are: {tables}").format(
+                                decision=safe_str(decision), hint=hint,
+                                tables=', '.join(model.tables)))
         return decision
     tops = model.top_decisions()
     if len(tops) == 1:
         return tops[0]
-    raise CaseError(f"this guideline has {len(tops)} final decisions; say which one: "
-                    f"{', '.join(tops)}")
+    raise CaseError(_("this guideline has {n_tops} final decisions; say which one: "
+                      "{tops}").format(n_tops=len(tops), tops=', '.join(tops)))
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,12 @@ def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
         if not isinstance(name, str) or name not in model.variables:
             text = safe_str(name)
             close = get_close_matches(text, sorted(plan.case_inputs), n=1)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            return InvalidInput(f"unknown input {text!r}{hint}", inputs=(text,))
+            hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+            return InvalidInput(_("unknown input {name!r}{hint}").format(name=text, hint=hint),
+                                inputs=(text,))
         if name not in plan.case_inputs:
-            return InvalidInput(f"{name} is decided by the guideline, not given by a case",
+            return InvalidInput(_("{name} is decided by the guideline, not given by a "
+                                  "case").format(name=name),
                                 inputs=(name,))
     raise AssertionError("unknown_key called on a valid case")  # pragma: no cover
 
@@ -150,7 +155,8 @@ def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
 def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None) -> Result:
     plan = plan_for(model, decision)
     if not isinstance(case, Mapping):
-        raise CaseError(f"a case is a mapping of input names to values, not {type(case).__name__}")
+        raise CaseError(_("a case is a mapping of input names to values, not {name}").format(
+                            name=type(case).__name__))
     if not all(type(name) is str and name.isascii() for name in case):  # NFC names, as loaded
         case = {nfc(n) if isinstance(n, str) else n: v for n, v in case.items()}
     if not plan.case_inputs.issuperset(case.keys()):
@@ -166,8 +172,13 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
         except ValueProblem as exc:
             raise InvalidInput(exc.message, plan.target, (name,)) from None
     if missing:
-        raise MissingInput(f"the case lacks {', '.join(sorted(missing))} (give null when "
-                           "unknown)", plan.target, tuple(sorted(missing)))
+        raise MissingInput(
+            _("the case lacks {missing} (give null when unknown)").format(
+                missing=", ".join(sorted(missing))
+            ),
+            plan.target,
+            tuple(sorted(missing)),
+        )
     steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
     return Result(plan.target, last.outputs, steps, model)
@@ -185,7 +196,8 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
         outputs, decided, default = dict(zip(table.output_names, table.default)), [], True
     elif not matches and table.hit_policy in SINGLE_HIT:
         shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
-        raise NoRuleMatched(f"no rule of decision {table.name} matches {shown or 'this case'}",
+        raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
+                                name=table.name, value=shown or 'this case'),
                             table.name, table.input_names)
     elif not matches:
         outputs, decided = empty_answer(ct), []

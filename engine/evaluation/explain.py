@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..core.i18n import _
 from ..core.sfeel import literal_text
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ def explain(result: Result) -> str:
         lines.extend(_step(result, step))
         lines.append("")
     if len(result.trace) > 1:
-        lines.append(f"(decisions evaluated in order: "
-                     f"{' -> '.join(s.decision for s in result.trace)})")
+        lines.append(_("(decisions evaluated in order: {join})").format(
+                         join=' -> '.join(s.decision for s in result.trace)))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -34,30 +35,34 @@ def _step(result: Result, step: Step) -> list[str]:
     answer = ", ".join(f"{_label(model, k)} = {shown(v)}" for k, v in step.outputs.items())
     lines = [f"Decision {step.decision}{title}: {answer}"]
     if step.default:
-        lines.append("  no rule matched; the table's default answer applies")
+        lines.append(_("  no rule matched; the table's default answer applies"))
         return lines
     if not step.decided:
-        lines.append("  no rule matched (an empty answer is allowed for this hit policy)")
+        lines.append(_("  no rule matched (an empty answer is allowed for this hit "
+                       "policy)"))
         return lines
     rules = {r.id: r for r in table.rules}
-    policy = {"U": "the only matching rule", "A": "matching rules agree",
-              "P": "highest priority among matches", "F": "first matching rule"}
+    policy = {"U": _("the only matching rule"), "A": _("matching rules agree"),
+              "P": _("highest priority among matches"), "F": _("first matching rule")}
     if len(step.matched) > 1 and table.hit_policy in policy:
-        lines.append(f"  rules matching: {', '.join(step.matched)} "
-                     f"(hit policy {table.hit_policy}: {policy[table.hit_policy]})")
+        lines.append(_("  rules matching: {matched} (hit policy {hit_policy}: {policy})").format(
+                         matched=', '.join(step.matched), hit_policy=table.hit_policy,
+                         policy=policy[table.hit_policy]))
     for rule_id in step.decided:
         rule = rules[rule_id]
-        lines.append(f"  rule {rule.id} ({rule.cell}) applies because:")
+        lines.append(_("  rule {id} ({cell}) applies because:").format(
+                         id=rule.id, cell=rule.cell))
         held = False
         for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells):
             if test is None or test.any:
                 continue
             held = True
             value = step.inputs.get(col.name)
-            lines.append(f"    - {_label(model, col.name)} is {shown(value)}, "
-                         f"which satisfies {test.text}  [{cell}]")
+            lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
+                             label=_label(model, col.name), value=shown(value), text=test.text,
+                             cell=cell))
         if not held:
-            lines.append("    - it holds for every case (all conditions are '-')")
+            lines.append(_("    - it holds for every case (all conditions are '-')"))
         for col, text in zip(table.annotations, rule.annotations):
             if text:
                 lines.append(f"    {col.name}: {text}")

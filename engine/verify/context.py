@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.model import Model, Table
 from ..core.sfeel import Value
 from ..domain.atoms import Atoms
@@ -91,7 +92,7 @@ class Context:
         """The region in words: only the inputs that matter."""
         parts = [f"{self.label(k)} {v}" if v[0] in "<>" else f"{self.label(k)} = {v}"
                  for k, v in self.region(box).items() if v != "-"]
-        return "; ".join(parts) or "every case"
+        return "; ".join(parts) or _("every case")
 
     def example(self, box: Box, must: int, exact: bool) -> dict[str, Any] | None:
         """A point of the box, kept only if it is what the finding says: the rules `must` match

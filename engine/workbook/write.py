@@ -24,6 +24,7 @@ from ..core.model import Model, Table, Variable
 from ..core.safe_io import write_with
 from ..core.sfeel import UnaryTest, Value, parse_literal
 from ..dmn.export import feel_literal, unary_text
+from .print_setup import apply_print_setup
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -129,6 +130,7 @@ def build_workbook(model: Model, language: str | None = None) -> Workbook:
         _decision(wb.create_sheet(title), table, model, names, table_names(table.name), words)
     if model.tests:
         _tests(wb.create_sheet(words.tests), model, names, words)
+    apply_print_setup(wb)
     return wb
 
 
