@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import SfeelError
 from .i18n import _
-from .text import has_foreign_digits, nfc, visible
+from .text import has_foreign_digits, looks_like, nfc, visible
 
 Value = Any  # bool | int | float | str | datetime.date | None
 
@@ -211,10 +211,13 @@ class _Reader:
             self.pos = m.end()
             return word, False
         if self.words:
-            close = get_close_matches(word, self.words, n=1, cutoff=0.5)
+            close = get_close_matches(word, self.words, n=1, cutoff=0.5) if len(word) < 200 else []
             allowed = ", ".join(self.words)
             hint = f"allowed: {allowed}"
-            if close:
+            if close and looks_like(word, close[0]):  # the difference cannot be seen: show it
+                hint = (f'it looks like "{close[0]}" but is written '
+                        f'"{visible(word, combining=True)}"; retype it. Allowed: {allowed}')
+            elif close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)
             raise self.error(_("{word!r} is not an allowed value").format(word=word), hint)
