@@ -129,6 +129,8 @@ class Model:
     tests: list[TestCase] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
+    # the Values / Verdier sheet: variable -> code -> the words people read (cases keep codes)
+    value_labels: dict[str, dict[Value, str]] = field(default_factory=dict)
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -11,9 +11,12 @@ if TYPE_CHECKING:
     from .evaluate import Result, Step
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, labels: dict[Any, str] | None = None) -> str:
+    """A value as FEEL writes it; with the workbook's label for it first when it has one."""
     if isinstance(value, list):
-        return "[" + ", ".join(literal_text(v) for v in value) + "]"
+        return "[" + ", ".join(shown(v, labels) for v in value) + "]"
+    if labels and isinstance(value, str | bool | int) and value in labels:
+        return f"{labels[value]} ({literal_text(value)})"
     return literal_text(value)
 
 
@@ -32,7 +35,8 @@ def _step(result: Result, step: Step) -> list[str]:
     model = result.model
     table = model.tables[step.decision]
     title = f" ({table.title})" if table.title else ""
-    answer = ", ".join(f"{_label(model, k)} = {shown(v)}" for k, v in step.outputs.items())
+    answer = ", ".join(f"{_label(model, k)} = {shown(v, model.value_labels.get(k))}"
+                       for k, v in step.outputs.items())
     lines = [f"Decision {step.decision}{title}: {answer}"]
     if step.default:
         lines.append(_("  no rule matched; the table's default answer applies"))
@@ -58,8 +62,9 @@ def _step(result: Result, step: Step) -> list[str]:
                 continue
             held = True
             value = step.inputs.get(col.name)
+            value_text = shown(value, model.value_labels.get(col.name))
             lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
-                             label=_label(model, col.name), value=shown(value), text=test.text,
+                             label=_label(model, col.name), value=value_text, text=test.text,
                              cell=cell))
         if not held:
             lines.append(_("    - it holds for every case (all conditions are '-')"))

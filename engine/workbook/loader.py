@@ -21,6 +21,7 @@ from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
 from .glossary import NAME, read_glossary
+from .labels import is_values_sheet, read_value_labels
 from .layout import (
     ABOUT,
     DECISION,
@@ -52,7 +53,8 @@ def load(path: str, strict: bool = True) -> Model:
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
-    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
+                                       "values": []}
     unread: list[Sheet] = []
     for sheet in sheets:
         role = _sheet_role(sheet)
@@ -69,7 +71,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                     "named 'Glossary' or 'Ordliste' listing every "
                                     "variable"),
                      f"{path}")
-    for role in ("glossary", "tests", "about"):
+    for role in ("glossary", "tests", "about", "values"):
         for extra in by_role[role][1:]:
             problems.add("structure", _("a second {role} sheet '{name}': keep one").format(
                                           role=role, name=extra.name),
@@ -86,13 +88,16 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    labels = (read_value_labels(by_role["values"][0], variables, problems)
+              if by_role["values"] else {})
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", _("rows after {truncated_at:,} were not read: a "
                                         "guideline table is never that long").format(
                                           truncated_at=sheet.truncated_at),
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
-    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items)
+    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
+                 labels)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -103,6 +108,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "tests"
     if name in ABOUT:
         return "about"
+    if is_values_sheet(sheet):
+        return "values"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:
