@@ -23,8 +23,8 @@ from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
-from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 from .markdown_safe import code as md_code
+from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 Labels = Mapping[Value, str]  # a variable's value labels (the Values sheet)
