@@ -17,6 +17,7 @@ from ..core.sfeel import (
     Value,
     normalise_text,
 )
+from ..core.text import MAX_TEXT
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
@@ -57,6 +58,10 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                        "values": []}
     unread: list[Sheet] = []
     for sheet in sheets:
+        for (row, col), length in sheet.too_long.items():
+            problems.add("structure", f"this cell holds {length:,} characters; at most "
+                                      f"{MAX_TEXT:,} are read: shorten it",
+                         cell_name(sheet.name, row, col))
         role = _sheet_role(sheet)
         if role:
             by_role[role].append(sheet)

@@ -20,6 +20,7 @@ from typing import Any
 from ..core.errors import WorkbookError
 from ..core.i18n import _
 from ..core.safe_io import input_size
+from ..core.text import MAX_NAME, MAX_TEXT, visible
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of the zip, uncompressed
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the whole workbook, uncompressed
@@ -43,6 +44,7 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
+    too_long: dict[tuple[int, int], int] = field(default_factory=dict)  # cut texts: length
     hidden: bool = False
     truncated_at: int | None = None  # rows beyond MAX_ROWS were not read
 
@@ -210,7 +212,24 @@ def read_sheets(path: str) -> list[Sheet]:
     """Every worksheet as a grid of cell values (formulas replaced by their cached values)."""
     check_container(path)
     fast = _read_plain(path)
-    return fast if fast is not None else _read_streaming(path)
+    sheets = fast if fast is not None else _read_streaming(path)
+    for sheet in sheets:
+        _bound(path, sheet)
+    return sheets
+
+
+def _bound(path: str, sheet: Sheet) -> None:
+    """A name or a text far beyond what a person types is refused or cut here, before it is
+    copied into every cell name and message (a 300,000-character sheet name cost 2 GB)."""
+    if len(sheet.name) > MAX_NAME:
+        raise WorkbookError(f"{path}: a sheet name of {len(sheet.name):,} characters "
+                            f"({visible(sheet.name, 40)}); Excel allows 31 and at most "
+                            f"{MAX_NAME} are read")
+    for pos, value in sheet.cells.items():
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            sheet.too_long[pos] = len(value)
+    for pos in sheet.too_long:
+        sheet.cells[pos] = sheet.cells[pos][:MAX_TEXT]
 
 
 # -- the fast path: a plain workbook of values, read by calamine ------------------------------
