@@ -15,7 +15,7 @@ from ..core.i18n import _
 from ..core.safe_io import OutputError, refuse_overwrite
 from ..dmn.export import write_dmn
 from ..workbook.loader import load
-from ..workbook.write import write_workbook
+from ..workbook.write import renamed, write_workbook
 
 
 def _check_output(output: str, source: str, suffix: str) -> None:
@@ -45,7 +45,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     _check_output(args.to, args.model, ".xlsx")
     model = load(args.model)  # errors: WorkbookInvalid (exit 1); nothing is written
     _warn(model)
+    for table in model.tables.values():  # a workbook column has no input values of its own
+        for _k, col, allowed in table.guards:
+            print(_("warning: {cell}: the input values of {name} in decision {decision} "
+                    "({values}) are not kept: a workbook has no place for a column's own values, "
+                    "so there the rules read a value they leave out").format(
+                        cell=col.cell, name=col.name, decision=table.name, values=allowed.text),
+                  file=sys.stderr)
     _write(lambda: write_workbook(model, args.to))
+    changed = renamed(model)
+    if changed:
+        print(_("names the workbook writes differently (use these with it): {names}").format(
+            names=", ".join(f"{old!r} -> {new}" for old, new in changed.items())))
     print(_("wrote {to}: {n_variables} variables, {n_tables} decision(s)").format(
               to=args.to, n_variables=len(model.variables), n_tables=len(model.tables)))
     return 0

@@ -28,6 +28,7 @@ HIGH: Pos = (math.inf, 0)
 # so no atom (and no gap, example or region) lies beyond them
 DATE_FIRST: Pos = (dt.date.min.toordinal(), 0)
 DATE_END: Pos = (dt.date.max.toordinal() + 1, 0)
+ANY_DATE = dt.date(2000, 1, 1).toordinal()  # the example of a date column no cell bounds
 
 
 class _Other:
@@ -197,7 +198,10 @@ class Atoms:
             return _("(any other text)") if v is OTHER else v
         start = self.starts[atom]
         end = self.starts[atom + 1] if atom + 1 < len(self.starts) else HIGH
-        return from_key(self.var, _inside(start, end, self.var.type != "number"))
+        k = _inside(start, end, self.var.type != "number")
+        if self.var.type == "date" and start <= DATE_FIRST and end[0] == math.inf:
+            k = ANY_DATE  # no cell names a date: 0 is no day at all
+        return from_key(self.var, k)
 
     def render(self, mask: int) -> str:
         """The mask as the S-FEEL cell a person would write. What lies outside the domain does
@@ -288,8 +292,8 @@ def key(var: Variable, value: Value) -> float:
 
 
 def from_key(var: Variable, k: float) -> Value:
-    if var.type == "date":
-        return dt.date.fromordinal(int(k))
+    if var.type == "date":  # within the calendar, whatever the bounds of the column
+        return dt.date.fromordinal(min(max(int(k), 1), dt.date.max.toordinal()))
     if var.type == "integer" or (isinstance(k, float) and k.is_integer()):
         return int(k)
     return k

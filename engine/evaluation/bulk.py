@@ -28,7 +28,7 @@ from ..core.text import nfc
 from ..domain.atoms import Atoms
 from .columns import Column, encode, small_int
 from .compiled import CompiledTable
-from .evaluate import plan_for, run_table
+from .evaluate import outside, plan_for, run_table
 
 DENSE_LIMIT = 1 << 18  # most combinations of atom codes a table may tabulate up front
 LIST_POLICIES = ("R", "O", "C")
@@ -183,7 +183,7 @@ def resolve(tp: TablePlan, codes: Sequence[Any]) -> int:
         if ct.match(values) != mask:  # pragma: no cover - the atoms would disagree with themselves
             raise AssertionError(f"atom examples of {ct.table.name} do not match their atoms")
         try:
-            step = run_table(ct, dict(zip(ct.table.input_names, values)))
+            step = run_table(ct, dict(zip(ct.table.input_names, values)), guard=False)
             outcome = Outcome(step.outputs, step.decided)
         except NoRuleMatched:
             outcome = Outcome(None, no_match=True)
@@ -226,6 +226,12 @@ class _Run:
         return (np.asarray(lut, dtype=np.int32) * np.int32(scale))[self.results[up]]
 
     def table(self, tp: TablePlan) -> None:
+        for _k, col, allowed in tp.table.guards:  # rare (DMN inputValues): checked row by row
+            values = self._values(col.name, np.arange(self.n))
+            bad = np.array([v is not None and not allowed.matches(v) for v in values], dtype=bool)
+            texts = [outside(tp.table.name, col.name, v, allowed.text) for v in values]
+            self.fail(bad, lambda rows, texts=texts: (np.arange(len(rows)),
+                                                      [texts[r] for r in rows]))
         width = len(tp.sizes)
         if tp.lut is not None:
             index = np.zeros(self.n, dtype=np.int32)
@@ -266,7 +272,7 @@ class _Run:
         texts = []
         for values in zip(*columns) if columns else [()] * len(first):
             try:
-                run_table(tp.ct, dict(zip(table.input_names, values)))
+                run_table(tp.ct, dict(zip(table.input_names, values)), guard=False)
                 texts.append("")  # pragma: no cover - the masks said no rule matches
             except NoRuleMatched as exc:
                 texts.append(str(exc))

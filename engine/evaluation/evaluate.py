@@ -184,11 +184,16 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
     return Result(plan.target, last.outputs, steps, model)
 
 
-def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
-    """Match one table against known values and apply its hit policy; adds its outputs."""
+def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) -> Step:
+    """Match one table against known values and apply its hit policy; adds its outputs.
+    `guard`: refuse a value its column's input values leave out (bulk checks those itself)."""
     table = ct.table
     names = table.input_names
     values = [known[n] for n in names]
+    for k, col, allowed in table.guards if guard else ():
+        if values[k] is not None and not allowed.matches(values[k]):
+            raise InvalidInput(outside(table.name, col.name, values[k], allowed.text),
+                               table.name, (col.name,))
     matches = bits(ct.match(values))
     default = False
     decided: list[int]
@@ -205,3 +210,10 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
         decided, outputs = HANDLERS[table.hit_policy](ct, matches)
     known.update(outputs)
     return Step(ct, values, matches, decided, outputs, default)
+
+
+def outside(decision: str, name: str, value: Value, allowed: str) -> str:
+    """A value the column's input values leave out: DMN makes the decision an error."""
+    return _("{value} is not among the input values of {name} in decision {decision} "
+             "({allowed})").format(value=literal_text(value), name=name, decision=decision,
+                                   allowed=allowed)

@@ -62,7 +62,9 @@ def _step(result: Result, step: Step) -> list[str]:
                 continue
             held = True
             value = step.inputs.get(col.name)
-            value_text = shown(value, model.value_labels.get(col.name))
+            up = model.producer(col.name)
+            source = _(" (decided by {decision})").format(decision=up.name) if up else ""
+            value_text = shown(value, model.value_labels.get(col.name)) + source
             lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
                              label=_label(model, col.name), value=value_text, text=test.text,
                              cell=cell))

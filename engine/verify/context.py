@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..core.errors import Finding
@@ -61,6 +62,14 @@ class Context:
     @property
     def atoms(self) -> list[Atoms]:
         return self.ct.atoms
+
+    @cached_property
+    def unknown_answers(self) -> int:
+        """Rules (bit set) with an output cell that could not be read: their answer is unknown,
+        never the same as another rule's."""
+        bad = {c for p in self.model.problems if p.severity == "error" for c in p.cells}
+        return sum(1 << i for i, r in enumerate(self.table.rules)
+                   if any(c in bad for c in r.output_cells))
 
     @property
     def ordered(self) -> list[bool]:

@@ -89,18 +89,22 @@ def check_masked(ctx: Context, out: list[Finding]) -> None:
             continue
         ctx.masked.add(i)
         rule = ctx.table.rules[i]
-        why = (_("come before it") if policy == "F" else _("rank at least as high (the "
-                                                        "order of the output values in "
-                                                        "the glossary)"))
+        if policy == "F":
+            text = _("rule {id} never decides: rules {ids} {why} and match every case it "
+                     "matches (hit policy {policy}); delete it or move it up").format(
+                         id=rule.id, ids=ctx.ids(members(wins)), why=_("come before it"),
+                         policy=policy)
+        else:  # P: priority comes from the output values, wherever they are kept
+            text = _("rule {id} never decides: rules {ids} give an output that ranks at least "
+                     "as high (by the order of the output values) and match every case it "
+                     "matches (hit policy {policy}, where the order of the rules does not "
+                     "matter); delete it, or change its conditions or its output").format(
+                         id=rule.id, ids=ctx.ids(members(wins)), policy=policy)
         out.append(
             ctx.finding(
                 "masked",
                 "warning",
-                _(
-                    "rule {id} never decides: rules {ids} {why} and "
-                    "match every case it matches (hit policy {policy}); "
-                    "delete it or move it up"
-                ).format(id=rule.id, ids=ctx.ids(members(wins)), why=why, policy=policy),
+                text,
                 [i, *members(wins)],
                 ctx.boxes[i],
                 must=1 << i,
@@ -118,9 +122,10 @@ def check_redundant(ctx: Context, out: list[Finding]) -> None:
     outputs = ctx.ct.outputs
     policy = ctx.table.hit_policy
     answer: dict[tuple[Value, ...], int] = {}
-    for i in members(ctx.active):
+    known = ctx.active & ~ctx.unknown_answers
+    for i in members(known):
         answer[outputs[i]] = answer.get(outputs[i], 0) | 1 << i
-    for i in members(ctx.active):
+    for i in members(known):
         if i in ctx.masked:
             continue
         for j in members(ctx.containers[i] & answer[outputs[i]]):
@@ -169,7 +174,7 @@ def suggest_merges(ctx: Context, out: list[Finding]) -> None:
     seen: set[int] = set()
     for k in range(len(ctx.table.inputs)):
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for i in members(ctx.active):
+        for i in members(ctx.active & ~ctx.unknown_answers):
             if i in seen:
                 continue
             box, rule = ctx.boxes[i], ctx.table.rules[i]

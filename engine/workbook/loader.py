@@ -223,7 +223,7 @@ def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decis
             cell,
             decision=decision,
         )
-    if policy in ("P", "O") and outputs and not any(v.values for v in outputs):
+    if policy in ("P", "O") and outputs and not any(v.ranking for v in outputs):
         problems.add(
             "structure",
             _(

@@ -104,6 +104,17 @@ def workbook_language(model: Model) -> str:
     return "no" if sheet.casefold() == "ordliste" else "en"
 
 
+def renamed(model: Model) -> dict[str, str]:
+    """The variable and decision names the workbook writes differently (`Approval Status` ->
+    `Approval_Status`), so that a caller knows which names to use with the workbook."""
+    names, table_names = _Names(), _Names()
+    out = {n: m for v in model.variables.values() if (m := names(n := v.name)) != n}
+    for table in model.tables.values():
+        if (m := table_names(table.name)) != table.name:
+            out.setdefault(table.name, m)
+    return out
+
+
 def build_workbook(model: Model, language: str | None = None) -> Workbook:
     """The workbook in memory: what `write_workbook` saves."""
     import openpyxl
@@ -268,8 +279,9 @@ def _decision(ws: Worksheet, table: Table, model: Model, names: _Names, name: st
         choices = _choices(variables[head])
         if choices:
             _validate(ws, 4, last, col, [*choices, "-"] if role == "input" else choices)
-    _validate(ws, 3, 3, 2, (words.input, words.output, words.annotation), strict=True,
-              end_col=len(columns) + 1)
+    if columns:  # a table without columns has no role row to offer choices in
+        _validate(ws, 3, 3, 2, (words.input, words.output, words.annotation), strict=True,
+                  end_col=len(columns) + 1)
     _widths(ws)
 
 
