@@ -93,6 +93,7 @@ class UnaryTest:
 
 ANY = UnaryTest(any=True)
 
+MAX_NUMBER = 400  # characters of a number: a float's whole range written out (FEEL has no 1e300)
 _DATE = re.compile(r'date\(\s*"([0-9]{4}-[0-9]{2}-[0-9]{2})"\s*\)')
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _TOKEN = re.compile(r'date\(\s*"[^"]*"\s*\)|[^\s,()\[\]<>=]+')
@@ -188,7 +189,7 @@ class _Reader:
         m = _NUMBER.match(s, p)
         if m and not (m.end() < len(s) and (s[m.end()].isalpha() or s[m.end()] == "_")):
             text = m.group(0)
-            if len(text) > 50 or float(text) in (float("inf"), float("-inf")):
+            if len(text) > MAX_NUMBER or float(text) in (float("inf"), float("-inf")):
                 raise self.error(_("the number {text} is too long or too large").format(
                                      text=text[:20]))
             self.pos = m.end()

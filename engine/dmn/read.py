@@ -91,8 +91,18 @@ def parse_file(path: str) -> Element:
 
 def _bound(path: str, root: Element) -> None:
     """An id, a name or a text far beyond what a modeler writes is refused before it is
-    copied into every cell name and message (a 2,000,000-character id cost 4 GB)."""
+    copied into every cell name and message (a 2,000,000-character id cost 4 GB). So is a
+    model whose elements are in another DMN version's namespace than its <definitions>:
+    none of them would be read, and the check would pass an empty model."""
+    own = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
     for node in root.iter():
+        ns = node.tag[1:].partition("}")[0] if isinstance(node.tag, str) and \
+            node.tag.startswith("{") else ""
+        if ns != own and ns in MODEL_NAMESPACES:
+            raise WorkbookError(f"{path}: refused: <{local(node.tag)}> is in the namespace {ns} "
+                                f"(DMN {MODEL_NAMESPACES[ns]}) but <definitions> in {own}: "
+                                "nothing in it would be read; use one DMN namespace "
+                                "throughout")
         for key, value in node.attrib.items():
             limit = MAX_NAME if local(key) in ("id", "name", "label", "typeRef", "href") \
                 else MAX_TEXT
@@ -264,6 +274,10 @@ class _Reader(Names):
         """First pass: a decision's name and outputs, so that any other may refer to them."""
         name = (node.get("name") or "").strip()
         did = self.eid(node, name)
+        if not name:
+            self.add("syntax", "a decision without a name cannot be asked for or required: "
+                               "give it a name", did)
+            return
         if name in self.decisions or name in self.vars:
             self.add("duplicate", f"the name {name!r} is used twice", did)
             return
@@ -428,6 +442,12 @@ class _Reader(Names):
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
             self.add("structure", f"hit policy {head.policy} aggregates one output; this table "
                                   f"has {len(outputs)}", d.id, decision=d.name)
+        if head.policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
+            self.add("type", "hit policy C+ (COLLECT SUM) adds up the answers, so the output "
+                             "must be a number", d.id, decision=d.name)  # as the workbook says
+        if head.policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
+            self.add("type", f"hit policy {head.policy} takes the smallest or largest answer; "
+                             "true and false have no order", d.id, decision=d.name)
         return Table(d.name, head.policy, tuple(columns), out_cols, note_cols,
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))

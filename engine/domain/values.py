@@ -107,6 +107,9 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
                 raise ValueProblem("type", _("{name} must be a whole number, not "
                                              "{number}").format(name=var.name, number=number))
             number = int(number)
+        if isinstance(number, int) and abs(number) > EXACT and t == "number" \
+                and number.bit_length() <= 1023:
+            number = float(number)  # a number, not a count: as a float, as a frame has it
         if isinstance(number, int) and abs(number) > EXACT:
             raise ValueProblem("type", f"{var.name} is {safe_str(number)}, beyond the "
                                        f"{EXACT:,} (2**53) up to which every whole number is "

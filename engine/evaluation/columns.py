@@ -173,7 +173,7 @@ def _numbers(numeric: pd.Series, raw: pd.Series, var: Variable, domain: Atoms | 
     null = np.isnan(keys)
     with np.errstate(invalid="ignore"):
         bad = np.isinf(keys)
-        if pd.api.types.is_integer_dtype(numeric.dtype):  # exact, before floats round them
+        if var.type == "integer" and pd.api.types.is_integer_dtype(numeric.dtype):  # exact
             bad |= ((numeric > EXACT) | (numeric < -EXACT)).to_numpy(dtype=bool, na_value=False)
         if var.type == "integer":
             bad |= ~null & ~bad & (keys != np.floor(keys))
