@@ -22,8 +22,8 @@ from ..core.model import Column, Model, Rule, Table, Variable
 from ..core.problems import Problems
 from ..core.safe_io import input_size
 from ..core.sfeel import Value, normalise_text
-from ..core.text import MAX_NAME, MAX_TEXT
 from ..domain.values import ValueProblem, conform
+from .bounds import bound_model
 from .cells import Cells, domain_key, kind_of, narrowed
 from .export import EXT_NS
 from .names import DecisionSpec, Names
@@ -75,7 +75,7 @@ def parse_file(path: str) -> Element:
     if parsed is None:
         raise WorkbookError(f"{path}: the XML file holds no element")
     root: Element = parsed
-    _bound(path, root)
+    bound_model(path, root, MODEL_NAMESPACES)
     ns, _, tag = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if ns in DRAFTS:
         raise WorkbookError(f"{path}: refused: written in {DRAFTS[ns]} (namespace {ns}), a draft "
@@ -87,31 +87,6 @@ def parse_file(path: str) -> Element:
         raise WorkbookError(f"{path}: not a DMN model (the root element is {root.tag!r}, not "
                             "a DMN <definitions>)")
     return root
-
-
-def _bound(path: str, root: Element) -> None:
-    """An id, a name or a text far beyond what a modeler writes is refused before it is
-    copied into every cell name and message (a 2,000,000-character id cost 4 GB). So is a
-    model whose elements are in another DMN version's namespace than its <definitions>:
-    none of them would be read, and the check would pass an empty model."""
-    own = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
-    for node in root.iter():
-        ns = node.tag[1:].partition("}")[0] if isinstance(node.tag, str) and \
-            node.tag.startswith("{") else ""
-        if ns != own and ns in MODEL_NAMESPACES:
-            raise WorkbookError(f"{path}: refused: <{local(node.tag)}> is in the namespace {ns} "
-                                f"(DMN {MODEL_NAMESPACES[ns]}) but <definitions> in {own}: "
-                                "nothing in it would be read; use one DMN namespace "
-                                "throughout")
-        for key, value in node.attrib.items():
-            limit = MAX_NAME if local(key) in ("id", "name", "label", "typeRef", "href") \
-                else MAX_TEXT
-            if len(value) > limit:
-                raise WorkbookError(f"{path}: refused: the {local(key)} of a <{local(node.tag)}> "
-                                    f"is {len(value):,} characters long (at most {limit:,})")
-        if node.text is not None and len(node.text) > MAX_TEXT:
-            raise WorkbookError(f"{path}: refused: a <{local(node.tag)}> holds a text of "
-                                f"{len(node.text):,} characters (at most {MAX_TEXT:,})")
 
 
 @dataclass

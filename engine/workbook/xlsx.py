@@ -10,7 +10,6 @@ sheet of a million rows costs a second, not minutes and gigabytes. The loader th
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import zipfile
 import zlib
@@ -20,7 +19,7 @@ from typing import Any
 from ..core.errors import WorkbookError
 from ..core.i18n import _
 from ..core.safe_io import input_size
-from ..core.text import MAX_NAME, MAX_TEXT, visible
+from .xml_attrs import attributes, bound_sheet, is_true, is_zero
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of the zip, uncompressed
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the whole workbook, uncompressed
@@ -214,22 +213,8 @@ def read_sheets(path: str) -> list[Sheet]:
     fast = _read_plain(path)
     sheets = fast if fast is not None else _read_streaming(path)
     for sheet in sheets:
-        _bound(path, sheet)
+        bound_sheet(path, sheet)
     return sheets
-
-
-def _bound(path: str, sheet: Sheet) -> None:
-    """A name or a text far beyond what a person types is refused or cut here, before it is
-    copied into every cell name and message (a 300,000-character sheet name cost 2 GB)."""
-    if len(sheet.name) > MAX_NAME:
-        raise WorkbookError(f"{path}: a sheet name of {len(sheet.name):,} characters "
-                            f"({visible(sheet.name, 40)}); Excel allows 31 and at most "
-                            f"{MAX_NAME} are read")
-    for pos, value in sheet.cells.items():
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            sheet.too_long[pos] = len(value)
-    for pos in sheet.too_long:
-        sheet.cells[pos] = sheet.cells[pos][:MAX_TEXT]
 
 
 # -- the fast path: a plain workbook of values, read by calamine ------------------------------
@@ -394,33 +379,11 @@ _ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
 _ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row" + _ATTRS)
 _COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col" + _ATTRS)
 _SPECIAL_CELL = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|\st\s*=\s*[\"']e[\"']")  # formula, error
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)"
                     rb"(?::\$?([A-Za-z]+)\$?(\d+))?[\"']")
 # a shared-string cell whose index is negative: openpyxl would read the last string
 _NEGATIVE_SHARED = re.compile(
     rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*<(?:[\w.-]+:)?v>\s*-")
-
-
-def _attributes(tag: bytes) -> dict[str, str]:
-    """A tag's attributes, entities decoded (`hidden="&#49;"` is `1`), prefixes dropped."""
-    out = {}
-    for m in _ATTR.finditer(tag):
-        name = m.group(1).decode("utf-8", "replace").rsplit(":", 1)[-1]
-        raw = m.group(2) if m.group(2) is not None else m.group(3)
-        out[name] = html.unescape(raw.decode("utf-8", "replace")).strip()
-    return out
-
-
-def _true(value: str | None) -> bool:
-    return value is not None and value.lower() in ("1", "true")
-
-
-def _zero(value: str | None) -> bool:
-    try:
-        return value is not None and float(value) == 0
-    except ValueError:
-        return False
 
 
 def _read_layout(zf: zipfile.ZipFile, part: str, sheet: Sheet) -> bool:
@@ -453,16 +416,16 @@ def _scan_layout(text: bytes, sheet: Sheet) -> bool:
                                          b":v>-")):
         return special  # the usual chunk: fast out
     for m in _ROW_TAG.finditer(text):
-        attrs = _attributes(m.group(0))
-        hidden = _true(attrs.get("hidden")) or (_zero(attrs.get("ht"))
-                                                and _true(attrs.get("customHeight")))
+        attrs = attributes(m.group(0))
+        hidden = is_true(attrs.get("hidden")) or (is_zero(attrs.get("ht"))
+                                                and is_true(attrs.get("customHeight")))
         number = attrs.get("r", "")
         if hidden and number.isdigit() and int(number) <= MAX_ROWS:
             sheet.hidden_rows.add(int(number))
     for m in _COL_TAG.finditer(text):
-        attrs = _attributes(m.group(0))
-        hidden = _true(attrs.get("hidden")) or (_zero(attrs.get("width"))
-                                                and _true(attrs.get("customWidth")))
+        attrs = attributes(m.group(0))
+        hidden = is_true(attrs.get("hidden")) or (is_zero(attrs.get("width"))
+                                                and is_true(attrs.get("customWidth")))
         lo, hi = attrs.get("min", ""), attrs.get("max", "")
         if hidden and lo.isdigit() and hi.isdigit():
             sheet.hidden_cols.update(range(int(lo), min(int(hi), MAX_COLS) + 1))
@@ -473,7 +436,7 @@ def _scan_layout(text: bytes, sheet: Sheet) -> bool:
         sheet.merged.append((r1, c1, r2, c2))
     bad = _NEGATIVE_SHARED.search(text)
     if bad is not None:
-        ref = _attributes(bad.group(0).split(b">", 1)[0] + b">").get("r", "")
+        ref = attributes(bad.group(0).split(b">", 1)[0] + b">").get("r", "")
         raise WorkbookError(f"{sheet.name}!{ref}: this text cell points at a negative "
                             "shared-string index, so the file is damaged; open it in Excel, "
                             "let it repair the file, and save it")
