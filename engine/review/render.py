@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core import i18n
 from ..core.errors import WorkbookInvalid
 from ..core.model import Model, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
@@ -385,7 +386,7 @@ def _glossary(model: Model) -> list[Block]:
                      _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t("Etikett"), t("Navn"), t("Rolle"), t("Type"), t("Tillatte verdier"),
               t("Beskrivelse"))
-    return [Heading(2, t("Ordliste")), Grid(header, tuple(rows))]
+    return [Heading(2, t("Ordliste")), Grid(header, tuple(rows), wide=True)]
 
 
 def _allowed(var: Variable, labels: Labels) -> Inline:
@@ -444,8 +445,9 @@ def to_html(blocks: list[Block], template: str = "render.html", **extra: Any) ->
     """The blocks as one self-contained page, with a table of contents (templates/*.html)."""
     title = next((b.text for b in blocks if isinstance(b, Heading)), t("Beslutningstabeller"))
     anchors, entries, toc_after = pages.contents(blocks)
-    return pages.page(template, lang="nb", title=pages.plain(title), blocks=blocks,
-                      anchors=anchors, contents=entries, toc_after=toc_after, **extra)
+    return pages.page(template, i18n.translations(), lang="nb", title=pages.plain(title),
+                      blocks=blocks, anchors=anchors, contents=entries, toc_after=toc_after,
+                      **extra)
 
 
 # -- the command -------------------------------------------------------------------------------
