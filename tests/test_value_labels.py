@@ -130,12 +130,12 @@ def test_explain_shows_the_label_beside_the_code(tmp_path: Path) -> None:
 
 def test_render_shows_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = workbook(tmp_path, LABELS)
-    assert main(["render", str(path), "--format", "markdown"]) == 0
+    assert main(["render", str(path), "--format", "markdown", "--lang", "nb"]) == 0
     text = capsys.readouterr().out
     assert "| **R3** | Høy risiko | – | Behandle nå |" in text
     assert "| **R1** | `low` | nei | Følg med |" in text  # no label: the code, as before
     assert "Følg med (`watch`), Behandle nå (`treat`)" in text  # the glossary gives both
-    assert main(["render", str(path), "--format", "html"]) == 0
+    assert main(["render", str(path), "--format", "html", "--lang", "nb"]) == 0
     assert "<td>Behandle nå</td>" in capsys.readouterr().out
 
 
