@@ -96,7 +96,7 @@ def test_odd_python_values_raise_case_errors(tmp_path: Path) -> None:
     for _ in range(100_000):
         inner.append([])
         inner = inner[0]  # type: ignore[assignment]
-    with pytest.raises(CaseError, match="age must be a whole number"):
+    with pytest.raises(CaseError, match=r"\(age\) must be a whole number"):
         model.evaluate({**GOOD_CASE, "age": deep})
     huge = pd.DataFrame({"receptor": ["negative"], "pain": [True],
                          "age": pd.Series([10**5000], dtype=object)})
