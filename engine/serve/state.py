@@ -1,0 +1,148 @@
+"""The served version of a guideline: loaded, checked and tested once, then swapped in whole.
+
+A `Version` is immutable once built; the `Guideline` holder points at the current one and
+replaces that pointer in one assignment. A request reads `holder.current` once and works on
+that version to the end, so a reload never changes an answer half-way. A file that does not
+load, whose check finds errors or whose own test cases fail is never served: the last good
+version stays and `holder.stale` says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import engine
+from engine.testing import Outcome, describe_failure, run_tests
+
+log = logging.getLogger("engine.serve")
+
+ATTEMPTS = 3  # reads of a file that keeps changing under us before we call it unreadable
+
+
+@dataclass(frozen=True)
+class Version:
+    """One workbook as read from disk, with everything the API and the page show about it."""
+
+    path: str
+    sha256: str
+    model: engine.Model
+    findings: tuple[engine.Finding, ...]  # load problems (warnings) and the check's findings
+    outcomes: tuple[Outcome, ...]  # the workbook's own test cases
+    loaded_at: float
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def about(self) -> dict[str, str]:
+        return self.model.about
+
+    @property
+    def provenance(self) -> dict[str, str | None]:
+        """What every answer carries: which guideline, in which state, from which bytes."""
+        return {"version": self.about.get("version"), "status": self.about.get("status"),
+                "sha256": self.sha256}
+
+    def counts(self) -> dict[str, int]:
+        return {"errors": sum(f.severity == "error" for f in self.findings),
+                "warnings": sum(f.severity == "warning" for f in self.findings),
+                "tests_passed": sum(o.ok for o in self.outcomes),
+                "tests_failed": sum(not o.ok for o in self.outcomes)}
+
+    def memo(self, key: str, make: Any) -> Any:
+        """A value computed once per version (schemas, the report, the page's form)."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file on disk that is not served, and why (shown as `stale` beside the last good one)."""
+
+    path: str
+    sha256: str | None
+    findings: tuple[engine.Finding, ...]
+    failures: tuple[str, ...]  # failing test cases, described for a person
+    reason: str
+    seen_at: float
+
+
+def file_sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_version(path: str) -> Version | Rejected:
+    """Load, check and test the workbook at `path` as one consistent reading of its bytes.
+
+    The hash is taken before and after loading; if the file changed in between (a save in
+    progress), it is read again, so the sha256 always names the bytes that were loaded.
+    """
+    for _ in range(ATTEMPTS):
+        try:
+            before = file_sha256(path)
+        except OSError as exc:
+            return Rejected(path, None, (), (), f"the file cannot be read: {exc.strerror or exc}",
+                            time.time())
+        outcome = _read(path, before)
+        try:
+            after = file_sha256(path)
+        except OSError:
+            after = None
+        if after == before:
+            return outcome
+    return Rejected(path, None, (), (), "the file kept changing while it was read", time.time())
+
+
+def _read(path: str, sha: str) -> Version | Rejected:
+    try:
+        model = engine.load(path, strict=False)
+    except engine.EngineError as exc:  # not a workbook at all
+        return Rejected(path, sha, (), (), str(exc), time.time())
+    findings = tuple(model.problems)
+    if model.errors:
+        return Rejected(path, sha, findings, (), "the workbook holds errors", time.time())
+    findings += tuple(model.check())
+    errors = sum(f.severity == "error" for f in findings)
+    if errors:
+        return Rejected(path, sha, findings, (), f"the check found {errors} error(s)",
+                        time.time())
+    outcomes = tuple(run_tests(model))
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        lines = tuple("\n".join(describe_failure(o)) for o in failed)
+        return Rejected(path, sha, findings, lines,
+                        f"{len(failed)} of the workbook's test cases fail", time.time())
+    return Version(path, sha, model, findings, outcomes, time.time())
+
+
+class Guideline:
+    """The holder of the served version; reloads swap it in one assignment."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.current: Version | None = None
+        self.stale: Rejected | None = None
+        self._lock = threading.Lock()  # one reload at a time
+
+    def reload(self) -> bool:
+        """Read the file again; True when a new good version is now served."""
+        with self._lock:
+            got = read_version(self.path)
+            if isinstance(got, Rejected):
+                self.stale = got
+                log.warning("reload of %s rejected: %s (still serving %s)", self.path,
+                            got.reason, self.current.sha256[:12] if self.current else "nothing")
+                return False
+            changed = self.current is None or self.current.sha256 != got.sha256
+            self.stale = None
+            if changed:  # the same bytes again keep the version whose caches are warm
+                self.current = got
+                counts = got.counts()
+                log.info("serving %s sha256 %s: %d warning(s), %d test case(s) pass",
+                         self.path, got.sha256[:12], counts["warnings"], counts["tests_passed"])
+            return changed
