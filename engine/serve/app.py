@@ -35,7 +35,7 @@ BATCH_LIMIT = 8 * 1024 * 1024  # 10,000 cases of ~400 bytes, with room
 JSON_TYPES = ("application/json",)
 FORM_TYPE = "application/x-www-form-urlencoded"
 CSP = ("default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; connect-src 'self'; "
-       "form-action 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'")
+       "form-action 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'")
 STATUS_KINDS = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge",
                 415: "UnsupportedMediaType"}
 
@@ -205,9 +205,11 @@ def _page(app: FastAPI, holder: Guideline) -> None:
             "X-Content-Type-Options": "nosniff"})
 
     @app.get("/", include_in_schema=False)
-    async def page(decision: str | None = None) -> Response:
+    async def page(decision: str | None = None, part: str | None = None) -> Response:
+        """The page; `part=live` is what its script fetches after a save (status and form)."""
         nonce = secrets.token_urlsafe(16)
-        return html(render_page(holder, decision, nonce=nonce), nonce)
+        fragment = "live" if part == "live" else None
+        return html(render_page(holder, decision, nonce=nonce, fragment=fragment), nonce)
 
     @app.post("/decisions/{name}/answer", include_in_schema=False)
     async def answer(name: str, request: Request) -> Response:

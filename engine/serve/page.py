@@ -156,11 +156,12 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
     for step in body["trace"]:
         table = model.tables[step["decision"]]
         rules = {r.id: r for r in table.rules}
-        shown = []
+        deciding: list[dict[str, Any]] = []
         for rule_id in step["rules"]:
             rule = rules[rule_id]
-            conditions = [{"label": _label(model, col.name), "value": step["inputs"][col.name],
-                           "test": test.text, "cell": cell}
+            conditions = [{"label": _label(model, col.name),
+                           "value": shown(step["inputs"][col.name]), "test": test.text,
+                           "cell": cell}
                           for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells)
                           if test is not None and not test.any]
             notes = [{"header": col.name, "text": text}
@@ -171,18 +172,29 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
                    for pid in re.findall(r"\b[A-Z]{1,3}\d{1,3}\b", text)]
             sources = [{"id": pid, "text": getattr(quoted.get(pid), "text", ""),
                         "english": getattr(quoted.get(pid), "english", "")} for pid in ids]
-            shown.append({"id": rule.id, "cell": rule.cell, "conditions": conditions,
+            deciding.append({"id": rule.id, "cell": rule.cell, "conditions": conditions,
                           "notes": notes, "sources": sources,
-                          "outputs": [{"label": _label(model, o), "value": v, "cell": c}
+                          "outputs": [{"label": _label(model, o), "value": shown(v), "cell": c}
                                       for o, v, c in zip(table.output_names, rule.outputs,
                                                          rule.output_cells)]})
-        steps.append({"decision": step["decision"], "title": table.title, "rules": shown,
+        steps.append({"decision": step["decision"], "title": table.title, "rules": deciding,
                       "default": step["default"]})
-    outputs = [{"label": _label(model, k), "name": k, "value": v}
+    outputs = [{"label": _label(model, k), "name": k, "value": shown(v)}
                for k, v in body["outputs"].items()]
-    return {"outputs": outputs, "rules": body["rules"], "steps": steps,
+    return {"error": None, "outputs": outputs, "rules": body["rules"], "steps": steps,
             "explanation": body["explanation"], "guideline": body["guideline"],
             "warnings": body["warnings"]}
+
+
+def shown(value: Any) -> str:
+    """A value as the workbook writes it: true, false, null, a list with commas."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(shown(v) for v in value)
+    return str(value)
 
 
 def _label(model: engine.Model, name: str) -> str:
