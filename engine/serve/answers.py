@@ -20,6 +20,7 @@ from .schemas import needed_inputs
 from .state import Version
 
 MAX_BATCH = 10_000
+MAX_DEPTH = 32  # a batch is a list of objects of values: 3 levels; anything deeper is refused
 CASE_KINDS = ("MissingInput", "InvalidInput", "NoRuleMatched", "ConflictingRules")
 
 
@@ -58,7 +59,7 @@ def parse_json(body: bytes) -> Any:
     if not body.strip():
         raise RequestProblem(400, "MalformedRequest", "the request has no body: send JSON")
     try:
-        return json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except RecursionError:
         raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply") from None
     except UnicodeDecodeError:
@@ -67,10 +68,29 @@ def parse_json(body: bytes) -> Any:
         raise RequestProblem(400, "MalformedRequest",
                              f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
                              f"column {exc.colno}") from None
+    if not _shallow(value):
+        raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply")
+    return value
+
+
+def _shallow(value: Any) -> bool:
+    """True when no list or object lies deeper than MAX_DEPTH (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH):
+        level = [v for item in level if isinstance(item, (list, dict))
+                 for v in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return True
+    return not any(isinstance(v, (list, dict)) for v in level)
 
 
 # -- one case ----------------------------------------------------------------------------------
+PLAIN = (str, bool, int, type(None))
+
+
 def jsonable(value: Any) -> Any:
+    if type(value) in PLAIN:  # nearly every value: answered without further questions
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
