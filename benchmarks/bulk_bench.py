@@ -50,9 +50,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE / "peers"))
 
 import engine  # noqa: E402
-from engine.bulk import bulk_plan  # noqa: E402
-from engine.evaluate import plan_for  # noqa: E402
-from engine.model import Model  # noqa: E402
+from engine import Model  # noqa: E402
+from engine.evaluation.bulk import bulk_plan  # noqa: E402
+from engine.evaluation.evaluate import plan_for  # noqa: E402
 
 
 # -- the cases ----------------------------------------------------------------------------------
@@ -136,8 +136,8 @@ def single_latency(model: Model, cases: list[dict[str, Any]]) -> float:
 
 def latency_parts(model: Model, case: dict[str, Any]) -> str:
     """Where one `evaluate` spends its time: median µs of each step it takes, in order."""
-    from engine.evaluate import run_table
-    from engine.values import conform
+    from engine.domain.values import conform
+    from engine.evaluation.evaluate import run_table
 
     plan = plan_for(model, DECISION)
     known = {n: conform(case[n], v) for n, v in plan.needed}

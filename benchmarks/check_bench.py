@@ -51,9 +51,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.loader import cell_test, load  # noqa: E402
-from engine.model import Column, Model, Rule, Table, Variable  # noqa: E402
-from engine.sfeel import literal_text, parse_unary  # noqa: E402
+from engine import Model  # noqa: E402
+from engine.core.model import Column, Rule, Table, Variable  # noqa: E402
+from engine.core.sfeel import literal_text, parse_unary  # noqa: E402
+from engine.workbook.cells import cell_test  # noqa: E402
+from engine.workbook.loader import load  # noqa: E402
 
 OUTPUT_VALUES = ("start", "consider", "observe", "defer", "stop", "refer")
 OTHERWISE = "not_covered"  # the catch-all's answer

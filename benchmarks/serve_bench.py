@@ -215,7 +215,7 @@ def free_port() -> int:
 
 
 def start_server(workbook: Path, port: int) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "engine.serve.command", str(workbook),
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli.main", "serve", str(workbook),
                              "--port", str(port), "--watch"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30

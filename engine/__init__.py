@@ -1,6 +1,14 @@
-"""Guideline decision tables kept in spreadsheets: load, check, evaluate, explain."""
+"""Guideline decision tables kept in spreadsheets: load, check, evaluate, explain.
 
-from .errors import (
+`load`, `Model` and `Result` come from `engine.api`, imported on first use (PEP 562): the
+package's one lazy import at its face, so that the `guideline` command, which lives under
+`engine.cli`, starts without paying for pandas.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from .core import VERSION
+from .core.errors import (
     CaseError,
     ConflictingRules,
     EngineError,
@@ -12,12 +20,22 @@ from .errors import (
     WorkbookError,
     WorkbookInvalid,
 )
-from .evaluate import Result
-from .loader import load
-from .model import Model
+
+if TYPE_CHECKING:
+    from .api import Model, load
+    from .evaluation.evaluate import Result
 
 __all__ = [
     "CaseError", "ConflictingRules", "EngineError", "Finding", "InvalidInput", "MissingInput",
     "Model", "NoRuleMatched", "Result", "SfeelError", "WorkbookError", "WorkbookInvalid", "load",
 ]
-__version__ = "0.1.0"
+__version__ = VERSION
+_FACE = {"Model": "api", "load": "api", "Result": "evaluation.evaluate"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FACE:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_FACE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from workbooks import TableSpec, WorkbookSpec, write
 
 import engine
-from engine import bulk
-from engine.cli import main
-from engine.errors import CaseError, MissingInput
-from engine.model import Model
-from engine.testing import same
+from engine import Model
+from engine.cli.main import main
+from engine.core.errors import CaseError, MissingInput
+from engine.evaluation import bulk
+from engine.verify.testing import same
 
 NBCG = Path(__file__).resolve().parents[1] / "tables" / "nbcg-bisfosfonat.xlsx"
 NAN = float("nan")
@@ -176,7 +176,7 @@ def as_column(values: list[Any], how: str) -> pd.Series:
 @st.composite
 def frames(draw: st.DrawFn, model: Model, decision: str | None
            ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    names = [name for name, _ in engine.evaluate.plan_for(model, decision).needed]
+    names = [name for name, _ in engine.evaluation.evaluate.plan_for(model, decision).needed]
     size = draw(st.integers(0, 25))
     columns = {name: draw(st.lists(values_for(model, name), min_size=size, max_size=size))
                for name in names}
@@ -484,7 +484,7 @@ def test_a_failed_batch_leaves_the_old_output_whole(chain_wb: str, tmp_path: Pat
 def test_the_command_line_runs_without_a_traceback(chain_wb: str, tmp_path: Path) -> None:
     cases = tmp_path / "cases.csv"
     cases.write_text("egfr;diabetic;age\n25;false;50\n", encoding="utf-8")  # Excel's ';'
-    done = subprocess.run([sys.executable, "-m", "engine.cli", "eval", chain_wb, "--decision",
+    done = subprocess.run([sys.executable, "-m", "engine.cli.main", "eval", chain_wb, "--decision",
                            "referral", "--input", str(cases), "--output",
                            str(tmp_path / "r.csv")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -503,7 +503,7 @@ def test_a_byte_order_mark_and_a_too_long_sheet(chain_wb: str, tmp_path: Path,
     out = pd.read_csv(results, dtype=str, keep_default_na=False)
     assert out["id"].tolist()[:3] == ["p1", "p2", "'=HYPERLINK(1)"]
     assert out["referral"].tolist() == ["true", "false", "false", "false", "", ""]
-    monkeypatch.setattr("engine.batch.EXCEL_ROWS", 4)  # a header and three cases
+    monkeypatch.setattr("engine.evaluation.batch.EXCEL_ROWS", 4)  # a header and three cases
     sheet = tmp_path / "results.xlsx"
     assert run(chain_wb, "--decision", "referral", "--input", str(cases), "--output",
                str(sheet), "--chunk-size", "2") == 2

@@ -16,9 +16,9 @@ import pytest
 from workbooks import TableSpec, WorkbookSpec, write
 
 import engine
-from engine.cli import main
-from engine.errors import ConflictingRules, Finding, NoRuleMatched
-from engine.model import Model
+from engine import Model
+from engine.cli.main import main
+from engine.core.errors import ConflictingRules, Finding, NoRuleMatched
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -491,10 +491,11 @@ def test_a_table_without_inputs(tmp_path: Path) -> None:
 
 def test_a_search_that_runs_out_of_steps_says_so(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.check
+    import engine.verify.check
+    import engine.verify.rule_checks
 
-    monkeypatch.setattr(engine.check, "MAX_STEPS", 3)
-    monkeypatch.setattr(engine.check, "MASK_STEPS", 3)
+    monkeypatch.setattr(engine.verify.check, "MAX_STEPS", 3)
+    monkeypatch.setattr(engine.verify.rule_checks, "MASK_STEPS", 3)
     findings = load(tmp_path, COMPLETE).check()
     # a Unique table not proven complete fails the check: CI must not pass an unproven table
     assert [(f.kind, f.severity) for f in bad(findings)] == [("not_analysed", "error")]

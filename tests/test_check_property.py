@@ -17,13 +17,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.check import check_model
-from engine.errors import Finding, SfeelError
-from engine.graph import required
-from engine.loader import cell_test
-from engine.model import Column, Model, Rule, Table, Variable
-from engine.sfeel import UnaryTest, parse_unary
-from engine.values import ValueProblem
+from engine import Model
+from engine.core.errors import Finding, SfeelError
+from engine.core.graph import required
+from engine.core.model import Column, Rule, Table, Variable
+from engine.core.sfeel import UnaryTest, parse_unary
+from engine.domain.values import ValueProblem
+from engine.verify.check import check_model
+from engine.workbook.cells import cell_test
 
 POLICIES = ("U", "A", "F", "P", "C")
 ANSWERS = ("yes", "no")  # priority order for P: "yes" ranks higher
@@ -355,7 +356,7 @@ def box_sets(draw: Any) -> tuple[list[int], list[tuple[int, ...]], list[bool]]:
 @settings(max_examples=300, deadline=None)
 @given(box_sets(), st.data())
 def test_uncovered_is_exactly_what_no_box_covers(case: Any, data: Any) -> None:
-    from engine.regions import merge_boxes, uncovered
+    from engine.verify.regions import merge_boxes, uncovered
 
     sizes, boxes, ordered = case
     region = tuple(data.draw(st.integers(1, (1 << s) - 1)) for s in sizes)

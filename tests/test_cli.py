@@ -11,7 +11,7 @@ import pytest
 from build_examples import unique
 from workbooks import write
 
-from engine.cli import main
+from engine.cli.main import main
 
 Capture = pytest.CaptureFixture[str]
 
@@ -193,7 +193,7 @@ def test_subprocess_from_another_directory(examples: dict[str, Path], tmp_path: 
     (elsewhere / "case.json").write_text('{"age": 65, "smoker": true}', encoding="utf-8")
 
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "engine.cli", *argv], cwd=elsewhere,
+        return subprocess.run([sys.executable, "-m", "engine.cli.main", *argv], cwd=elsewhere,
                               capture_output=True, text=True, timeout=120)
 
     done = run("eval", str(examples["U"]), "--case", "@case.json", "--format", "json")

@@ -11,17 +11,17 @@ import pytest
 from workbooks import TableSpec, WorkbookSpec, write
 
 import engine
-from engine.cli import main
-from engine.dmn_export import DMNDI_NS, MODEL_NS, export_dmn, unary_text, write_dmn
-from engine.errors import ConflictingRules, NoRuleMatched, WorkbookError, WorkbookInvalid
-from engine.model import Model
-from engine.sfeel import parse_unary
-from engine.testing import run_case
-from engine.xlsx_write import build_workbook, write_workbook
+from engine import Model
+from engine.cli.main import main
+from engine.core.errors import ConflictingRules, NoRuleMatched, WorkbookError, WorkbookInvalid
+from engine.core.sfeel import parse_unary
+from engine.dmn.export import DMNDI_NS, MODEL_NS, export_dmn, unary_text, write_dmn
+from engine.verify.testing import run_case
+from engine.workbook.write import build_workbook, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
-SCHEMAS = ROOT.parent / "shared" / "dmn-tck" / "TestCases"
+SCHEMAS = ROOT / "tests" / "dmn-tck" / "TestCases"
 NS = MODEL_NS["1.5"]
 
 
@@ -259,7 +259,7 @@ def test_nbcg_round_trip_keeps_rules_annotations_glossary_and_answers(nbcg: Mode
 
 def test_nbcg_round_trip_dump_is_identical(nbcg: Model, tmp_path: Path) -> None:
     """The workbook written from the DMN equals the one written from the original model."""
-    dump = pytest.importorskip("engine.dump")
+    dump = pytest.importorskip("engine.workbook.dump")
     direct = tmp_path / "direct.xlsx"
     write_workbook(dataclasses.replace(nbcg, tests=[]), direct, language="en")
     from_dmn, _ = roundtrip(nbcg, tmp_path, "nbcg")
@@ -596,7 +596,7 @@ def test_a_decision_needing_one_left_out_is_left_out_too(tmp_path: Path) -> None
 
 
 def test_feel_numbers_are_written_without_exponents() -> None:
-    from engine.dmn_export import feel_literal
+    from engine.dmn.export import feel_literal
 
     assert [feel_literal(v) for v in (1e20, 2.5e-7, 12.0, 3, -0.5)] == [
         "100000000000000000000", "0.00000025", "12", "3", "-0.5"]

@@ -16,9 +16,9 @@ import pytest
 import workbooks as wbs
 from workbooks import TableSpec, WorkbookSpec, write
 
-from engine.cli import main
-from engine.dump import dump_workbook, value_text
-from engine.render import read_paragraphs, render
+from engine.cli.main import main
+from engine.review.render import read_paragraphs, render
+from engine.workbook.dump import dump_workbook, value_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -166,7 +166,7 @@ def test_git_diff_shows_the_changed_rule(tmp_path: Path) -> None:
     run("add", ".")
     run("commit", "-qm", "start")
     edit(repo / "wb.xlsx", repo / "wb.xlsx", "Bisfosfonat", "I6", "defer")
-    textconv = f'"{sys.executable}" -m engine.cli dump'
+    textconv = f'"{sys.executable}" -m engine.cli.main dump'
     diff = run("-c", f"diff.guideline.textconv={textconv}", "diff")
     changed = [line for line in diff.splitlines()
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]

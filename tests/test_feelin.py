@@ -98,7 +98,7 @@ DIFFERENCES = [  # each deliberate difference, as documented in docs/hostile-inp
 
 
 def test_documented_differences_are_real() -> None:
-    from engine.sfeel import parse_unary
+    from engine.core.sfeel import parse_unary
 
     lines = []
     for text, value, ours, _ in DIFFERENCES:

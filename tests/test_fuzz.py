@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import SfeelError
-from engine.sfeel import literal_text, parse_literal, parse_literal_list, parse_unary
+from engine.core.sfeel import literal_text, parse_literal, parse_literal_list, parse_unary
 
 T = TypeVar("T")
 

@@ -26,7 +26,7 @@ from build_examples import (
 from workbooks import TableSpec, WorkbookSpec, write
 
 import engine
-from engine.testing import run_tests
+from engine.verify.testing import run_tests
 
 
 def _variant(spec: WorkbookSpec, path: Path) -> engine.Model:

@@ -33,15 +33,16 @@ from build_bad_workbooks import (
 from workbooks import TableSpec, WorkbookSpec, write
 
 import engine
-from engine import CaseError, InvalidInput, MissingInput, WorkbookError, xlsx
-from engine.cli import build_parser, main
-from engine.safe_io import (
+from engine import CaseError, InvalidInput, MissingInput, WorkbookError
+from engine.cli.main import build_parser, main
+from engine.core.safe_io import (
     OutputError,
     escape_formula,
     refuse_overwrite,
     write_text,
     write_with,
 )
+from engine.workbook import xlsx
 
 GOOD_CASE = {"receptor": "negative", "age": 70, "pain": True}
 
@@ -106,7 +107,7 @@ def test_the_installed_command_answers_within_bounded_memory(
     def cap_memory() -> None:  # pragma: no cover - runs in the child
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
-    done = subprocess.run([sys.executable, "-m", "engine.cli", "check", str(path)],
+    done = subprocess.run([sys.executable, "-m", "engine.cli.main", "check", str(path)],
                           capture_output=True, text=True, timeout=300, check=False,
                           preexec_fn=cap_memory)
     text = done.stdout + done.stderr
@@ -525,7 +526,7 @@ def test_escape_formula(value: Any, written: Any) -> None:
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_batch_output_escapes_formulas(good: Path, tmp_path: Path, suffix: str,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    if "eval" not in _commands() or not _has_module("engine.batch"):
+    if "eval" not in _commands() or not _has_module("engine.evaluation.batch"):
         pytest.skip("batch evaluation is not there yet")
     cases = tmp_path / "cases.csv"
     cases.write_text('id,receptor,age,pain\n"=HYPERLINK(""http://x"")",negative,70,true\n'

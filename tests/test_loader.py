@@ -16,7 +16,7 @@ from build_examples import first, unique
 from workbooks import WorkbookSpec, write
 
 import engine
-from engine.testing import run_tests
+from engine.verify.testing import run_tests
 
 Book = Any  # openpyxl.Workbook
 

@@ -9,7 +9,7 @@ import pytest
 from workbooks import TableSpec, TestSpec, WorkbookSpec, write
 
 import engine
-from engine.sfeel import parse_literal_list
+from engine.core.sfeel import parse_literal_list
 
 
 def _model(tmp_path: Path, glossary: list[tuple[object, ...]], table: TableSpec,
@@ -67,7 +67,7 @@ def test_a_decimal_comma_in_an_expected_list_is_refused() -> None:
 
 
 def test_a_number_typed_as_a_collect_expectation_is_a_list_of_one(tmp_path: Path) -> None:
-    from engine.testing import run_tests
+    from engine.verify.testing import run_tests
 
     model = _model(tmp_path, [("x", "integer", None), ("n", "number", None)],
                    TableSpec("d", "C", [("x", "input"), ("n", "output")],

@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 
 NBCG = Path(__file__).resolve().parent.parent / "tables" / "nbcg-bisfosfonat.xlsx"
 TITLE = "Skjelettmetastaser og bruk av bisfosfonater ved metastatisk brystkreft"

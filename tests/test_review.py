@@ -20,12 +20,12 @@ import pytest
 import workbooks as wbs
 
 import engine
-from engine.cli import main
-from engine.coverage import measure
-from engine.diff import diff_models
-from engine.errors import CaseError
-from engine.loader import cell_test
-from engine.testing import run_tests
+from engine.cli.main import main
+from engine.core.errors import CaseError
+from engine.review.coverage import measure
+from engine.review.diff import diff_models
+from engine.verify.testing import run_tests
+from engine.workbook.cells import cell_test
 
 pytest_plugins = ["pytester"]
 Capture = pytest.CaptureFixture[str]
@@ -334,7 +334,7 @@ def test_diff_counts_a_cohort(tmp_path: Path, capsys: Capture,
     # only T26 (first detected, observable, no symptoms, no parenchymal metastases) uses B10
     assert "1 of 55 case(s) change answer" in out
     assert 'recommendation "defer" -> "consider": 1' in out
-    monkeypatch.setattr("engine.diff.has_bulk", lambda: False)
+    monkeypatch.setattr("engine.review.diff.has_bulk", lambda: False)
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"), "--format", "json")
     doc = json.loads(out)["cohort"]

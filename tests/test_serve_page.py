@@ -1,6 +1,6 @@
 """The committee's page in a real browser: Playwright drives Debian's headless Chromium.
 
-The server runs as the command does (`python -m engine.serve.command WB --watch`) on a free
+The server runs as the command does (`guideline serve WB --watch`) on a free
 loopback port, serving a copy of the NBCG workbook. The test fills the form with the README's
 case, field by field by variable name, and reads the answer and its rule; then it saves a
 broken workbook over the copy and sees the page say so without being reloaded. Skipped where
@@ -48,7 +48,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     if paragraphs.exists():
         shutil.copyfile(paragraphs, served.with_suffix(".paragraphs.md"))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "engine.serve.command", str(served),
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli.main", "serve", str(served),
                              "--port", str(port), "--watch"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

@@ -19,6 +19,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from engine.evaluation.evaluate import evaluate
 from engine.serve.app import create_app
 from engine.serve.state import Guideline, Rejected, read_version
 
@@ -150,4 +151,4 @@ def test_a_version_in_use_is_never_changed_by_a_reload(tmp_path: Path) -> None:
     assert holder.reload() is True
     assert holder.current is not in_flight
     assert in_flight.sha256 == sha(NBCG) and in_flight.about["version"] == "0.1"
-    assert in_flight.model.evaluate(CASE, "bisphosphonate").rules == ("B3",)
+    assert evaluate(in_flight.model, CASE, "bisphosphonate").rules == ("B3",)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import SfeelError
-from engine.sfeel import literal_text, parse_literal, parse_literal_list, parse_unary
+from engine.core.sfeel import literal_text, parse_literal, parse_literal_list, parse_unary
 
 D = dt.date
 WORDS = ("positive", "negative", "unknown_status")

@@ -11,8 +11,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from engine.model import Model, Table
-from engine.sfeel import Interval, UnaryTest, Value, literal_text
+from engine import Model
+from engine.core.model import Table
+from engine.core.sfeel import Interval, UnaryTest, Value, literal_text
 
 # -- GoRules zen: JSON Decision Model -------------------------------------------------------------
 ZEN_POLICY = {"U": "first", "A": "first", "F": "first", "C": "collect", "R": "collect"}
@@ -59,7 +60,7 @@ def zen_unary(test: UnaryTest) -> str:
 
 def zen_graph(model: Model, decision: str) -> dict[str, Any]:
     """The decision and the ones it requires, chained input -> tables -> output (pass-through)."""
-    from engine.graph import required
+    from engine.core.graph import required
 
     order = required(model.tables, decision)
     nodes: list[dict[str, Any]] = [_node("request", "inputNode", "Request")]
@@ -113,7 +114,7 @@ def pydmnrules_workbook(model: Model, decision: str, path: Path) -> Path:
     import openpyxl
     from openpyxl.styles import Border, Side
 
-    from engine.graph import required
+    from engine.core.graph import required
 
     double = Side(style="double")
     book = openpyxl.Workbook()

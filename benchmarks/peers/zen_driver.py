@@ -19,17 +19,17 @@ def main() -> None:
     with open(cases_path, encoding="utf-8") as fh:
         cases = [json.loads(line) for line in fh]
     engine = zen.ZenEngine({"loader": {"type": "static", "content": {"nbcg": graph}}})
-    answers = [engine.evaluate("nbcg", case)["result"] for case in cases[:sample]]
+    answers = [engine.evaluation.evaluate("nbcg", case)["result"] for case in cases[:sample]]
     for case in cases[:1000]:  # warm up
-        engine.evaluate("nbcg", case)
+        engine.evaluation.evaluate("nbcg", case)
     latencies = []
     for case in cases[:20000]:
         start = time.perf_counter_ns()
-        engine.evaluate("nbcg", case)
+        engine.evaluation.evaluate("nbcg", case)
         latencies.append(time.perf_counter_ns() - start)
     start = time.perf_counter()
     for case in cases:
-        engine.evaluate("nbcg", case)
+        engine.evaluation.evaluate("nbcg", case)
     loop = time.perf_counter() - start
     requests = [{"key": "nbcg", "context": case} for case in cases]
     start = time.perf_counter()

@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-import engine
-
+from ..core.errors import CaseError
+from ..evaluation.bulk import evaluate_frame
+from ..evaluation.evaluate import Result, evaluate
 from .schemas import needed_inputs
 from .state import Version
 
@@ -110,7 +111,7 @@ def warnings(version: Version) -> list[str]:
     return []
 
 
-def result_dict(result: engine.Result, version: Version) -> dict[str, Any]:
+def result_dict(result: Result, version: Version) -> dict[str, Any]:
     """A result as JSON: answer, deciding rules, every step, the explanation, provenance."""
     return {
         "decision": result.decision,
@@ -127,7 +128,7 @@ def result_dict(result: engine.Result, version: Version) -> dict[str, Any]:
     }
 
 
-def case_error(exc: engine.CaseError) -> dict[str, Any]:
+def case_error(exc: CaseError) -> dict[str, Any]:
     kind = type(exc).__name__
     if kind not in CASE_KINDS:
         kind = "InvalidInput"  # the base CaseError: the case as a whole cannot be used
@@ -159,8 +160,8 @@ def evaluate_one(version: Version, decision: str, case: Any) -> tuple[int, dict[
     if refused is not None:
         return 422, refused
     try:
-        result = version.model.evaluate(case, decision)
-    except engine.CaseError as exc:
+        result = evaluate(version.model, case, decision)
+    except CaseError as exc:
         return 422, case_error(exc)
     return 200, result_dict(result, version)
 
@@ -187,7 +188,7 @@ def evaluate_batch(version: Version, decision: str, cases: Any) -> tuple[int, di
                                                for i in good], dtype=object)
                               for name in needed_inputs(model, decision)})
         present = [all(n in cases[i] for n in frame.columns) for i in good]
-        answers = model.evaluate_frame(frame, decision)
+        answers = evaluate_frame(model, frame, decision)
         outputs = model.tables[decision].output_names
         for row, i in enumerate(good):
             if not present[row]:  # a missing key must not become "unknown" in the frame

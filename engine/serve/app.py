@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from ..review.report import build_report
 from . import schemas
 from .answers import RequestProblem, error, evaluate_batch, evaluate_one, parse_json
 from .page import answer_view, case_from_form, render_page, status_view
@@ -265,8 +266,6 @@ def _page(app: FastAPI, holder: Guideline) -> None:
 
 
 def _report(version: Version) -> str:
-    from engine.report_html import build_report
-
     return build_report(version.model)
 
 

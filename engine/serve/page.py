@@ -17,8 +17,9 @@ from typing import Any
 
 import jinja2
 
-import engine
-
+from ..core.errors import Finding, UsageError
+from ..core.model import Model
+from ..review.render import default_paragraphs, read_paragraphs
 from .answers import evaluate_one
 from .schemas import needed_inputs
 from .state import Guideline, Rejected, Version
@@ -130,8 +131,6 @@ def _problem(message: str, variable: str) -> dict[str, Any]:
 # -- the answer in words ------------------------------------------------------------------------
 def paragraphs(version: Version) -> dict[str, Any]:
     """The guideline text beside the workbook (`name.paragraphs.md`), by paragraph id."""
-    from engine.render import UsageError, default_paragraphs, read_paragraphs
-
     def read() -> dict[str, Any]:
         source = default_paragraphs(version.path)
         if not source.exists():
@@ -197,7 +196,7 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def _label(model: engine.Model, name: str) -> str:
+def _label(model: Model, name: str) -> str:
     var = model.variables.get(name)
     return var.label if var is not None and var.label else name
 
@@ -211,7 +210,7 @@ def status_view(holder: Guideline) -> dict[str, Any]:
             "failures": stale.failures if isinstance(stale, Rejected) else ()}
 
 
-def _findings(version: Version | None, stale: Rejected | None) -> list[engine.Finding]:
+def _findings(version: Version | None, stale: Rejected | None) -> list[Finding]:
     source = stale.findings if stale is not None else version.findings if version else ()
     rank = {"error": 0, "warning": 1, "info": 2}
     return sorted(source, key=lambda f: rank.get(f.severity, 3))

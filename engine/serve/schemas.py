@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-import engine
+from ..core.model import Model
+from ..evaluation.evaluate import plan_for
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 JSON_TYPES = {"boolean": "boolean", "string": "string", "number": "number",
@@ -21,27 +22,12 @@ JSON_TYPES = {"boolean": "boolean", "string": "string", "number": "number",
 
 
 # -- the case schema ---------------------------------------------------------------------------
-def needed_inputs(model: engine.Model, decision: str) -> list[str]:
+def needed_inputs(model: Model, decision: str) -> list[str]:
     """The case inputs `decision` reads, through the decisions it requires, each once."""
-    out: dict[str, None] = {}
-    seen: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen:
-            return
-        seen.add(name)
-        for column in model.tables[name].inputs:
-            producer = model.producer(column.name)
-            if producer is not None:
-                visit(producer.name)
-            else:
-                out.setdefault(column.name)
-
-    visit(decision)
-    return list(out)
+    return [name for name, _ in plan_for(model, decision).needed]
 
 
-def case_schema(model: engine.Model, decision: str) -> dict[str, Any]:
+def case_schema(model: Model, decision: str) -> dict[str, Any]:
     """The JSON Schema of a case for `decision`."""
     inputs = needed_inputs(model, decision)
     table = model.tables[decision]

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import engine
-from engine.testing import Outcome, describe_failure, run_tests
+from ..core.errors import EngineError, Finding
+from ..core.model import Model
+from ..verify.check import check_model
+from ..verify.testing import Outcome, describe_failure, run_tests
+from ..workbook.loader import load
 
 log = logging.getLogger("engine.serve")
 
@@ -31,8 +34,8 @@ class Version:
 
     path: str
     sha256: str
-    model: engine.Model
-    findings: tuple[engine.Finding, ...]  # load problems (warnings) and the check's findings
+    model: Model
+    findings: tuple[Finding, ...]  # load problems (warnings) and the check's findings
     outcomes: tuple[Outcome, ...]  # the workbook's own test cases
     loaded_at: float
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -66,7 +69,7 @@ class Rejected:
 
     path: str
     sha256: str | None
-    findings: tuple[engine.Finding, ...]
+    findings: tuple[Finding, ...]
     failures: tuple[str, ...]  # failing test cases, described for a person
     reason: str
     seen_at: float
@@ -100,13 +103,13 @@ def read_version(path: str) -> Version | Rejected:
 
 def _read(path: str, sha: str) -> Version | Rejected:
     try:
-        model = engine.load(path, strict=False)
-    except engine.EngineError as exc:  # not a workbook at all
+        model = load(path, strict=False)
+    except EngineError as exc:  # not a workbook at all
         return Rejected(path, sha, (), (), str(exc), time.time())
     findings = tuple(model.problems)
     if model.errors:
         return Rejected(path, sha, findings, (), "the workbook holds errors", time.time())
-    findings += tuple(model.check())
+    findings = tuple(check_model(model))  # the load's problems and the check's findings
     errors = sum(f.severity == "error" for f in findings)
     if errors:
         return Rejected(path, sha, findings, (), f"the check found {errors} error(s)",

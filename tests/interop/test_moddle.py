@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.dmn_export import write_dmn
+from engine.dmn.export import write_dmn
 
 HERE = Path(__file__).resolve().parent
 NBCG = HERE.parents[1] / "tables" / "nbcg-bisfosfonat.xlsx"

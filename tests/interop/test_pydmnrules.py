@@ -27,8 +27,8 @@ import defusedxml.ElementTree as DET
 import pytest
 
 import engine
-from engine.dmn_export import DC_NS, DI_NS, DMNDI_NS, EXT_NS, MODEL_NS, write_dmn
-from engine.graph import required
+from engine.core.graph import required
+from engine.dmn.export import DC_NS, DI_NS, DMNDI_NS, EXT_NS, MODEL_NS, write_dmn
 
 ROOT = Path(__file__).resolve().parents[2]
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"

@@ -1,0 +1,43 @@
+"""The package face: `load` and a `Model` whose methods reach the rooms below.
+
+The rooms never import this module; it sits on top of them, so that `engine.load(path)` and
+`model.evaluate(case)` stay the two lines a caller needs while the model itself stays data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pandas as pd
+
+from .core import model as core
+from .core.errors import Finding
+from .evaluation.bulk import evaluate_frame
+from .evaluation.evaluate import Result, evaluate
+from .verify.check import check_model
+from .workbook import loader
+
+
+@dataclass
+class Model(core.Model):
+    """A loaded guideline: glossary, decision tables in dependency order, test cases."""
+
+    def evaluate(self, case: dict[str, Any], decision: str | None = None) -> Result:
+        """Evaluate one case; raises `CaseError` instead of ever answering with a default."""
+        return evaluate(self, case, decision)
+
+    def evaluate_frame(self, frame: pd.DataFrame, decision: str | None = None) -> pd.DataFrame:
+        """Evaluate a data frame of cases, one answer (or error) per row."""
+        return evaluate_frame(self, frame, decision)
+
+    def check(self) -> list[Finding]:
+        """Every finding of the workbook: load problems, gaps, overlaps, unreachable rules."""
+        return check_model(self)
+
+
+def load(path: str, strict: bool = True) -> Model:
+    """Read a workbook (.xlsx) or DMN file. With `strict`, one holding errors raises
+    `WorkbookInvalid` listing every problem."""
+    data = loader.load(path, strict=strict)
+    return Model(**{f.name: getattr(data, f.name) for f in fields(data)})

@@ -1,0 +1,43 @@
+"""`guideline check` and `guideline test`: what CI and the committee run after every edit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..core.safe_io import refuse_overwrite
+from ..review.annotate import annotate
+from ..review.coverage import report_coverage
+from ..verify.check import check_model
+from ..verify.findings_report import render_check
+from ..verify.testing import describe_failure, run_tests
+from ..workbook.loader import load
+
+OK, FOUND = 0, 1
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    model = load(args.workbook)
+    outcomes = run_tests(model)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print("\n".join(describe_failure(o)))
+    status = OK if not failed else FOUND
+    if getattr(args, "coverage", False) or getattr(args, "min_coverage", None) is not None:
+        status = max(status, report_coverage(model, outcomes, args.min_coverage))
+    if not model.tests:
+        print("the workbook has no test cases (add a 'Tests' / 'Testtilfeller' sheet)")
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    return status
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if getattr(args, "annotate", None):
+        refuse_overwrite(args.annotate, args.workbook)  # before any work is done
+    model = load(args.workbook, strict=False)
+    findings = check_model(model)
+    text = render_check(model, findings, args.format)
+    sys.stdout.write(text)
+    if getattr(args, "annotate", None):
+        annotate(model, findings, args.workbook, args.annotate)
+    return FOUND if any(f.severity == "error" for f in findings) else OK

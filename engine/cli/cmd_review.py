@@ -1,0 +1,126 @@
+"""The committee's review commands: `render`, `dump`, `diff`, `report`, `init`.
+
+`diff` prints what changed between two versions as text, markdown (for a pull request) or
+JSON; the computing is review/diff.py. Exit codes as everywhere: 0, 1 for findings (here: an
+answer changed, with --fail-on-change), 2 for unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import UsageError
+from ..core.safe_io import OutputError, refuse_overwrite, write_text
+from ..review.diff import cohort_changes, diff_models
+from ..review.diff_text import render_json, render_markdown, render_text
+from ..review.render import default_paragraphs, render
+from ..review.report import build_report
+from ..workbook.loader import load
+from ..workbook.template import create
+
+OK, FOUND = 0, 1
+
+
+# -- diff ------------------------------------------------------------------------------------
+def committed_copy(path: str, rev: str, folder: str) -> str:
+    """`git show REV:path` into a file in `folder`; the path is taken relative to the repository."""
+    target = Path(path).resolve()
+    top = subprocess.run(["git", "-C", str(target.parent), "rev-parse", "--show-toplevel"],
+                         capture_output=True, text=True)
+    if top.returncode != 0:
+        raise UsageError(f"{path} is not inside a git repository, so --rev cannot be used")
+    rel = target.relative_to(Path(top.stdout.strip()).resolve()).as_posix()
+    shown = subprocess.run(["git", "-C", top.stdout.strip(), "show", f"{rev}:{rel}"],
+                           capture_output=True)
+    if shown.returncode != 0:
+        reason = shown.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git has no {rel} at revision {rev}"
+                     f"{': ' + reason[0] if reason else ''}")
+    out = Path(folder) / f"{rev.replace('/', '_')}-{target.name}"
+    out.write_bytes(shown.stdout)
+    return str(out)
+
+
+def load_pair(workbooks: list[str], rev: str | None, folder: str) -> tuple[Any, Any]:
+    if rev is not None:
+        if len(workbooks) != 1:
+            raise UsageError("with --rev give one workbook: it is compared with its version at "
+                         "that revision")
+        old_path, new_path = committed_copy(workbooks[0], rev, folder), workbooks[0]
+    else:
+        if len(workbooks) != 2:
+            raise UsageError("give two workbooks, OLD.xlsx NEW.xlsx (or one with --rev GITREV)")
+        old_path, new_path = workbooks
+    old, new = load(old_path), load(new_path)
+    if rev is not None:
+        old.path = f"{workbooks[0]}@{rev}"
+    return old, new
+
+
+def compute(workbooks: list[str], rev: str | None, cases: str | None) -> Any:
+    with tempfile.TemporaryDirectory(prefix="guideline-diff-") as folder:
+        old, new = load_pair(workbooks, rev, folder)
+        result = diff_models(old, new)
+    if cases:
+        result.cohort = cohort_changes(old, new, cases, result.compared)
+    return result
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    if args.output:  # refused before any work: the workbooks and the cohort are inputs
+        refuse_overwrite(args.output, *args.workbooks, *([args.cases] if args.cases else []))
+    result = compute(args.workbooks, args.rev, args.cases)
+    render = {"text": render_text, "markdown": render_markdown, "json": render_json}
+    text = render[args.format](result)
+    if args.output:
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return FOUND if args.fail_on_change and result.answers_changed else OK
+
+
+# -- report and init -------------------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.diff and args.rev:
+        raise UsageError("give --diff OLD.xlsx or --rev GITREV, not both")
+    refuse_overwrite(args.output, args.workbook, default_paragraphs(args.workbook),
+                     *([args.diff] if args.diff else []))
+    model = load(args.workbook, strict=False)
+    change = None
+    if args.diff or args.rev:
+        if model.errors:
+            raise UsageError("the workbook has errors, so it cannot be compared: run "
+                         "`guideline check` first")
+        change = compute([args.diff, args.workbook] if args.diff else [args.workbook],
+                         None if args.diff else args.rev, None)
+    write_text(args.output, build_report(model, change))
+    print(f"wrote {args.output}")
+    return OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    create(args.output, args.title)
+    print(f"created {args.output}: edit it in Excel or LibreOffice, then run "
+          f"`guideline check {args.output}`")
+    return OK
+
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    try:
+        if args.output:
+            source = args.guideline or default_paragraphs(args.workbook)
+            refuse_overwrite(args.output, args.workbook, source)
+        text = render(args.workbook, args.format, args.guideline)
+        if args.output:
+            write_text(args.output, text)
+        else:
+            sys.stdout.write(text)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    return 0

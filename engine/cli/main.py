@@ -1,0 +1,57 @@
+"""The `guideline` command. Exit codes: 0 ok, 1 problems or failures found, 2 unusable input.
+
+No traceback ever reaches the user: every error this package raises on purpose becomes one
+clear sentence, and anything else is reported as an internal error, still without a trace.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.errors import EngineError, UsageError, WorkbookError, WorkbookInvalid
+from ..core.safe_io import OutputError
+from .parser import build_parser
+
+OK, FOUND, UNUSABLE = 0, 1, 2
+
+
+def run_command(target: str, args: Any) -> int:
+    """Import the command's module only now: the one lazy import in the package, so that a
+    `guideline check` starts without loading pandas, the diff or the DMN writer."""
+    module, function = target.split(":")
+    return int(getattr(importlib.import_module(f"engine.{module}"), function)(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_command(args.run, args)
+    except WorkbookInvalid as exc:
+        print(str(exc), file=sys.stderr)
+        return FOUND
+    except (WorkbookError, UsageError, OutputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return UNUSABLE
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FOUND
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return OK
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return UNUSABLE
+    except Exception as exc:  # the promise: never a traceback
+        print(f"internal error ({type(exc).__name__}: {exc}); please report it with the "
+              "workbook that caused it", file=sys.stderr)
+        return UNUSABLE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The model a workbook (or a DMN file) is read into: plain dataclasses that remember cells.
+
+Data only: evaluating and checking live in the rooms above (`evaluation`, `verify`); the
+package face (`engine.Model`) adds them as methods for callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .errors import Finding, WorkbookInvalid
+from .sfeel import UnaryTest, Value
+
+TYPES = ("boolean", "string", "number", "integer", "date")
+SINGLE_HIT = ("U", "A", "P", "F")
+HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C#", "C<", "C>")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A glossary entry: a case input, or the output of a decision."""
+
+    name: str
+    type: str
+    allowed: UnaryTest | None = None  # the domain as a test; None = the whole type
+    values: tuple[Value, ...] = ()  # enumerated values in priority order (strings, booleans)
+    label: str = ""
+    description: str = ""
+    cell: str = ""
+
+    @cached_property
+    def value_set(self) -> frozenset[Value]:
+        return frozenset(self.values)
+
+    @property
+    def ordered(self) -> bool:
+        return self.type in ("number", "integer", "date")
+
+    def title(self) -> str:
+        return self.label or self.name
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the variable's name, or an annotation's header text
+    role: str  # input, output, annotation
+    cell: str  # the header cell, "Sheet!C2"
+    letter: str  # the spreadsheet column, "C"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    row: int
+    inputs: tuple[UnaryTest | None, ...]  # None: the cell could not be read
+    outputs: tuple[Value, ...]
+    annotations: tuple[str, ...]
+    input_cells: tuple[str, ...]
+    output_cells: tuple[str, ...]
+    cell: str  # the id cell
+    hidden: bool = False
+
+    @property
+    def readable(self) -> bool:
+        return all(t is not None for t in self.inputs)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One decision: a DMN decision table."""
+
+    name: str
+    hit_policy: str
+    inputs: tuple[Column, ...]
+    outputs: tuple[Column, ...]
+    annotations: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+    sheet: str
+    cell: str
+    title: str = ""
+    default: tuple[Value, ...] | None = None  # DMN defaultOutputEntry: the answer when none match
+
+    @cached_property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.inputs)
+
+    @cached_property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.outputs)
+
+    def annotation(self, rule: Rule, header: str) -> str:
+        for col, text in zip(self.annotations, rule.annotations):
+            if col.name.casefold() == header.casefold():
+                return text
+        return ""
+
+
+@dataclass(frozen=True)
+class TestCase:
+    id: str
+    row: int
+    inputs: dict[str, Value]
+    expected: dict[str, Any]
+    description: str = ""
+    cells: dict[str, str] = field(default_factory=dict)  # variable -> "Sheet!C7"
+    cell: str = ""
+
+
+def producers(tables: Iterable[Table]) -> dict[str, Table]:
+    """Each decided variable and the decision that decides it (the first, if two claim it:
+    the loader reports that as an error)."""
+    out: dict[str, Table] = {}
+    for table in tables:
+        for name in table.output_names:
+            out.setdefault(name, table)
+    return out
+
+
+@dataclass
+class Model:
+    """A loaded guideline: glossary, decision tables in dependency order, test cases."""
+
+    path: str
+    variables: dict[str, Variable]
+    tables: dict[str, Table]  # in evaluation order: required decisions first
+    tests: list[TestCase] = field(default_factory=list)
+    about: dict[str, str] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)
+    _compiled: Any = field(default=None, repr=False, compare=False)
+    _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @cached_property
+    def producers(self) -> dict[str, Table]:
+        """Each decided variable and its decision, worked out once (the check, examples and
+        evaluation plans ask for it over and over)."""
+        return producers(self.tables.values())
+
+    def producer(self, variable: str) -> Table | None:
+        """The decision whose output this variable is, if any."""
+        return self.producers.get(variable)
+
+    def top_decisions(self) -> list[str]:
+        """Decisions that no other decision requires."""
+        required = {
+            p.name for t in self.tables.values() for n in t.input_names
+            if (p := self.producer(n)) is not None
+        }
+        return [name for name in self.tables if name not in required]
+
+    def require_valid(self) -> None:
+        if self.errors:
+            raise WorkbookInvalid(self.path, list(self.problems))

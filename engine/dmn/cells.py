@@ -1,0 +1,239 @@
+"""The DMN reader's cells: rule rows, input and output entries, allowed and default values.
+
+Each cell text becomes our UnaryTest or value, read against its variable's final domain; a text
+that is not S-FEEL of literals becomes a finding that says what FEEL it uses (a function call,
+another input or decision, a name), so the author knows why the decision is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from ..core.errors import SfeelError
+from ..core.model import Rule, Variable
+from ..core.problems import Problems
+from ..core.sfeel import ANY, UnaryTest, Value, parse_literal, parse_unary
+from ..domain.values import ValueProblem, check_test, conform
+from .export import unary_text
+from .types import DmnPart, DmnType
+
+
+class Cells(DmnPart):
+    """Reads cells; `known` says whether a name is an input or decision of the file."""
+
+    def __init__(self, ns: str, problems: Problems, known: Callable[[str], bool]) -> None:
+        super().__init__(ns, problems)
+        self.known = known
+
+    def domain(self, name: str, vtype: str | None, allowed: str | None,
+               cell: str) -> tuple[UnaryTest | None, tuple[Value, ...]]:
+        if vtype == "boolean":
+            return None, (True, False)
+        if not allowed:
+            return None, ()
+        try:
+            test = parse_unary(allowed)
+            check_test(test, Variable(name, vtype or "string"))
+        except (SfeelError, ValueProblem) as exc:
+            why = exc.describe() if isinstance(exc, SfeelError) else exc.message
+            self.add("unsupported", f"the allowed values of {name} ({allowed!r}) are "
+                                    f"not S-FEEL we read: {why}; the domain is left open",
+                     cell, severity="warning")
+            return None, ()
+        if test.null and not test.negated:  # null (unknown) is always allowed for an input
+            test = replace(test, null=False)
+            test = replace(test, text=unary_text(test))
+        if vtype != "string":
+            return test, ()
+        if test.negated or test.intervals or test.any:
+            self.add("unsupported", f"the allowed values of {name} ({allowed!r}) are "
+                                    "not a list of texts; the domain is left open", cell,
+                     severity="warning")
+            return None, ()
+        return None, tuple(test.ordered_points)
+
+    def infer_output(self, table: Element, k: int, out: Element) -> DmnType | None:
+        """With no type anywhere, the literals of the column say it (all of one kind)."""
+        texts = [self.text(self.children(r, "outputEntry")[k])
+                 for r in self.children(table, "rule") if len(self.children(r, "outputEntry")) > k]
+        texts.append(self.text(self.child(out, "defaultOutputEntry")))
+        kinds: set[str | None] = set()
+        for text in texts:
+            if not text:
+                continue
+            try:
+                value = parse_literal(text)
+            except SfeelError:
+                continue
+            kinds.add(kind_of(value))
+        kinds.discard(None)
+        kind = kinds.pop() if len(kinds) == 1 else None
+        return DmnType(kind) if kind is not None else None
+
+    def constant(self, literal: Element) -> tuple[Value] | None:
+        """A literal expression that is one S-FEEL literal: a constant decision."""
+        text = self.text(literal)
+        language = literal.get("expressionLanguage") or "feel"
+        if not text or "feel" not in language.casefold():
+            return None
+        try:
+            return (parse_literal(text),)
+        except SfeelError:
+            return None
+
+    def infer_input(self, decision: Element, k: int) -> str | None:
+        table = self.child(decision, "decisionTable")
+        assert table is not None
+        kinds: set[str | None] = set()
+        for rule in self.children(table, "rule"):
+            entries = self.children(rule, "inputEntry")
+            if len(entries) <= k:
+                continue
+            try:
+                test = parse_unary(self.text(entries[k]) or "-")
+            except SfeelError:
+                continue
+            kinds.update(kind_of(v) for v in test.literals())
+        kinds.discard(None)
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def read_rules(self, did: str, decision: str, table: Element, inputs: list[Variable],
+                   outputs: list[Variable], n_notes: int, descriptions: bool) -> list[Rule]:
+        rules: list[Rule] = []
+        taken: set[str] = set()
+        for n, node in enumerate(self.children(table, "rule"), 1):
+            cell = f"{did}/{self.eid(node, f'rule{n}')}"
+            rule_id = (node.get("label") or "").strip() or str(n)
+            if rule_id in taken:
+                rule_id = f"{rule_id}@{n}"
+            taken.add(rule_id)
+            ins = self.children(node, "inputEntry")
+            outs = self.children(node, "outputEntry")
+            tests: list[UnaryTest | None] = [None] * len(inputs)
+            values: list[Value] = [None] * len(outputs)
+            in_cells = [f"{cell}/{self.eid(e, f'inputEntry{k}')}" for k, e in enumerate(ins, 1)]
+            out_cells = [f"{cell}/{self.eid(e, f'outputEntry{k}')}"
+                         for k, e in enumerate(outs, 1)]
+            if len(ins) != len(inputs) or len(outs) != len(outputs):
+                self.add("structure", f"rule {rule_id} has {len(ins)} input and {len(outs)} "
+                                      f"output entries; the table has {len(inputs)} inputs and "
+                                      f"{len(outputs)} outputs", cell, decision=decision,
+                         rules=(rule_id,))
+                in_cells = (in_cells + [cell] * len(inputs))[:len(inputs)]
+                out_cells = (out_cells + [cell] * len(outputs))[:len(outputs)]
+            else:
+                for k, (entry, var) in enumerate(zip(ins, inputs)):
+                    tests[k] = self.input_entry(entry, var, decision, rule_id, in_cells[k])
+                for k, (entry, var) in enumerate(zip(outs, outputs)):
+                    values[k] = self.output_entry(entry, var, decision, rule_id, out_cells[k])
+            if descriptions:
+                notes: tuple[str, ...] = (self.description(node),)
+            else:
+                texts = [self.text(a).replace("\u00a0", " ").strip()  # kept as typed
+                         for a in self.children(node, "annotationEntry")]
+                notes = tuple((texts + [""] * n_notes)[:n_notes])
+            rules.append(Rule(rule_id, n, tuple(tests), tuple(values), notes, tuple(in_cells),
+                              tuple(out_cells), cell))
+        return rules
+
+    def input_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
+                    cell: str) -> UnaryTest | None:
+        text = self.text(entry)
+        language = entry.get("expressionLanguage") or "feel"
+        if "feel" not in language.casefold():
+            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} is written in "
+                                    f"{language!r}; only S-FEEL is read", cell,
+                     decision=decision, rules=(rule_id,))
+            return None
+        if not text:
+            return ANY  # Camunda's modeler writes an empty cell for "-"
+        try:
+            test = parse_unary(text)
+            check_test(test, var)
+            if test.negated and test.null:  # `not(x, null)`: a negation never matches null here
+                test = replace(test, null=False)
+            return test
+        except SfeelError as exc:
+            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} holds "
+                                    f"{text!r}, which is not an S-FEEL unary test of literals "
+                                    f"(the only kind read): {self.why(text, exc)}", cell,
+                     decision=decision, rules=(rule_id,))
+        except ValueProblem as exc:
+            self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
+                     rules=(rule_id,))
+        return None
+
+    def why(self, text: str, exc: SfeelError) -> str:
+        """Say what FEEL the text uses, when it names another input, a decision or a function."""
+        bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+        for m in re.finditer(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(\s*\()?", bare):
+            word, call = m.group(0).rstrip("( "), m.group(1)
+            if word in ("true", "false", "null", "not", "date"):
+                continue
+            if call:
+                return f"it calls the FEEL function {word}()"
+            if self.known(word) or self.known(word.split(".")[0]):
+                return f"it compares with {word}, another input or decision"
+            return f"it refers to the name {word}"
+        return exc.describe()
+
+    def output_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
+                     cell: str) -> Value:
+        text = self.text(entry)
+        if not text:
+            self.add("empty", f"rule {rule_id} gives no value for {var.name}: write null if "
+                              "none is meant", cell, decision=decision, rules=(rule_id,))
+            return None
+        try:
+            return conform(parse_literal(text), var)
+        except SfeelError as exc:
+            self.add("unsupported", f"rule {rule_id}: the output {var.name} holds {text!r}, "
+                                    "which is not a single S-FEEL literal (the only kind read): "
+                                    f"{self.why(text, exc)}", cell, decision=decision,
+                     rules=(rule_id,))
+        except ValueProblem as exc:
+            self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
+                     rules=(rule_id,))
+        return None
+
+    def default(self, did: str, decision: str, table: Element,
+                outputs: list[Variable]) -> tuple[Value, ...] | None:
+        """DMN's defaultOutputEntry: an output without one defaults to null."""
+        found: list[Value] = []
+        present = False
+        for k, (clause, var) in enumerate(zip(self.children(table, "output"), outputs), 1):
+            entry = self.child(clause, "defaultOutputEntry")
+            if entry is None:
+                found.append(None)
+                continue
+            present = True
+            cell = f"{did}/{self.eid(clause, f'output{k}')}/defaultOutputEntry"
+            found.append(self.output_entry(entry, var, decision, "default", cell))
+        return tuple(found) if present else None
+
+
+def domain_key(text: str) -> Any:
+    """What a domain means, whatever its spelling; null aside (always allowed)."""
+    try:
+        test = parse_unary(text)
+    except SfeelError:
+        return " ".join(text.split())
+    return test.any, test.points, test.intervals, test.negated
+
+
+def kind_of(value: Any) -> str | None:
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dt.date):
+        return "date"
+    return None

@@ -1,0 +1,137 @@
+"""Typed values: what a cell or a case may hold for a variable, and why not when it may not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from difflib import get_close_matches
+from typing import Any
+
+from ..core.model import Variable
+from ..core.sfeel import UnaryTest, Value, literal_text
+
+TYPE_WORDS = {
+    "boolean": "boolean", "bool": "boolean", "boolsk": "boolean", "sannhetsverdi": "boolean",
+    "string": "string", "text": "string", "tekst": "string",
+    "number": "number", "tall": "number", "desimaltall": "number",
+    "integer": "integer", "heltall": "integer",
+    "date": "date", "dato": "date",
+}
+
+TYPE_NAMES = {
+    "boolean": "true or false", "string": "a text value", "number": "a number",
+    "integer": "a whole number", "date": "a date",
+}
+
+
+class ValueProblem(Exception):
+    """A value does not fit its variable; `kind` is `type` or `domain`."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def closest(word: str, choices: tuple[Value, ...]) -> str:
+    texts = [str(c) for c in choices]
+    match = get_close_matches(str(word), texts, n=1, cutoff=0.4)
+    listed = ", ".join(literal_text(c) for c in choices)
+    if match:
+        return f'did you mean "{match[0]}"? Allowed: {listed}'
+    return f"allowed: {listed}"
+
+
+def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
+    """The value as the variable's type, or a `ValueProblem` saying what was expected."""
+    if value is None:
+        return None
+    t = var.type
+    if type(value) is str and t == "string" and value in var.value_set:
+        return value  # the common case, kept fast
+    if type(value) is bool and t == "boolean":
+        return value
+    if t == "boolean":
+        if isinstance(value, bool):
+            return value
+        if hasattr(value, "dtype") and str(getattr(value, "dtype", "")) == "bool":
+            return bool(value)
+        raise _wrong(value, var)
+    if t == "string":
+        if not isinstance(value, str):
+            raise _wrong(value, var)
+        if var.values and value not in var.values:
+            raise ValueProblem("domain", f"{literal_text(value)} is not an allowed value of "
+                                         f"{var.name} ({closest(value, var.values)})")
+        return value
+    if t in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise _wrong(value, var)
+        number: Value = value.item() if hasattr(value, "item") else value  # numpy: plain first
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            number = float(number)
+        if isinstance(number, float) and math.isnan(number):
+            raise ValueProblem("type", f"{var.name} is NaN (not a number): give a number or null")
+        if isinstance(number, float) and math.isinf(number):
+            raise ValueProblem("type", f"{var.name} is infinite: give a finite number")
+        if t == "integer":
+            if not (isinstance(number, int) or number.is_integer()):
+                raise ValueProblem("type", f"{var.name} must be a whole number, not {number}")
+            number = int(number)
+        _in_domain(number, var)
+        return number
+    if t == "date":
+        if isinstance(value, dt.datetime):
+            if value.time() != dt.time(0):
+                raise ValueProblem("type", f"{var.name} is a date; {value} has a time of day")
+            value = value.date()
+        elif isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueProblem("type", f"{var.name} must be a date written YYYY-MM-DD, "
+                                           f"not {value!r}") from None
+        if not isinstance(value, dt.date):
+            raise _wrong(value, var)
+        _in_domain(value, var)
+        return value
+    raise ValueProblem("type", f"{var.name} has an unknown type {t!r}")  # pragma: no cover
+
+
+def _in_domain(value: Value, var: Variable) -> None:
+    if var.allowed is not None and not var.allowed.matches(value):
+        raise ValueProblem("domain", f"{literal_text(value)} is outside the allowed values of "
+                                     f"{var.name} ({var.allowed.text})")
+
+
+def _wrong(value: Any, var: Variable) -> ValueProblem:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar: say it plainly
+        value = value.item()
+    plain = (str, bool, int, float, dt.date)
+    shown = literal_text(value) if isinstance(value, plain) else repr(value)
+    return ValueProblem("type", f"{var.name} must be {TYPE_NAMES[var.type]}, not {shown}")
+
+
+def check_test(test: UnaryTest, var: Variable) -> None:
+    """Every literal in an input cell must be of the column's type; named texts must be allowed."""
+    for value in test.literals():
+        if var.type == "number" or var.type == "integer":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _wrong(value, var)
+        elif var.type == "date":
+            if not isinstance(value, dt.date):
+                raise _wrong(value, var)
+        elif var.type == "boolean":
+            if not isinstance(value, bool):
+                raise _wrong(value, var)
+            if test.intervals:  # FEEL has no order on booleans: `< true` means nothing
+                raise ValueProblem("type", f"{var.name} is true or false, which have no order: "
+                                           "write true, false or -")
+        elif not isinstance(value, str):
+            raise _wrong(value, var)
+        elif test.intervals and not var.values:  # which texts lie between is no clinical fact
+            raise ValueProblem("type", f"{var.name} is free text: compare it with values "
+                                       '(e.g. "x", "y"), not with < > or ranges')
+    for value in test.ordered_points:
+        conform(value, var)

@@ -1,0 +1,497 @@
+"""`guideline eval WB --input cases --output results`: a file of cases answered in bounded memory.
+
+Cases are read in chunks (CSV through pandas, XLSX through openpyxl's read-only rows, Parquet
+through pyarrow's record batches), each chunk is answered by `evaluate_frame`, and the input's
+columns followed by the answers are appended to a temporary file that replaces the output only
+when every chunk went well. Exit 0: every case answered; 1: some rows have an error (counted
+and summarised); 2: the input, the output path or the arguments cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import CaseError, UsageError
+from ..core.model import Model, Variable
+from ..core.safe_io import (
+    FORMULA_STARTS,
+    OutputError,
+    atomic_path,
+    escape_formula,
+    refuse_overwrite,
+)
+from ..workbook.loader import load
+from .bulk import LIST_POLICIES, BulkPlan, bulk_plan, evaluate_frame
+
+FORMATS = (".csv", ".xlsx", ".parquet")
+EXCEL_ROWS = 1_048_576  # a sheet's last row; one of them holds the header
+TRUE_FALSE = {"true": True, "false": False}
+KEEP_MESSAGES = 1000  # distinct error messages counted for the summary
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    if args.case is not None:
+        raise UsageError("give either --case (one case) or --input (a file of cases), not both")
+    if not args.input or not args.output:
+        raise UsageError("a file of cases needs both --input CASES and --output RESULTS")
+    if args.explain or args.format != "text":
+        raise UsageError("--explain and --format apply to one --case; a file of cases gets "
+                         "its answers, rule ids and errors as columns")
+    if args.chunk_size < 1:
+        raise UsageError("--chunk-size must be at least 1")
+    for path, role in ((args.input, "input"), (args.output, "output")):
+        if _format(path) is None:
+            raise UsageError(f"the {role} {path} must end in .csv, .xlsx or .parquet")
+    try:
+        refuse_overwrite(args.output, args.input, args.workbook)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    model = load(args.workbook)
+    try:
+        plan = bulk_plan(model, args.decision)
+    except CaseError as exc:
+        raise UsageError(str(exc)) from None
+    source = open_source(args.input, args.chunk_size)
+    try:
+        _check_columns(plan, source.columns, args.input)
+        tally = _answer_all(model, plan, source, args)
+    finally:
+        source.close()
+    return _summarise(tally, args.output)
+
+
+@dataclass
+class Tally:
+    rows: int = 0
+    errors: int = 0
+    messages: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Chunk:
+    cases: pd.DataFrame  # as read: text for CSV, typed cells for XLSX and Parquet
+    arrow: Any = None  # Parquet: the record batch itself, so the output keeps its types
+
+
+def _answer_all(model: Model, plan: BulkPlan, source: Source,
+                args: argparse.Namespace) -> Tally:
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    tally = Tally()
+    # tqdm: small, pure Python, already a dependency; it draws on stderr and only for a terminal
+    size = shutil.get_terminal_size()  # a terminal that reports no size: 80 × 24
+    bar = tqdm(total=source.total, unit=" cases", unit_scale=True, file=sys.stderr,
+               disable=not sys.stderr.isatty(), desc="evaluating", ncols=size.columns,
+               nrows=size.lines)
+    try:
+        with atomic_path(args.output) as tmp:
+            sink = open_sink(args.output, tmp, source, plan, model)
+            try:
+                for chunk in source.chunks():
+                    typed = type_columns(chunk.cases, plan, source.typed)
+                    answers = evaluate_frame(model, typed, plan.target)
+                    sink.write(chunk, answers)
+                    _count(tally, answers["error"])
+                    bar.update(len(answers))
+            finally:
+                sink.close()
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        bar.close()
+    return tally
+
+
+def _count(tally: Tally, errors: pd.Series) -> None:
+    tally.rows += len(errors)
+    found = errors.dropna()
+    tally.errors += len(found)
+    for message, count in found.value_counts().items():
+        if message in tally.messages or len(tally.messages) < KEEP_MESSAGES:
+            tally.messages[str(message)] += int(count)
+
+
+def _summarise(tally: Tally, output: str) -> int:
+    answered = tally.rows - tally.errors
+    print(f"{tally.rows:,} cases: {answered:,} answered, {tally.errors:,} with an error; "
+          f"written to {output}")
+    if not tally.errors:
+        return 0
+    for message, count in tally.messages.most_common(5):
+        print(f"  {count:,} × {message}")
+    print("each such row has no answer and says why in its error column")
+    return 1
+
+
+def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise UsageError(f"{path}: the column name {', '.join(twice)} is used more than once")
+    missing = [name for name, _ in plan.needed if name not in columns]
+    if missing:
+        raise UsageError(f"{path} lacks the column{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(missing)} that {plan.target} reads (add it, with empty "
+                         "cells where unknown)")
+    clash = [c for c in plan.names if c in columns]
+    if clash:
+        raise UsageError(f"{path} already has a column named {', '.join(clash)}, which the "
+                         "answers would repeat: rename it in the input")
+
+
+def _format(path: str) -> str | None:
+    suffix = Path(path).suffix.lower()
+    return suffix if suffix in FORMATS else None
+
+
+# -- typing text cells --------------------------------------------------------------------------
+def type_columns(chunk: pd.DataFrame, plan: BulkPlan, typed: bool) -> pd.DataFrame:
+    """The input columns for `evaluate_frame`; text cells (CSV) get the glossary's types."""
+    columns = {name: chunk[name] if typed else typed_text(chunk[name], var)
+               for name, var in plan.needed}
+    return pd.DataFrame(columns, index=chunk.index)
+
+
+def typed_text(text: pd.Series, var: Variable) -> pd.Series:
+    """CSV text as the variable's type: true/false in any case, numbers, the rest as written.
+
+    Text that does not fit stays text, so that its row gets the error `evaluate` gives for it.
+    """
+    if var.type == "boolean":  # a handful of distinct texts: read each once
+        codes, uniques = pd.factorize(text)
+        words = [TRUE_FALSE.get(str(u).lower()) for u in uniques]
+        if all(w is not None for w in words):
+            flags = np.asarray([*words, False], dtype=bool)[codes]
+            return pd.Series(pd.arrays.BooleanArray(flags, codes < 0), index=text.index)
+        values = np.asarray([*(u if w is None else w for u, w in zip(uniques, words)), None],
+                            dtype=object)
+        return pd.Series(values[codes], index=text.index, dtype="object")
+    if var.type in ("number", "integer"):
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = numbers.isna() & text.notna()
+        if not bad.any():
+            return numbers
+        return pd.Series(np.where(bad, text.astype(object), numbers.astype(object)),
+                         index=text.index, dtype=object)
+    return text  # strings as written; dates as YYYY-MM-DD text, which `conform` reads
+
+
+# -- sources ----------------------------------------------------------------------------------
+class Source:
+    columns: list[str]
+    total: int | None = None
+    typed = True  # cells carry their types (False: CSV text)
+    schema: Any = None  # Parquet: the file's Arrow schema
+
+    def chunks(self) -> Iterator[Chunk]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def open_source(path: str, chunk_size: int) -> Source:
+    if not Path(path).is_file():
+        raise UsageError(f"cannot read the cases: {path} does not exist")
+    kind = _format(path)
+    if kind == ".csv":
+        return CsvSource(path, chunk_size)
+    if kind == ".xlsx":
+        return XlsxSource(path, chunk_size)
+    return ParquetSource(path, chunk_size)
+
+
+class CsvSource(Source):
+    typed = False
+
+    def __init__(self, path: str, chunk_size: int) -> None:
+        self.path, self.chunk_size = path, chunk_size
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                first = fh.readline()
+        except UnicodeDecodeError:
+            raise UsageError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
+        if not first.strip():
+            raise UsageError(f"{path} is empty: its first line must name the columns")
+        # Excel in many European locales writes ';' between cells
+        self.sep = ";" if first.count(";") > first.count(",") else ","
+        self.columns = next(csv.reader([first], delimiter=self.sep))
+        if sys.stderr.isatty():  # only the progress bar needs the count
+            self.total = _count_lines(path) - 1
+
+    def chunks(self) -> Iterator[Chunk]:
+        import pandas.errors
+
+        reader = pd.read_csv(self.path, sep=self.sep, dtype=str, keep_default_na=False,
+                             na_values=[""], chunksize=self.chunk_size, encoding="utf-8-sig")
+        try:
+            with reader:
+                for frame in reader:
+                    yield Chunk(frame)
+        except (pandas.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"{self.path} cannot be read as CSV: {exc}") from None
+
+
+def _count_lines(path: str) -> int:
+    lines = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            lines += block.count(b"\n")
+    return lines
+
+
+class XlsxSource(Source):
+    """The first sheet; its first row names the columns, rows with no value are skipped."""
+
+    def __init__(self, path: str, chunk_size: int) -> None:
+        import openpyxl
+
+        self.path, self.chunk_size = path, chunk_size
+        try:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zipfile, XML and openpyxl errors alike
+            raise UsageError(f"{path} cannot be read as a workbook ({exc})") from None
+        sheet = self.book.worksheets[0]
+        self.rows = sheet.iter_rows(values_only=True)
+        header = [str(v).strip() if v is not None else "" for v in next(self.rows, ())]
+        self.keep = [i for i, name in enumerate(header) if name]  # unnamed columns are skipped
+        self.columns = [header[i] for i in self.keep]
+        self.width = len(header)
+        if sheet.max_row:
+            self.total = max(sheet.max_row - 1, 0)
+
+    def chunks(self) -> Iterator[Chunk]:
+        batch: list[tuple[Any, ...]] = []
+        for row in self.rows:
+            if row is None or all(v is None for v in row):
+                continue
+            cells = tuple(row[:self.width]) + (None,) * (self.width - len(row))
+            batch.append(tuple(cells[i] for i in self.keep))
+            if len(batch) == self.chunk_size:
+                yield Chunk(pd.DataFrame(batch, columns=self.columns, dtype=object))
+                batch = []
+        if batch:
+            yield Chunk(pd.DataFrame(batch, columns=self.columns, dtype=object))
+
+    def close(self) -> None:
+        self.book.close()
+
+
+class ParquetSource(Source):
+    def __init__(self, path: str, chunk_size: int) -> None:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+        self.chunk_size = chunk_size
+        try:
+            self.file = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow's errors for a file that is not Parquet
+            raise UsageError(f"{path} cannot be read as Parquet ({exc})") from None
+        self.schema = self.file.schema_arrow
+        self.columns = list(self.schema.names)
+        self.total = self.file.metadata.num_rows
+
+    def chunks(self) -> Iterator[Chunk]:
+        for batch in self.file.iter_batches(batch_size=self.chunk_size):
+            yield Chunk(batch.to_pandas(), batch)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+# -- sinks ------------------------------------------------------------------------------------
+class Sink:
+    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def open_sink(output: str, tmp: str, source: Source, plan: BulkPlan, model: Model) -> Sink:
+    kind = _format(output)
+    lists = [n for tp in plan.tables if tp.table.hit_policy in LIST_POLICIES
+             for n in tp.table.output_names]
+    header = [*source.columns, *plan.names]  # written even when there are no cases
+    if kind == ".csv":
+        return CsvSink(tmp, lists, header)
+    if kind == ".xlsx":
+        return XlsxSink(tmp, output, lists, header)
+    return ParquetSink(tmp, plan, model, source)
+
+
+class CsvSink(Sink):
+    """pandas' writer: quotes only where needed, the same with or without pyarrow."""
+
+    def __init__(self, tmp: str, lists: list[str], header: list[str]) -> None:
+        self.fh = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - see close()
+        csv.writer(self.fh, lineterminator="\n").writerow([escape_formula(c) for c in header])
+        self.lists = lists
+
+    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
+        frame = pd.concat([chunk.cases, as_text(answers, self.lists, booleans=True)], axis=1)
+        frame.apply(escape_column).to_csv(self.fh, header=False, index=False,
+                                          lineterminator="\n")
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class XlsxSink(Sink):
+    def __init__(self, tmp: str, output: str, lists: list[str], header: list[str]) -> None:
+        import openpyxl
+
+        self.tmp, self.output, self.lists = tmp, output, lists
+        self.book = openpyxl.Workbook(write_only=True)
+        self.sheet = self.book.create_sheet("Results")
+        self.sheet.append([escape_formula(c) for c in header])
+        self.rows = 1
+
+    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
+        frame = pd.concat([chunk.cases, as_text(answers, self.lists, booleans=False)], axis=1)
+        self.rows += len(frame)
+        if self.rows > EXCEL_ROWS:
+            raise UsageError(f"{self.output}: a sheet holds at most {EXCEL_ROWS - 1:,} rows of "
+                             "cases; write the answers to .csv or .parquet instead")
+        columns = [[_cell(v) for v in frame[c].astype(object).tolist()] for c in frame.columns]
+        for row in zip(*columns):
+            self.sheet.append(row)
+
+    def close(self) -> None:
+        self.book.save(self.tmp)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    return escape_formula(value)
+
+
+class ParquetSink(Sink):
+    def __init__(self, tmp: str, plan: BulkPlan, model: Model, source: Source) -> None:
+        import pyarrow as pa
+
+        self.tmp = tmp
+        self.types = answer_types(plan, model)
+        self.writer: Any = None
+        echo = source.schema if source.schema is not None else pa.schema(
+            [(name, pa.string()) for name in source.columns])
+        self.empty = pa.schema([*echo, *self.types.items()])  # the file when there are no cases
+
+    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if chunk.arrow is not None:
+            table = pa.Table.from_batches([chunk.arrow])
+        else:  # CSV text stays text; XLSX cells are written as text too (their kinds may mix)
+            table = pa.table({name: _text_array(chunk.cases[name]) for name in chunk.cases})
+        for name, kind in self.types.items():
+            column = answers[name]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                column = column.astype(object)
+            table = table.append_column(name, pa.array(column, type=kind, from_pandas=True))
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+
+    def close(self) -> None:
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, self.empty)
+        self.writer.close()
+
+
+def answer_types(plan: BulkPlan, model: Model) -> dict[str, Any]:
+    """Every answer column's Arrow type, fixed by the glossary so that every chunk agrees."""
+    import pyarrow as pa
+
+    scalar = {"string": pa.string(), "boolean": pa.bool_(), "integer": pa.int64(),
+              "number": pa.float64(), "date": pa.date32()}
+    out: dict[str, Any] = {}
+    for tp in plan.tables:
+        table = tp.table
+        for name in table.output_names:
+            kind = scalar[model.variables[name].type]
+            if table.hit_policy == "C#":
+                kind = pa.int64()
+            elif table.hit_policy in LIST_POLICIES:
+                kind = pa.list_(kind)
+            out[name] = kind
+        out[f"{table.name}_rule"] = pa.string()
+    out["error"] = pa.string()
+    return out
+
+
+def _text_array(column: pd.Series) -> Any:
+    import pyarrow as pa
+
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        return pa.array(column, type=pa.string(), from_pandas=True)
+    return pa.array([_text(v) for v in column.tolist()], type=pa.string())
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        text: str = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+# -- text for CSV and XLSX ----------------------------------------------------------------------
+def as_text(answers: pd.DataFrame, lists: list[str], booleans: bool) -> pd.DataFrame:
+    """Answers for a text file: lists as JSON; booleans as true/false (as CSV input reads them)."""
+    out = {}
+    for name in answers.columns:
+        column = answers[name]
+        if booleans and isinstance(column.dtype, pd.BooleanDtype):
+            flags = column.to_numpy(dtype=bool, na_value=False)
+            words = np.where(flags, "true", "false").astype(object)
+            words[column.isna().to_numpy()] = None
+            column = pd.Series(words, index=column.index, dtype="object")
+        elif name in lists:
+            column = column.map(lambda v: json.dumps(v, default=_iso, ensure_ascii=False)
+                                if isinstance(v, list) else v)
+        out[name] = column
+    return pd.DataFrame(out, index=answers.index)
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
+
+
+def escape_column(column: pd.Series) -> pd.Series:
+    """Text a spreadsheet would run as a formula gets a leading quote (safe_io.escape_formula)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = [escape_formula(c) for c in column.cat.categories]
+        if len(set(categories)) == len(categories):
+            return column.cat.rename_categories(categories)
+        column = column.astype(object)
+    if not pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        return column  # numbers, booleans, dates: nothing a spreadsheet would run
+    try:
+        risky = column.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+    except AttributeError:  # not text at all (a column of numbers read from XLSX, say)
+        return column.map(escape_formula)
+    if not risky.any():
+        return column
+    return column.where(~risky, column.map(escape_formula))

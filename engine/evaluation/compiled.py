@@ -1,0 +1,96 @@
+"""Compile once at load: every table becomes atom look-ups and bit sets of rules.
+
+`evaluate` never sees cell text: per input column it looks the value up to its atom and ANDs
+the bit set of the rules that accept that atom. The checker builds on the same `Atoms`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..core.model import Model, Rule, Table, Variable
+from ..core.sfeel import UnaryTest, Value
+from ..domain.atoms import Atoms, bits
+
+
+@dataclass
+class CompiledTable:
+    table: Table
+    variables: list[Variable]  # per input column
+    atoms: list[Atoms]  # per input column
+    cover: list[list[int]]  # per input column, per atom: the rules (bit set) that accept it
+    null_cover: list[int]  # per input column: the rules that accept null
+    everyone: int  # every readable rule
+    outputs: list[tuple[Value, ...]]  # per rule
+    priority: list[tuple[int, ...]]  # per rule: smaller is higher priority (P and O)
+    ids: tuple[str, ...] = ()  # per rule, for traces
+    cells: tuple[str, ...] = ()
+
+    def match(self, values: list[Value]) -> int:
+        m = self.everyone
+        for c, v in enumerate(values):
+            m &= self.null_cover[c] if v is None else self.cover[c][self.atoms[c].locate(v)]
+            if not m:
+                break
+        return m
+
+    def rule(self, index: int) -> Rule:
+        return self.table.rules[index]
+
+
+def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None]) -> tuple[list[int], int]:
+    """Per atom, the rules (bit set, by position in `tests`) that accept it; and those that
+    accept null. A `-` is added to every atom at the end, not atom by atom."""
+    per_atom = [0] * atoms.size
+    anyone = nulls = 0
+    for i, test in enumerate(tests):
+        if test is None:
+            continue
+        bit = 1 << i
+        if test.any:
+            anyone |= bit
+            nulls |= bit
+            continue
+        if test.null and not test.negated:
+            nulls |= bit
+        for atom in bits(atoms.mask(test)):
+            per_atom[atom] |= bit
+    return [m | anyone for m in per_atom], nulls
+
+
+def compile_table(table: Table, variables: dict[str, Variable],
+                  restrict: Mapping[str, Iterable[Value]] | None = None) -> CompiledTable:
+    """`restrict` narrows an input's domain to what an upstream decision can produce."""
+    rules = table.rules
+    vars_ = [variables[c.name] for c in table.inputs]
+    atoms, cover, null_cover = [], [], []
+    for c, var in enumerate(vars_):
+        tests = [r.inputs[c] for r in rules]
+        a = Atoms.build(var, tests, (restrict or {}).get(var.name))
+        per_atom, nulls = column_cover(a, tests)
+        atoms.append(a)
+        cover.append(per_atom)
+        null_cover.append(nulls)
+    everyone = sum(1 << i for i, r in enumerate(rules) if r.readable)
+    ranked = [variables[c.name] for c in table.outputs]
+    priority = []
+    for r in rules:
+        key = []
+        for var, value in zip(ranked, r.outputs):
+            if var.values:
+                key.append(var.values.index(value) if value in var.values else len(var.values))
+        priority.append(tuple(key))
+    return CompiledTable(table, vars_, atoms, cover, null_cover, everyone,
+                         [r.outputs for r in rules], priority, tuple(r.id for r in rules),
+                         tuple(r.cell for r in rules))
+
+
+def compile_model(model: Model) -> dict[str, CompiledTable]:
+    """Every table compiled once and kept on the model (refused if the model holds errors)."""
+    if model._compiled is None:
+        model.require_valid()
+        model._compiled = {name: compile_table(t, model.variables)
+                           for name, t in model.tables.items()}
+    compiled: dict[str, CompiledTable] = model._compiled
+    return compiled

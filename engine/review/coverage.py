@@ -1,0 +1,156 @@
+"""Rule coverage of a workbook's own test cases: which rules, answers and input values they reach.
+
+A rule no test case fires is a rule nobody has seen work; an allowed answer no case expects is
+an answer nobody has checked. Counts come from `Outcome.fired`, which includes the helper
+decisions a case passes through on the way to the one it expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.model import Model, Table
+from ..core.sfeel import Value, literal_text
+from ..verify.testing import Outcome
+
+
+@dataclass
+class DecisionCoverage:
+    decision: str
+    fired: dict[str, list[str]]  # rule id -> ids of the cases that fire it, in rule order
+    outputs_unexpected: dict[str, list[Value]] = field(default_factory=dict)
+    inputs_unused: dict[str, list[Value]] = field(default_factory=dict)
+
+    @property
+    def unfired(self) -> list[str]:
+        return [rule for rule, cases in self.fired.items() if not cases]
+
+    @property
+    def n_fired(self) -> int:
+        return sum(1 for cases in self.fired.values() if cases)
+
+
+@dataclass
+class Coverage:
+    decisions: list[DecisionCoverage]
+    cases: int
+
+    @property
+    def rules(self) -> int:
+        return sum(len(d.fired) for d in self.decisions)
+
+    @property
+    def rules_fired(self) -> int:
+        return sum(d.n_fired for d in self.decisions)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if not self.rules else 100.0 * self.rules_fired / self.rules
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases, "rules": self.rules, "rules_fired": self.rules_fired,
+            "percent": round(self.percent, 2),
+            "decisions": [{
+                "decision": d.decision, "fired": d.fired, "unfired": d.unfired,
+                "outputs_unexpected": {k: [_json(v) for v in vs]
+                                       for k, vs in d.outputs_unexpected.items()},
+                "inputs_unused": {k: [_json(v) for v in vs] for k, vs in d.inputs_unused.items()},
+            } for d in self.decisions],
+        }
+
+
+def _json(value: Value) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _enumerated(model: Model, name: str) -> tuple[Value, ...]:
+    var = model.variables.get(name)
+    if var is None or var.type not in ("string", "boolean"):
+        return ()
+    return var.values
+
+
+def _missing(allowed: tuple[Value, ...], seen: list[Value]) -> list[Value]:
+    # `in` would take True for 1: compare type and value
+    return [v for v in allowed if not any(type(s) is type(v) and s == v for s in seen)]
+
+
+def measure(model: Model, outcomes: list[Outcome]) -> Coverage:
+    """Coverage of every decision by the outcomes of `testing.run_tests`."""
+    out = []
+    for table in model.tables.values():
+        out.append(_decision(model, table, outcomes))
+    return Coverage(out, len(outcomes))
+
+
+def _decision(model: Model, table: Table, outcomes: list[Outcome]) -> DecisionCoverage:
+    fired: dict[str, list[str]] = {r.id: [] for r in table.rules}
+    reached: list[Outcome] = []
+    for o in outcomes:
+        rules = o.fired.get(table.name)
+        if rules is None:
+            continue
+        reached.append(o)
+        for rule in rules:
+            if rule in fired:
+                fired[rule].append(o.case.id)
+    cov = DecisionCoverage(table.name, fired)
+    for name in table.output_names:
+        allowed = _enumerated(model, name)
+        expected: list[Value] = []
+        for o in outcomes:
+            if name in o.case.expected:
+                value = o.case.expected[name]
+                expected.extend(value if isinstance(value, list) else [value])
+        missing = _missing(allowed, expected)
+        if missing:
+            cov.outputs_unexpected[name] = missing
+    for name in table.input_names:
+        if model.producer(name) is not None:
+            continue  # a decided input: its values are the upstream decision's outputs
+        allowed = _enumerated(model, name)
+        used = [o.case.inputs[name] for o in reached if name in o.case.inputs]
+        missing = _missing(allowed, used)
+        if missing:
+            cov.inputs_unused[name] = missing
+    return cov
+
+
+def render_text(model: Model, cov: Coverage) -> str:
+    lines = [f"Rule coverage: {cov.rules_fired} of {cov.rules} rules fired by "
+             f"{cov.cases} test case(s) ({cov.percent:.0f} %)"]
+    for d in cov.decisions:
+        table = model.tables[d.decision]
+        lines.append(f"  decision {d.decision} [{table.sheet}]: {d.n_fired}/{len(d.fired)} rules")
+        counts = ", ".join(f"{rule} {len(cases)}" for rule, cases in d.fired.items())
+        lines.append(f"    cases per rule: {counts}")
+        if d.unfired:
+            cells = {r.id: r.cell for r in table.rules}
+            shown = ", ".join(f"{r} ({cells[r]})" for r in d.unfired)
+            lines.append(f"    no case fires: {shown}")
+        for name, values in d.outputs_unexpected.items():
+            lines.append(f"    no case expects {name} = "
+                         f"{', '.join(literal_text(v) for v in values)}")
+        for name, values in d.inputs_unused.items():
+            lines.append(f"    no case gives {name} = {', '.join(literal_text(v) for v in values)}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(cov: Coverage) -> str:
+    """One line per workbook, for the pytest summary."""
+    unfired = [f"{d.decision}:{r}" for d in cov.decisions for r in d.unfired]
+    tail = f"; not fired: {', '.join(unfired)}" if unfired else ""
+    return f"{cov.rules_fired}/{cov.rules} rules fired ({cov.percent:.0f} %){tail}"
+
+
+def report_coverage(model: Model, outcomes: list[Outcome], min_coverage: float | None) -> int:
+    """Print the coverage report; 1 when rule coverage is below `min_coverage` percent."""
+    cov = measure(model, outcomes)
+    print(render_text(model, cov), end="")
+    if min_coverage is not None and cov.percent + 1e-9 < min_coverage:
+        print(f"FAILED: rule coverage {cov.percent:.1f} % is below the required "
+              f"{min_coverage:g} %")
+        return 1
+    return 0

@@ -1,0 +1,316 @@
+"""What changed between two versions of a guideline: rule edits, and exactly which answers.
+
+Rule edits are matched by rule id. Changed answers are found region by region by the walk in
+review/diff_walk.py; with --cases, a real cohort is run through both versions and counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.errors import CaseError
+from ..core.graph import required
+from ..core.model import Model, Table, Variable
+from ..core.sfeel import Value, literal_text
+from ..evaluation.batch import open_source, typed_text
+from ..evaluation.bulk import evaluate_frame
+from ..evaluation.evaluate import evaluate
+from .answers import AnswerChange, freeze, same_value, shown_value
+from .diff_walk import Incomparable, answer_changes
+
+
+# -- records ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CellChange:
+    column: str
+    old: str
+    new: str
+
+
+@dataclass
+class RuleEdit:
+    decision: str
+    rule: str
+    kind: str  # added, removed, changed, moved (where the order of rows matters)
+    cell: str  # the id cell, in the version that has the rule (the new one if both)
+    changes: list[CellChange] = field(default_factory=list)  # changed: the cells that differ
+    row: dict[str, str] = field(default_factory=dict)  # added/removed: the whole row
+
+
+@dataclass
+class CohortChange:
+    path: str
+    rows: int
+    changed: int
+    transitions: dict[str, int]  # "was -> now" -> rows
+    method: str  # bulk or per-row
+
+
+@dataclass
+class Diff:
+    old: str
+    new: str
+    about: list[CellChange] = field(default_factory=list)
+    glossary: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    edits: list[RuleEdit] = field(default_factory=list)
+    answers: list[AnswerChange] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)  # final decisions whose answers were compared
+    skipped: dict[str, str] = field(default_factory=dict)  # decision -> why not compared
+    cohort: CohortChange | None = None
+
+    @property
+    def answers_changed(self) -> bool:
+        return bool(self.answers) or bool(self.cohort and self.cohort.changed)
+
+
+# -- entry point -------------------------------------------------------------------------------
+def diff_models(old: Model, new: Model) -> Diff:
+    out = Diff(old.path, new.path)
+    out.about = [CellChange(k, old.about.get(k, ""), new.about.get(k, ""))
+                 for k in dict.fromkeys([*old.about, *new.about])
+                 if old.about.get(k, "") != new.about.get(k, "")]
+    out.glossary = glossary_changes(old, new)
+    for name in dict.fromkeys([*old.tables, *new.tables]):
+        a, b = old.tables.get(name), new.tables.get(name)
+        if a is None and b is not None:
+            out.tables.append(f"decision {name} added ({b.sheet}, {len(b.rules)} rules)")
+        elif b is None and a is not None:
+            out.tables.append(f"decision {name} removed (was {a.sheet}, {len(a.rules)} rules)")
+        elif a is not None and b is not None:
+            out.tables.extend(table_changes(a, b))
+            out.edits.extend(rule_edits(a, b))
+    for target in targets(old, new):
+        try:
+            out.answers.extend(answer_changes(old, new, target))
+            out.compared.append(target)
+        except Incomparable as exc:
+            out.skipped[target] = str(exc)
+    return out
+
+
+def targets(old: Model, new: Model) -> list[str]:
+    """The final decisions of either version that both versions have."""
+    names = [t for t in new.top_decisions() if t in old.tables]
+    names += [t for t in old.top_decisions() if t in new.tables and t not in names]
+    return names
+
+
+# -- (a) edits -----------------------------------------------------------------------------------
+def glossary_changes(old: Model, new: Model) -> list[str]:
+    out = []
+    for name in dict.fromkeys([*old.variables, *new.variables]):
+        a, b = old.variables.get(name), new.variables.get(name)
+        if a is None:
+            out.append(f"variable {name} added ({b.type if b else ''})")
+        elif b is None:
+            out.append(f"variable {name} removed")
+        else:
+            if a.type != b.type:
+                out.append(f"{name}: type {a.type} -> {b.type}")
+            if allowed_text(a) != allowed_text(b):
+                out.append(f"{name}: allowed values {allowed_text(a) or '(any)'} -> "
+                           f"{allowed_text(b) or '(any)'}")
+            if a.label != b.label:
+                out.append(f"{name}: label {a.label!r} -> {b.label!r}")
+    return out
+
+
+def allowed_text(var: Variable) -> str:
+    if var.type == "string":
+        return ", ".join(literal_text(v) for v in var.values)
+    return var.allowed.text if var.allowed is not None else ""
+
+
+def table_changes(a: Table, b: Table) -> list[str]:
+    out = []
+    if a.hit_policy != b.hit_policy:
+        out.append(f"decision {a.name}: hit policy {a.hit_policy} -> {b.hit_policy}")
+    cols_a = [(c.name, c.role) for c in (*a.inputs, *a.outputs, *a.annotations)]
+    cols_b = [(c.name, c.role) for c in (*b.inputs, *b.outputs, *b.annotations)]
+    for name, role in cols_b:
+        if (name, role) not in cols_a:
+            out.append(f"decision {a.name}: {role} column {name} added")
+    for name, role in cols_a:
+        if (name, role) not in cols_b:
+            out.append(f"decision {a.name}: {role} column {name} removed")
+    if a.title != b.title:
+        out.append(f"decision {a.name}: title {a.title!r} -> {b.title!r}")
+    return out
+
+
+def row_texts(table: Table, index: int) -> dict[str, str]:
+    """A rule's cells as the text a person reads, keyed by column header."""
+    rule = table.rules[index]
+    out: dict[str, str] = {}
+    for col, test in zip(table.inputs, rule.inputs):
+        out[col.name] = test.text if test is not None else "(unreadable)"
+    for col, value in zip(table.outputs, rule.outputs):
+        out[col.name] = literal_text(value)
+    for col, text in zip(table.annotations, rule.annotations):
+        out[col.name] = text
+    return out
+
+
+def rule_edits(a: Table, b: Table) -> list[RuleEdit]:
+    old = {r.id: i for i, r in enumerate(a.rules)}
+    new = {r.id: i for i, r in enumerate(b.rules)}
+    out = []
+    for rid, i in old.items():
+        if rid not in new:
+            out.append(RuleEdit(a.name, rid, "removed", a.rules[i].cell, row=row_texts(a, i)))
+    for rid, j in new.items():
+        if rid not in old:
+            out.append(RuleEdit(b.name, rid, "added", b.rules[j].cell, row=row_texts(b, j)))
+            continue
+        before, after = row_texts(a, old[rid]), row_texts(b, j)
+        changes = [CellChange(col, before[col], after[col]) for col in after
+                   if col in before and before[col] != after[col]]
+        if changes:
+            out.append(RuleEdit(b.name, rid, "changed", b.rules[j].cell, changes))
+    if b.hit_policy in ORDERED:
+        common = [rid for rid in new if rid in old]
+        stay = set(longest_increasing([old[rid] for rid in common], common))
+        for rid in common:
+            if rid not in stay:
+                was, now = a.rules[old[rid]].row, b.rules[new[rid]].row
+                out.append(RuleEdit(b.name, rid, "moved", b.rules[new[rid]].cell, [
+                    CellChange("row", str(was), str(now))]))
+    return out
+
+
+ORDERED = ("F", "R", "O", "C")  # hit policies where the order of the rows matters
+
+
+def longest_increasing(keys: list[int], ids: list[str]) -> list[str]:
+    """The ids whose keys form a longest increasing run: the rules that did not move."""
+    best: list[list[str]] = []
+    for k, (key, rid) in enumerate(zip(keys, ids)):
+        chain = max((best[i] for i in range(k) if keys[i] < key), key=len, default=[])
+        best.append([*chain, rid])
+    return max(best, key=len, default=[])
+
+
+# -- (b) answers: the walk is review/diff_walk.py; values for the CLI ------------------------
+def json_value(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+# -- a real cohort ---------------------------------------------------------------------------
+def read_cohort(path: str, variables: dict[str, Variable]) -> Any:
+    """A file of cases as one DataFrame, read as `guideline eval --input` reads it
+    (evaluation/batch.py: .csv with , or ;, .xlsx, .parquet); CSV text gets the glossary's types."""
+    import pandas as pd
+
+    source = open_source(path, 200_000)
+    try:
+        frames = [chunk.cases for chunk in source.chunks()]
+    finally:
+        source.close()
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=source.columns)
+    if not source.typed:
+        for name in frame.columns:
+            if name in variables:
+                frame[name] = typed_text(frame[name], variables[name])
+    return frame
+
+
+def plain(value: Any) -> Value:
+    """A cell of a data frame as the value a case holds: NaN is null, numpy scalars are Python."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+def case_inputs(model: Model, target: str) -> list[str]:
+    order = required(model.tables, target)
+    produced = {o for t in order for o in model.tables[t].output_names}
+    names = [n for t in order for n in model.tables[t].input_names if n not in produced]
+    return list(dict.fromkeys(names))
+
+
+def has_bulk() -> bool:
+    return importlib.util.find_spec("engine.bulk") is not None
+
+
+def row_answers(model: Model, frame: Any, target: str) -> list[tuple[Any, ...] | str]:
+    """Per row, the target's outputs, or the reason there is none. Uses bulk evaluation when
+    the engine has it (evaluation/bulk.py), else one case at a time."""
+    names = case_inputs(model, target)
+    outputs = model.tables[target].output_names
+    if has_bulk():
+        return bulk_answers(model, frame, target, names, outputs)
+    columns = [n for n in names if n in frame.columns]
+    answers: list[tuple[Any, ...] | str] = []
+    for values in frame[columns].itertuples(index=False, name=None):
+        case = {n: plain(v) for n, v in zip(columns, values)}
+        try:
+            result = evaluate(model, case, target)
+        except CaseError as exc:
+            answers.append(str(exc))
+            continue
+        answers.append(tuple(freeze(result[o]) for o in outputs))
+    return answers
+
+
+def bulk_answers(model: Model, frame: Any, target: str, names: list[str],
+                 outputs: tuple[str, ...]) -> list[tuple[Any, ...] | str]:
+    columns = [n for n in names if n in frame.columns]
+    try:
+        result = evaluate_frame(model, frame[columns], target)
+    except CaseError as exc:  # a column the version needs is missing: no row has an answer
+        return [str(exc)] * len(frame)
+    errors = result["error"] if "error" in result.columns else None
+    answers: list[tuple[Any, ...] | str] = []
+    for i, values in enumerate(result[list(outputs)].itertuples(index=False, name=None)):
+        error = plain(errors.iloc[i]) if errors is not None else None
+        answers.append(str(error) if error else tuple(freeze(plain(v)) for v in values))
+    return answers
+
+
+def cohort_changes(old: Model, new: Model, path: str, decisions: list[str]) -> CohortChange:
+    frame = read_cohort(path, {**old.variables, **new.variables})
+    changed: set[int] = set()
+    transitions: dict[str, int] = {}
+    method = "bulk" if has_bulk() else "per-row"
+    for target in decisions:
+        before, after = row_answers(old, frame, target), row_answers(new, frame, target)
+        shared = [o for o in new.tables[target].output_names
+                  if o in old.tables[target].output_names]
+        for i, (a, b) in enumerate(zip(before, after)):
+            word = transition(old.tables[target].output_names, new.tables[target].output_names,
+                              shared, a, b)
+            if word:
+                changed.add(i)
+                transitions[word] = transitions.get(word, 0) + 1
+    return CohortChange(path, len(frame), len(changed), transitions, method)
+
+
+def transition(old_names: tuple[str, ...], new_names: tuple[str, ...], shared: list[str],
+               a: tuple[Any, ...] | str, b: tuple[Any, ...] | str) -> str:
+    """How one row's answer changed, in words; empty when it did not."""
+    if isinstance(a, str) or isinstance(b, str):
+        if isinstance(a, str) and isinstance(b, str):
+            return ""
+        return f"{'no answer' if isinstance(a, str) else 'an answer'} -> " \
+               f"{'no answer' if isinstance(b, str) else 'an answer'}"
+    x, y = dict(zip(old_names, a)), dict(zip(new_names, b))
+    parts = [f"{n} {shown_value(x[n])} -> {shown_value(y[n])}" for n in shared
+             if not same_value(x[n], y[n])]
+    return "; ".join(parts)

@@ -1,0 +1,340 @@
+"""Prove each table complete and consistent, exactly, over the declared domains.
+
+Each analysis has the shape `check_x(ctx, out)` and appends findings to one list. A finding
+carries rule ids, cells, the region as S-FEEL cells (the row to add or inspect) and an example
+that is checked to lie in the region by matching the table's rules against it.
+
+What the analyses mean, per hit policy:
+
+- **gap** (no rule matches): an error under U, A, P, F; under R, O, C, C+, C#, C<, C> a
+  legitimate empty answer, reported as info. A table with a default answer has no gaps: one
+  `default` note says where the default applies.
+- **overlap** (several rules match): under U every overlap is an error; under A an error when
+  the answers differ, a note when they agree. Each is reported once per group of rules that
+  share one witness region, never per elementary cell. P, F, R, O and C resolve overlaps by
+  design, so they are not reported there.
+- **unreachable** (warning): a rule whose own region is empty: a cell no value satisfies
+  (`[5..3]`), no allowed value satisfies, or no answer of the decision feeding it satisfies.
+- **masked** (warning), under F and P only: every case the rule matches is decided by rules
+  that come first (F) or rank higher (P). Under R, O and the collect policies every matching
+  rule contributes to the answer, so no rule is masked there.
+- **redundant** (warning): a rule repeating another; a rule lying inside another with the same
+  answer where deleting it changes no answer (U, A, C<, C>; F and P when no rule in between
+  answers differently). Under R, O, C, C+, C# every matching rule adds to the answer, so only
+  exact repeats are reported, as likely double counting. **mergeable** (info): rules that
+  differ in one column only, give the same answer and carry the same notes: the merged row.
+- the loader's problems (syntax, type, domain, unknown names, cycles) come first; a glossary
+  variable no table uses is a note. A table whose header could not be read is not analysed,
+  and one finding names the cells that prevent it.
+
+An input fed by another decision ranges over the answers that decision can give (the outputs of
+its rules that can decide, and its default). Each column is treated on its own: the check does
+not follow how the upstream answer depends on inputs this table also reads. Examples are whole
+cases where one can be found and verified (verify/examples.py), else points in the table's own
+inputs (the decided values included).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core.errors import Finding
+from ..core.model import SINGLE_HIT, Model, Table
+from ..core.sfeel import Value, literal_text
+from ..evaluation.compiled import compile_table
+from .context import (
+    GAP_SEARCH_LIMIT,
+    MAX_GAPS_SHOWN,
+    MAX_OVERLAPS_SHOWN,
+    MAX_STEPS,
+    Context,
+    Reach,
+)
+from .regions import (
+    Box,
+    accepting,
+    intersect,
+    members,
+    merge_boxes,
+    uncovered,
+)
+from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
+
+
+def check_model(model: Model) -> list[Finding]:
+    out = list(model.problems)
+    check_glossary_use(model, out)
+    reach: Reach = {}
+    for table in model.tables.values():
+        check_table(model, table, out, reach)
+    return out
+
+
+def check_glossary_use(model: Model, out: list[Finding]) -> None:
+    used = {c.name for t in model.tables.values() for c in (*t.inputs, *t.outputs)}
+    for var in model.variables.values():
+        if var.name not in used:
+            out.append(Finding("graph", "info", f"{var.title()} ({var.name}) is in the glossary "
+                                                "but no table uses it", cells=(var.cell,)))
+
+
+# -- set-up ----------------------------------------------------------------------------------
+def upstream_values(model: Model, table: Table, reach: Reach) -> dict[str, list[Value]]:
+    """An input fed by another decision ranges over what that decision can answer."""
+    restrict: dict[str, list[Value]] = {}
+    for col in table.inputs:
+        up = model.producer(col.name)
+        if up is None:
+            continue
+        values = reach[col.name] if col.name in reach else produced(up, col.name, None)
+        if values:
+            restrict[col.name] = values
+    return restrict
+
+
+def produced(table: Table, output: str, deciding: set[int] | None) -> list[Value] | None:
+    """The values a decision can give for `output` (None: cannot say, do not restrict).
+
+    `deciding` are the rules that can decide (reachable, not masked); None means all rules.
+    The answer may be wider than what really happens, never narrower.
+    """
+    k = table.output_names.index(output)
+    rules = [r for i, r in enumerate(table.rules) if deciding is None or i in deciding
+             or not r.readable]
+    values = [r.outputs[k] for r in rules]
+    if any(v is None for v in values):
+        return None  # an unreadable answer: it could be anything
+    policy = table.hit_policy
+    if policy == "C#":
+        values = list(range(len(rules) + 1))
+    elif policy == "C+":
+        if len(rules) > 12 or not all(isinstance(v, (int, float)) for v in values):
+            return None
+        sums = {0}
+        for v in values:
+            sums |= {s + v for s in sums}
+        values = sorted(sums)
+    elif policy not in (*SINGLE_HIT, "C<", "C>"):
+        return None  # a list: the graph check reports it
+    if table.default is not None:
+        values.append(table.default[k])
+    return list(dict.fromkeys(v for v in values if v is not None)) or None
+
+
+def header_blockers(model: Model, table: Table) -> list[str]:
+    """Cells in the table's header that could not be read: without them, columns are missing."""
+    rows = [_row(c.cell) for c in (*table.inputs, *table.outputs, *table.annotations)]
+    header = min((r for r in rows if r), default=_row(table.cell) + 1)
+    out = []
+    for p in model.problems:
+        for cell in p.cells:
+            sheet, _, ref = cell.rpartition("!")
+            if sheet != table.sheet or p.severity != "error":
+                continue
+            row = _row(cell)
+            if header <= row <= header + 1 and not (row == header + 1 and ref == f"A{row}"):
+                out.append(cell)
+    return list(dict.fromkeys(out))
+
+
+def _row(cell: str) -> int:
+    m = re.search(r"(\d+)$", cell)
+    return int(m.group(1)) if m else 0
+
+
+def build_context(model: Model, table: Table, reach: Reach) -> Context:
+    restrict = upstream_values(model, table, reach)
+    ct = compile_table(table, model.variables, restrict)
+    domain = tuple(a.domain for a in ct.atoms)
+    boxes: list[Box] = []
+    active = 0
+    for i, rule in enumerate(table.rules):
+        box = tuple(a.mask(t) & d for a, t, d in zip(ct.atoms, rule.inputs, domain))
+        boxes.append(box)
+        if rule.readable and all(box):
+            active |= 1 << i
+    return Context(model, table, ct, boxes, active, domain, restrict)
+
+
+def check_table(model: Model, table: Table, out: list[Finding], reach: Reach) -> None:
+    blockers = header_blockers(model, table)
+    if blockers:
+        out.append(Finding(
+            "not_analysed", "error", f"decision {table.name} is not checked until its header is "
+            f"fixed: the cell(s) {', '.join(blockers)} could not be read (see above), so columns "
+            "may be missing", table.name, (), tuple(blockers)))
+        for name in table.output_names:
+            reach[name] = None
+        return
+    ctx = build_context(model, table, reach)
+    check_unreadable(ctx, out)
+    check_unreachable(ctx, out)
+    overlap_graph(ctx)
+    check_gaps(ctx, out)
+    check_overlaps(ctx, out)
+    check_masked(ctx, out)
+    check_redundant(ctx, out)
+    suggest_merges(ctx, out)
+    # a rule can decide if some case reaches it: known values, or null where its cell allows
+    reachable = {i for i, r in enumerate(table.rules) if r.readable
+                 and all(b or ctx.null_columns(i) >> k & 1 for k, b in enumerate(ctx.boxes[i]))}
+    deciding = (set(members(ctx.active)) | reachable) - ctx.masked
+    for name in table.output_names:
+        reach[name] = produced(table, name, deciding)
+
+
+# -- the analyses ------------------------------------------------------------------------------
+def check_unreadable(ctx: Context, out: list[Finding]) -> None:
+    for i, rule in enumerate(ctx.table.rules):
+        bad = tuple(c for c, t in zip(rule.input_cells, rule.inputs) if t is None)
+        if bad:
+            out.append(ctx.finding(
+                "not_analysed", "warning", f"rule {rule.id} is left out of the check because "
+                f"{', '.join(bad)} could not be read (see above); a gap reported for this table "
+                "may be where this rule belongs", [i], cells=bad))
+
+
+def overlap_graph(ctx: Context) -> None:
+    """For every rule, the rules whose regions share a point with it (`adjacent`) and those
+    whose regions hold all of it (`containers`): per column, the rules accepting some atom of
+    its cell (OR) and those accepting every atom (AND), without comparing rules pairwise."""
+    n = len(ctx.table.rules)
+    ctx.adjacent, ctx.containers = [0] * n, [0] * n
+    everywhere = [accepting(cov, d, ctx.active)[0] for cov, d in zip(ctx.ct.cover, ctx.domain)]
+    for i in members(ctx.active):
+        near = hold = ctx.active & ~(1 << i)
+        for k, (m, d) in enumerate(zip(ctx.boxes[i], ctx.domain)):
+            if m == d:
+                hold &= everywhere[k]
+                continue
+            every, some = accepting(ctx.ct.cover[k], m, near)
+            near &= some
+            hold &= every
+            if not near:
+                break
+        ctx.adjacent[i] = near
+        ctx.containers[i] = hold & near
+
+
+GAP_MEANING = {
+    "R": "the answer there is an empty list", "O": "the answer there is an empty list",
+    "C": "the answer there is an empty list", "C#": "the count there is 0",
+    "C+": "the sum there is empty (null)", "C<": "the minimum there is empty (null)",
+    "C>": "the maximum there is empty (null)",
+}
+
+
+def check_gaps(ctx: Context, out: list[Finding]) -> None:
+    table = ctx.table
+    found = uncovered(ctx.domain, ctx.ct.cover, ctx.active, GAP_SEARCH_LIMIT, MAX_STEPS,
+                      ctx.ordered)
+    gaps = merge_boxes(found.boxes)
+    stopped = not found.complete and len(found.boxes) < GAP_SEARCH_LIMIT
+    if stopped:  # unproven: for a table that must answer every case, that fails the check
+        proof_needed = table.hit_policy in SINGLE_HIT and table.default is None
+        out.append(ctx.finding(
+            "not_analysed", "error" if proof_needed else "warning",
+            f"the search for gaps in decision {table.name} was "
+            f"stopped after {found.steps:,} steps: the rules overlap too intricately to prove "
+            "the table complete; the gaps listed (if any) are real, others may remain", []))
+    if not gaps:
+        return
+    if table.default is not None:
+        answer = ", ".join(literal_text(v) for v in table.default)
+        out.append(ctx.finding(
+            "default", "info", f"no rule matches {_count(gaps, found.complete)} region(s) of "
+            f"cases (the first: {ctx.row(gaps[0])}); the table's default answer {answer} "
+            "applies there, so the table has no gap", [], gaps[0], exact=True))
+        return
+    single = table.hit_policy in SINGLE_HIT
+    severity = "error" if single else "info"
+    for n, box in enumerate(gaps):
+        if n == MAX_GAPS_SHOWN:
+            out.append(ctx.finding(
+                "gap", severity, f"... and {_count(gaps[n:], found.complete)} more region(s) "
+                "that no rule matches (fix the ones above first)", []))
+            break
+        if single:
+            msg = f"no rule matches these cases, so they get no answer: add a rule for " \
+                  f"{ctx.row(box)}"
+        else:
+            msg = (f"no rule matches {ctx.row(box)}: {GAP_MEANING[table.hit_policy]} (allowed "
+                   f"under hit policy {table.hit_policy})")
+        out.append(ctx.finding("gap", severity, msg, [], box, exact=True))
+    if not found.complete and len(gaps) <= MAX_GAPS_SHOWN:
+        out.append(ctx.finding("gap", severity, "... and more regions that no rule matches: the "
+                                                "search stopped here (fix the ones above first)",
+                               []))
+
+
+def _count(gaps: list[Box], complete: bool) -> str:
+    return f"{len(gaps)}" if complete else f"at least {len(gaps)}"
+
+
+def check_overlaps(ctx: Context, out: list[Finding]) -> None:
+    policy = ctx.table.hit_policy
+    if policy not in ("U", "A"):
+        return
+    covered = [0] * len(ctx.table.rules)  # per rule: the rules already reported with it
+    shown = 0
+    for i in members(ctx.active):
+        for j in members(ctx.adjacent[i] >> (i + 1) << (i + 1) & ~covered[i]):
+            if covered[i] >> j & 1:
+                continue
+            if shown == MAX_OVERLAPS_SHOWN:
+                more_overlaps(ctx, covered, out)
+                return
+            group, box = grow_group(ctx, i, j)
+            mask = sum(1 << r for r in group)
+            for r in group:
+                covered[r] |= mask
+            shown += 1
+            answers = list(dict.fromkeys(ctx.ct.outputs[r] for r in group))
+            ids = ctx.ids(group[:-1]) + " and " + ctx.table.rules[group[-1]].id
+            where = ctx.row(box)
+            where = "every case" if where == "every case" else f"the cases with {where}"
+            matched = f"rules {ids} {'both' if len(group) == 2 else 'all'} match {where}"
+            if policy == "U":
+                severity, msg = "error", f"{matched}; hit policy U allows one rule per case"
+            elif len(answers) > 1:
+                said = " vs ".join(", ".join(literal_text(v) for v in a) for a in answers)
+                severity = "error"
+                msg = f"{matched} but answer differently ({said}): hit policy A needs agreement"
+            else:
+                severity, msg = "info", f"{matched}, with the same answer (allowed under A)"
+            out.append(ctx.finding("overlap", severity, msg, group, box, must=mask))
+
+
+def more_overlaps(ctx: Context, covered: list[int], out: list[Finding]) -> None:
+    """One closing finding for the overlaps not listed: how many pairs, how many disagree."""
+    answer: dict[tuple[Value, ...], int] = {}
+    for r in members(ctx.active):
+        answer[ctx.ct.outputs[r]] = answer.get(ctx.ct.outputs[r], 0) | 1 << r
+    left = differ = 0
+    for r in members(ctx.active):
+        rest = ctx.adjacent[r] >> (r + 1) << (r + 1) & ~covered[r]
+        left += rest.bit_count()
+        differ += (rest & ~answer[ctx.ct.outputs[r]]).bit_count()
+    if ctx.table.hit_policy == "U" or differ:
+        severity = "error"
+        what = "pairs of overlapping rules" if ctx.table.hit_policy == "U" else (
+            f"pairs of overlapping rules ({differ:,} of them answer differently)")
+    else:
+        severity, what = "info", "pairs of overlapping rules (all with the same answer)"
+    out.append(ctx.finding("overlap", severity, f"... and {left:,} more {what}; fix the ones "
+                                                "above first", []))
+
+
+def grow_group(ctx: Context, i: int, j: int) -> tuple[list[int], Box]:
+    """Add every rule that still shares a point with all of the group: one witness region."""
+    box = intersect(ctx.boxes[i], ctx.boxes[j])
+    assert box is not None
+    group = [i, j]
+    for r in members(ctx.adjacent[i] & ctx.adjacent[j]):
+        smaller = intersect(box, ctx.boxes[r])
+        if smaller is not None:
+            group.append(r)
+            box = smaller
+    return sorted(group), box
+
+

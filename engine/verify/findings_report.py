@@ -1,0 +1,107 @@
+"""The check's findings as text for people, JSON for programs, JUnit XML for CI dashboards."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from ..core.errors import Finding
+from ..core.model import Model
+
+ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def render_check(model: Model, findings: list[Finding], fmt: str) -> str:
+    if fmt == "json":
+        doc = {"workbook": model.path, "ok": not any(f.severity == "error" for f in findings),
+               "findings": [f.to_dict() for f in findings]}
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "junit":
+        return junit(model, findings)
+    return text(model, findings)
+
+
+def counts(findings: list[Finding]) -> str:
+    n = {s: sum(f.severity == s for f in findings) for s in ORDER}
+    return f"{n['error']} error(s), {n['warning']} warning(s), {n['info']} note(s)"
+
+
+def _label(model: Model, name: str) -> str:
+    var = model.variables.get(name)
+    return f"{var.label} ({name})" if var is not None and var.label else name
+
+
+REGION_LABEL = {"gap": "rule to add", "default": "cases", "overlap": "shared cases",
+                "mergeable": "merged rule"}
+
+
+def table_of(model: Model, f: Finding) -> str | None:
+    """The decision a finding belongs to: its own, or the table on the sheet of its cell."""
+    if f.decision is not None or not f.cells:
+        return f.decision
+    sheet = f.cells[0].rpartition("!")[0]
+    return next((t.name for t in model.tables.values() if t.sheet == sheet), None)
+
+
+def text(model: Model, findings: list[Finding]) -> str:
+    lines = [f"{model.path}: {counts(findings)}"]
+    groups: dict[str | None, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(table_of(model, f), []).append(f)
+    order = [None, *model.tables]
+    for decision in sorted(groups, key=lambda d: order.index(d) if d in order else len(order)):
+        table = model.tables.get(decision) if decision else None
+        if decision is None:
+            lines.append("\nWorkbook")
+        else:
+            title = f" — {table.title}" if table and table.title else ""
+            where = f" [sheet {table.sheet}]" if table else ""
+            lines.append(f"\nDecision {decision}{title}{where}")
+        for f in sorted(groups[decision], key=lambda f: ORDER[f.severity]):
+            where = ", ".join(f.cells)
+            lines.append(f"  {f.severity.upper():7} {f.kind:12} {where}: {f.message}")
+            if f.region:
+                cells = "; ".join(f"{_label(model, k)}: {v}" for k, v in f.region.items())
+                lines.append(f"          {REGION_LABEL.get(f.kind, 'its cases')}: {cells}")
+            if f.example:
+                ex = ", ".join(f"{k}={_plain(v)}" for k, v in f.example.items())
+                decided = [f"{k} is the answer of decision {p.name}" for k in f.example
+                           if (p := model.producer(k)) is not None]
+                note = f" ({'; '.join(decided)})" if decided else ""
+                lines.append(f"          example: {ex}{note}")
+    n_errors = sum(f.severity == "error" for f in findings)
+    n_warnings = sum(f.severity == "warning" for f in findings)
+    if n_errors:
+        verdict = "FAILED: fix the errors above"
+    elif n_warnings:
+        verdict = f"OK: no errors; {n_warnings} warning(s) above to review"
+    else:
+        verdict = "OK: every table is complete and consistent"
+    lines.append(f"\n{verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def junit(model: Model, findings: list[Finding]) -> str:
+    """One test case per decision (and one for the workbook); each error is a failure."""
+    suite = ET.Element("testsuite", name=f"guideline check {model.path}", errors="0")
+    failures = 0
+    for name in [None, *model.tables]:
+        mine = [f for f in findings if table_of(model, f) == name and f.severity == "error"]
+        case = ET.SubElement(suite, "testcase", classname=model.path,
+                             name=f"decision {name}" if name else "workbook")
+        if mine:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=f"{len(mine)} error(s)", type="check")
+            failure.text = "\n".join(f"{', '.join(f.cells)}: [{f.kind}] {f.message}" for f in mine)
+    suite.set("tests", str(len(model.tables) + 1))
+    suite.set("failures", str(failures))
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,165 @@
+"""Rules that never decide on their own: unreachable, masked, redundant, or mergeable ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.errors import Finding
+from ..core.sfeel import Value, literal_text
+from .context import CONTRIBUTE_ALL, MASK_STEPS, MASKING, MERGEABLE, Context
+from .regions import (
+    members,
+    uncovered,
+)
+
+
+def check_unreachable(ctx: Context, out: list[Finding]) -> None:
+    for i, rule in enumerate(ctx.table.rules):
+        if not rule.readable or ctx.active >> i & 1:
+            continue
+        empty = [k for k, m in enumerate(ctx.boxes[i]) if m == 0]
+        cells = tuple(rule.input_cells[k] for k in empty)
+        k = empty[0]
+        test, col = rule.inputs[k], ctx.table.inputs[k]
+        assert test is not None
+        name = ctx.label(col.name)
+        if ctx.atoms[k].mask(test) == 0 and test.null and not test.negated:
+            out.append(ctx.finding(
+                "unreachable", "info", f"rule {rule.id} applies only when {name} is unknown "
+                "(null); the check covers known values only", [i], cells=cells))
+            continue
+        up = ctx.model.producer(col.name)
+        if ctx.atoms[k].mask(test) == 0:
+            why = "no value at all satisfies it"
+        elif col.name in ctx.restrict:
+            shown = ", ".join(literal_text(v) for v in ctx.restrict[col.name])
+            why = f"decision {up.name if up else ''} never answers so (it can give {shown})"
+        else:
+            var = ctx.model.variables[col.name]
+            why = "no allowed value satisfies it" + (f" (allowed: {var.allowed.text})"
+                                                     if var.allowed is not None else "")
+        out.append(ctx.finding(
+            "unreachable", "warning", f"rule {rule.id} can never apply: its condition "
+            f"{test.text} on {name} is empty: {why}", [i], cells=cells))
+
+
+def winners(ctx: Context, i: int) -> int:
+    """The overlapping rules that win over rule i under F or P."""
+    near = ctx.adjacent[i]
+    if ctx.table.hit_policy == "F":
+        return near & ((1 << i) - 1)
+    mine = (ctx.ct.priority[i], i)
+    return sum(1 << j for j in members(near) if (ctx.ct.priority[j], j) < mine)
+
+
+def check_masked(ctx: Context, out: list[Finding]) -> None:
+    policy = ctx.table.hit_policy
+    if policy not in MASKING:
+        return
+    gave_up = []
+    cover = ctx.cover_with_null()  # a null case reaches a rule whose cell allows null
+    for i in members(ctx.active):
+        wins = winners(ctx, i)
+        if not wins:
+            continue
+        left = uncovered(ctx.with_null(i), cover, wins, 1, MASK_STEPS, ctx.ordered)
+        if not left.complete and not left.boxes:
+            gave_up.append(i)
+        if left.boxes or not left.complete:
+            continue
+        ctx.masked.add(i)
+        rule = ctx.table.rules[i]
+        why = ("come before it" if policy == "F" else "rank at least as high (the order of "
+                                                      "the output values in the glossary)")
+        out.append(ctx.finding(
+            "masked", "warning", f"rule {rule.id} never decides: rules {ctx.ids(members(wins))} "
+            f"{why} and match every case it matches (hit policy {policy}); delete it or move it "
+            "up", [i, *members(wins)], ctx.boxes[i], must=1 << i))
+    if gave_up:
+        out.append(ctx.finding(
+            "not_analysed", "warning", f"could not work out within {MASK_STEPS:,} steps whether "
+            f"rule(s) {ctx.ids(gave_up)} ever decide: the rules before them overlap too "
+            "intricately", gave_up))
+
+
+def check_redundant(ctx: Context, out: list[Finding]) -> None:
+    outputs = ctx.ct.outputs
+    policy = ctx.table.hit_policy
+    answer: dict[tuple[Value, ...], int] = {}
+    for i in members(ctx.active):
+        answer[outputs[i]] = answer.get(outputs[i], 0) | 1 << i
+    for i in members(ctx.active):
+        if i in ctx.masked:
+            continue
+        for j in members(ctx.containers[i] & answer[outputs[i]]):
+            if ctx.null_columns(i) & ~ctx.null_columns(j):
+                continue  # i answers an unknown value that j does not: not redundant
+            rid, other = ctx.table.rules[i].id, ctx.table.rules[j].id
+            same = ctx.boxes[i] == ctx.boxes[j] and ctx.null_columns(i) == ctx.null_columns(j)
+            if same and j > i:
+                continue  # the later of two equal rules is the one reported
+            if same and policy in CONTRIBUTE_ALL:
+                msg = (f"rule {rid} repeats rule {other} (the same cases, the same answer): "
+                       f"under hit policy {policy} both add to the answer, so it counts twice; "
+                       "delete one unless that is meant")
+            elif same:
+                msg = (f"rule {rid} repeats rule {other} (the same cases, the same answer): "
+                       "delete one")
+            elif policy in CONTRIBUTE_ALL or not safe_to_delete(ctx, i, j):
+                continue
+            else:
+                msg = (f"rule {rid} lies inside rule {other}, which gives the same answer: "
+                       f"{rid} can be deleted")
+            out.append(ctx.finding("redundant", "warning", msg, [i, j], ctx.boxes[i],
+                                   must=1 << i | 1 << j))
+            break
+
+
+def safe_to_delete(ctx: Context, i: int, j: int) -> bool:
+    """Would deleting rule i (inside rule j, same answer) leave every answer as it was?"""
+    policy = ctx.table.hit_policy
+    same = ctx.ct.outputs[i]
+    if policy == "F":  # j comes first: i is masked; j later: no rule between answers otherwise
+        between = ctx.adjacent[i] & ((1 << j) - 1) & ~((1 << (i + 1)) - 1)
+        return j > i and all(ctx.ct.outputs[k] == same for k in members(between))
+    if policy == "P":  # a rule as high as i with another answer could take over
+        rank = ctx.ct.priority[i]
+        return all(ctx.ct.outputs[k] == same for k in members(ctx.adjacent[i])
+                   if ctx.ct.priority[k] == rank)
+    return True
+
+
+def suggest_merges(ctx: Context, out: list[Finding]) -> None:
+    """Rules that differ in one column only and give the same answer could be one row."""
+    if ctx.table.hit_policy not in MERGEABLE:
+        return
+    seen: set[int] = set()
+    for k in range(len(ctx.table.inputs)):
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i in members(ctx.active):
+            if i in seen:
+                continue
+            box, rule = ctx.boxes[i], ctx.table.rules[i]
+            key = (ctx.ct.outputs[i], rule.annotations, box[:k], box[k + 1:])
+            groups.setdefault(key, []).append(i)
+        for rules in groups.values():
+            if len(rules) < 2:
+                continue
+            cells = [ctx.boxes[i][k] for i in rules]
+            if sum(c.bit_count() for c in cells) != _or(cells).bit_count():
+                continue  # they overlap in this column: reported as overlaps
+            first = ctx.boxes[rules[0]]
+            merged = first[:k] + (_or(cells),) + first[k + 1:]
+            seen.update(rules)
+            cell = ctx.region(merged)[ctx.table.inputs[k].name]
+            out.append(ctx.finding(
+                "mergeable", "info", f"rules {ctx.ids(rules)} differ only in "
+                f"{ctx.label(ctx.table.inputs[k].name)} and give the same answer: they could be "
+                f"one rule with {ctx.label(ctx.table.inputs[k].name)} = {cell}", rules, merged))
+
+
+def _or(masks: list[int]) -> int:
+    acc = 0
+    for m in masks:
+        acc |= m
+    return acc

@@ -1,0 +1,86 @@
+"""Run a workbook's own test cases: each expected output is compared with what the engine says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.errors import CaseError
+from ..core.model import Model, TestCase
+from ..evaluation.evaluate import evaluate
+from ..evaluation.explain import shown
+
+
+@dataclass
+class Outcome:
+    case: TestCase
+    failures: list[tuple[str, Any, Any]] = field(default_factory=list)  # output, expected, got
+    error: str | None = None
+    rules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # decision -> rules fired
+    fired: dict[str, tuple[str, ...]] = field(default_factory=dict)  # every step's rules
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.error is None
+
+
+def same(expected: Any, actual: Any, unordered: bool) -> bool:
+    if isinstance(expected, list) and isinstance(actual, list):
+        if unordered:  # each expected value pairs off with one equal answer, in any order
+            left = list(actual)
+            for e in expected:
+                hit = next((i for i, a in enumerate(left) if same(e, a, False)), None)
+                if hit is None:
+                    return False
+                left.pop(hit)
+            return not left
+        return len(expected) == len(actual) and all(
+            same(e, a, False) for e, a in zip(expected, actual))
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) \
+            and not isinstance(expected, bool) and not isinstance(actual, bool):
+        return abs(expected - actual) <= 1e-9 * max(1.0, abs(expected))
+    return type(expected) is type(actual) and expected == actual or (
+        expected is None and actual is None)
+
+
+def run_case(model: Model, case: TestCase) -> Outcome:
+    outcome = Outcome(case)
+    if not case.expected:
+        outcome.error = "the case states no expected answer"
+        return outcome
+    decisions = list(dict.fromkeys(
+        t.name for t in model.tables.values() for o in t.output_names if o in case.expected))
+    for decision in decisions:
+        try:
+            result = evaluate(model, case.inputs, decision)
+        except CaseError as exc:
+            outcome.error = f"{decision}: {exc}"
+            return outcome
+        outcome.rules[decision] = result.rules
+        for step in result.trace:
+            outcome.fired[step.decision] = step.decided
+        unordered = model.tables[decision].hit_policy == "C"
+        for name in model.tables[decision].output_names:
+            if name in case.expected and not same(case.expected[name], result[name], unordered):
+                outcome.failures.append((name, case.expected[name], result[name]))
+    return outcome
+
+
+def run_tests(model: Model) -> list[Outcome]:
+    model.require_valid()
+    return [run_case(model, case) for case in model.tests]
+
+
+def describe_failure(outcome: Outcome) -> list[str]:
+    """A failed case in lines a person reads: the case, what was expected and what came out."""
+    case = outcome.case
+    about = f": {case.description}" if case.description else ""
+    lines = [f"FAIL {case.id} ({case.cell}){about}"]
+    if outcome.error:
+        lines.append(f"  error: {outcome.error}")
+    for name, expected, actual in outcome.failures:
+        lines.append(f"  {name}: expected {shown(expected)}, got {shown(actual)}  "
+                     f"[{case.cells.get(name, '')}]")
+    for decision, rules in outcome.fired.items():
+        lines.append(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
+    return lines

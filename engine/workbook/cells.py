@@ -1,0 +1,127 @@
+"""Reading one cell: what a committee may type in it, or the located problem when it cannot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from ..core.errors import SfeelError
+from ..core.model import Variable
+from ..core.problems import Problems
+from ..core.sfeel import (
+    UnaryTest,
+    Value,
+    literal_text,
+    normalise_text,
+    parse_literal,
+    parse_unary,
+)
+from ..domain.values import ValueProblem, check_test, conform
+from .xlsx import Sheet, cell_name
+
+
+def note_text(raw: Any) -> str:
+    """Annotation text is kept as typed (quotes and all), only trimmed."""
+    return str(raw).replace("\u00a0", " ").strip() if raw is not None else ""
+
+
+def id_text(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return normalise_text(str(raw))
+
+
+def formula_problem(sheet: Sheet, row: int, col: int, problems: Problems,
+                     decision: str | None, rule_id: str | None) -> bool:
+    if (row, col) in sheet.formulas:
+        problems.add("formula", f"this cell holds a formula ({sheet.get(row, col)}) with no saved "
+                                "result: open and save the file in Excel or LibreOffice, or type "
+                                "the value", cell_name(sheet.name, row, col), decision=decision,
+                     rules=(rule_id,) if rule_id else ())
+        return True
+    return False
+
+
+def cell_test(raw: Any, var: Variable) -> UnaryTest:
+    """One input cell as a test: raises `SfeelError` or `ValueProblem`."""
+    raw = bool_text(raw, var)
+    if isinstance(raw, str):
+        test = parse_unary(raw, **reading(var))
+    else:
+        value = native_value(raw)
+        test = UnaryTest(points=frozenset({value}), text=literal_text(value),
+                         ordered_points=(value,))
+    check_test(test, var)
+    return test
+
+
+def cell_value(raw: Any, var: Variable) -> Value:
+    """One output or expected cell as a value: raises `SfeelError` or `ValueProblem`."""
+    raw = bool_text(raw, var)
+    value = parse_literal(raw, **reading(var)) if isinstance(raw, str) else native_value(raw)
+    return conform(value, var)
+
+
+def reading(var: Variable) -> dict[str, Any]:
+    """How a cell of this variable is read: its allowed words bare, numbers with a comma refused."""
+    return {"words": var.values if var.type == "string" else None,
+            "numeric": var.type in ("number", "integer")}
+
+
+def bool_text(raw: Any, var: Variable) -> Any:
+    """TRUE / False typed as text in a boolean column: what Excel shows for a boolean."""
+    if var.type == "boolean" and isinstance(raw, str):
+        word = normalise_text(raw).casefold()
+        if word in ("true", "false"):
+            return word == "true"
+    return raw
+
+
+def native_value(raw: Any) -> Value:
+    if isinstance(raw, dt.datetime):
+        return raw.date() if raw.time() == dt.time(0) else raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    return raw
+
+
+def read_cell(read: Callable[[], Any], what: str, cell: str, problems: Problems,
+               decision: str | None = None, rules: tuple[str, ...] = ()) -> Any:
+    """Read one cell; what cannot be read becomes a finding at that cell, never an exception."""
+    try:
+        return read()
+    except SfeelError as exc:
+        problems.add("syntax", f"{what} cannot be read: {exc.describe()}", cell,
+                     decision=decision, rules=rules)
+    except ValueProblem as exc:
+        problems.add(exc.kind, exc.message, cell, decision=decision, rules=rules)
+    return None
+
+
+def input_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
+                rule_id: str, problems: Problems) -> UnaryTest | None:
+    cell = cell_name(sheet.name, row, col)
+    if formula_problem(sheet, row, col, problems, decision, rule_id):
+        return None
+    raw = sheet.get(row, col)
+    if raw is None:
+        problems.add("empty", f"rule {rule_id} has an empty condition for {var.title()}: write - "
+                              "if any value will do", cell, decision=decision, rules=(rule_id,))
+        return None
+    return read_cell(lambda: cell_test(raw, var), f"the condition for {var.title()}", cell,
+                      problems, decision, (rule_id,))
+
+
+def output_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
+                 rule_id: str, problems: Problems) -> Value:
+    cell = cell_name(sheet.name, row, col)
+    if formula_problem(sheet, row, col, problems, decision, rule_id):
+        return None
+    raw = sheet.get(row, col)
+    if raw is None:
+        problems.add("empty", f"rule {rule_id} gives no value for {var.title()}: fill in the "
+                              "answer", cell, decision=decision, rules=(rule_id,))
+        return None
+    return read_cell(lambda: cell_value(raw, var), f"the answer for {var.title()}", cell,
+                      problems, decision, (rule_id,))

@@ -1,0 +1,120 @@
+"""The glossary sheet: every variable, its type, its allowed values and its label."""
+
+from __future__ import annotations
+
+import re
+
+from ..core.errors import SfeelError
+from ..core.model import Variable
+from ..core.problems import Problems
+from ..core.sfeel import (
+    UnaryTest,
+    Value,
+    normalise_text,
+    parse_unary,
+)
+from ..domain.values import TYPE_WORDS, ValueProblem, check_test
+from .layout import first_row, keyword
+from .xlsx import Sheet, cell_name
+
+GLOSSARY_COLUMNS = {
+    "name": "name", "navn": "name", "type": "type", "allowed values": "allowed",
+    "tillatte verdier": "allowed", "label": "label", "etikett": "label",
+    "description": "description", "beskrivelse": "description",
+}
+
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# -- glossary -----------------------------------------------------------------------------
+def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
+    header_row = first_row(sheet)
+    columns: dict[str, int] = {}
+    for col in range(1, sheet.max_col + 1):
+        word = GLOSSARY_COLUMNS.get(keyword(sheet.get(header_row, col)))
+        if word:
+            columns[word] = col
+    for needed in ("name", "type"):
+        if needed not in columns:
+            problems.add("structure", f"the glossary has no '{needed.capitalize()}' column in "
+                                      f"its header row", cell_name(sheet.name, header_row, 1))
+    if "name" not in columns or "type" not in columns:
+        return {}
+    variables: dict[str, Variable] = {}
+    for row in range(header_row + 1, sheet.max_row + 1):
+        def text(word: str, r: int = row) -> str:
+            col = columns.get(word)
+            v = sheet.get(r, col) if col else None
+            return normalise_text(str(v)) if v is not None else ""
+
+        if not any(sheet.get(row, c) is not None for c in columns.values()):
+            continue
+        name_cell = cell_name(sheet.name, row, columns["name"])
+        type_cell = cell_name(sheet.name, row, columns["type"])
+        name, type_word = text("name"), text("type")
+        if not NAME.match(name):
+            problems.add("syntax", f"{name!r} is not a usable name: use letters, digits and _ "
+                                   "(e.g. hormone_receptor_status)", name_cell)
+            continue
+        if name in variables:
+            problems.add("duplicate", f"the variable {name} is defined twice "
+                                      f"(also at {variables[name].cell})", name_cell)
+            continue
+        vtype = TYPE_WORDS.get(type_word.casefold())
+        if vtype is None:
+            problems.add("type", f"unknown type {type_word!r} for {name}: use boolean, string, "
+                                 "number, integer or date", type_cell)
+            continue
+        allowed_cell = cell_name(sheet.name, row, columns.get("allowed", columns["type"]))
+        allowed, values = allowed_test(text("allowed"), vtype, name, allowed_cell, problems)
+        variables[name] = Variable(name, vtype, allowed, values, text("label"),
+                                   text("description"), name_cell)
+    return variables
+
+
+def allowed_test(text: str, vtype: str, name: str, cell: str,
+             problems: Problems) -> tuple[UnaryTest | None, tuple[Value, ...]]:
+    if vtype == "boolean":
+        return None, (True, False)
+    if not text:
+        return None, ()
+    if vtype == "string":
+        values = []
+        for part in split_list(text):
+            word = part.strip()
+            if len(word) >= 2 and word[0] == word[-1] == '"':
+                word = word[1:-1]
+            if not word:
+                problems.add("syntax", f"an empty value in the allowed values of {name}", cell)
+                continue
+            if word in values:
+                problems.add("duplicate", f"{word!r} is listed twice for {name}", cell)
+                continue
+            values.append(word)
+        return None, tuple(values)
+    try:
+        test = parse_unary(text, numeric=vtype != "date")
+        check_test(test, Variable(name, vtype))
+    except SfeelError as exc:
+        problems.add("syntax", f"the allowed values of {name} cannot be read: {exc.describe()}",
+                     cell)
+        return None, ()
+    except ValueProblem as exc:
+        problems.add(exc.kind, f"the allowed values of {name}: {exc.message}", cell)
+        return None, ()
+    return test, ()
+
+
+def split_list(text: str) -> list[str]:
+    parts, current, quoted = [], "", False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return parts

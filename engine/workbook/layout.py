@@ -1,0 +1,120 @@
+"""The workbook's layout words: sheet roles, column roles, hit-policy names, header rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+from ..core.model import Variable
+from ..core.problems import Problems
+from ..core.sfeel import (
+    normalise_text,
+)
+from .xlsx import Sheet, cell_name
+
+GLOSSARY = {"glossary", "ordliste"}
+
+
+TESTS = {"tests", "testtilfeller", "test cases", "testcases"}
+
+
+ABOUT = {"about", "om"}
+
+
+DECISION = {"decision", "beslutning"}
+
+
+ROLES = {
+    "input": "input", "inndata": "input", "output": "output", "utdata": "output",
+    "annotation": "annotation", "merknad": "annotation", "expected": "expected",
+    "forventet": "expected",
+}
+
+
+POLICY_WORDS = {
+    "unique": "U", "any": "A", "priority": "P", "first": "F", "rule order": "R",
+    "output order": "O", "collect": "C", "collect sum": "C+", "collect count": "C#",
+    "collect min": "C<", "collect max": "C>", "sum": "C+", "count": "C#", "min": "C<",
+    "max": "C>", "c+": "C+", "c#": "C#", "c<": "C<", "c>": "C>",
+}
+
+
+DEFAULT_IDS = {"default", "standard"}  # the rule id that marks a table's default answer
+
+
+# -- decision tables ------------------------------------------------------------------------
+@dataclass
+class Header:
+    row: int
+    role_row: int
+    columns: list[tuple[int, str, str]]  # (col, header text, role)
+
+
+def first_row(sheet: Sheet, start: int = 1) -> int:
+    for row in range(start, sheet.max_row + 1):
+        if any(sheet.get(row, c) is not None for c in range(1, sheet.max_col + 1)):
+            return row
+    return start
+
+
+def read_header(sheet: Sheet, top: int, problems: Problems,
+                 roles: tuple[str, ...]) -> Header | None:
+    header_row = first_row(sheet, top + 1)
+    role_row = header_row + 1
+    columns = []
+    for col in range(2, sheet.max_col + 1):
+        head, role_raw = sheet.get(header_row, col), sheet.get(role_row, col)
+        if head is None and role_raw is None:
+            continue
+        cell = cell_name(sheet.name, role_row, col)
+        role = ROLES.get(keyword(role_raw))
+        if head is None:
+            problems.add("structure", "this column has a role but no name in the row above",
+                         cell_name(sheet.name, header_row, col))
+            continue
+        if role not in roles:
+            shown = " / ".join(sorted(k for k, v in ROLES.items() if v in roles))
+            problems.add("structure", f"the role {role_raw!r} is not one of: {shown}", cell)
+            continue
+        columns.append((col, normalise_text(str(head)), role))
+    if not columns:
+        problems.add("structure", "the table has no columns: row "
+                                  f"{header_row} should name the variables and row {role_row} "
+                                  "their roles", cell_name(sheet.name, header_row, 1))
+        return None
+    rank = {r: i for i, r in enumerate(roles)}
+    for (_, _, a), (col, _, b) in zip(columns, columns[1:]):
+        if rank[b] < rank[a]:
+            problems.add("structure", f"{b} columns must come before {a} columns "
+                                      f"(in this order: {', '.join(roles)})",
+                         cell_name(sheet.name, role_row, col))
+    return Header(header_row, role_row, columns)
+
+
+def header_variable(head: str, variables: dict[str, Variable], cell: str,
+              problems: Problems) -> Variable | None:
+    if head in variables:
+        return variables[head]
+    folded = head.casefold()
+    by_label = [v for v in variables.values() if v.label and v.label.casefold() == folded]
+    if len(by_label) == 1:
+        return by_label[0]
+    if len(by_label) > 1:
+        problems.add("unknown", f"the label {head!r} belongs to several variables "
+                                f"({', '.join(v.name for v in by_label)}): write the name", cell)
+        return None
+    names = list(variables) + [v.label for v in variables.values() if v.label]
+    close = get_close_matches(head, names, n=1, cutoff=0.6)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    problems.add("unknown", f"{head!r} is not a variable in the glossary{hint}: add it to the "
+                            "glossary or correct the name", cell)
+    return None
+
+
+def rule_rows(sheet: Sheet, first: int) -> list[int]:
+    return sorted({r for (r, _) in sheet.cells if r >= first})
+
+
+def keyword(value: Any) -> str:
+    return normalise_text(value).casefold() if isinstance(value, str) else ""

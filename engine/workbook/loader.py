@@ -1,0 +1,237 @@
+"""Turn sheet grids into the model, collecting every problem with its cell in one pass.
+
+Sheets are found by role, never by position (format v1, docs/workbook-format.md). Nothing
+here touches openpyxl: `xlsx.read_sheets` hands over plain grids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.errors import WorkbookInvalid
+from ..core.graph import order_tables
+from ..core.model import HIT_POLICIES, Column, Model, Rule, Table, Variable
+from ..core.problems import Problems
+from ..core.sfeel import (
+    Value,
+    normalise_text,
+)
+from ..dmn.read import read_dmn
+from .cases import read_about, read_tests
+from .cells import id_text, input_cell, note_text, output_cell
+from .glossary import NAME, read_glossary
+from .layout import (
+    ABOUT,
+    DECISION,
+    DEFAULT_IDS,
+    GLOSSARY,
+    POLICY_WORDS,
+    TESTS,
+    Header,
+    first_row,
+    header_variable,
+    keyword,
+    read_header,
+    rule_rows,
+)
+from .xlsx import Sheet, cell_name, column_letter, read_sheets
+
+
+def load(path: str, strict: bool = True) -> Model:
+    """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`."""
+    if str(path).lower().endswith(".dmn"):
+        model = read_dmn(str(path))
+    else:
+        model = build_model(str(path), read_sheets(str(path)))
+    if strict and model.errors:
+        raise WorkbookInvalid(str(path), model.problems)
+    return model
+
+
+def build_model(path: str, sheets: list[Sheet]) -> Model:
+    problems = Problems()
+    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    for sheet in sheets:
+        role = _sheet_role(sheet)
+        if role:
+            by_role[role].append(sheet)
+    if not by_role["glossary"]:
+        problems.add("structure", "the workbook has no glossary sheet: add a sheet named "
+                                  "'Glossary' or 'Ordliste' listing every variable",
+                     f"{path}")
+    for role in ("glossary", "tests", "about"):
+        for extra in by_role[role][1:]:
+            problems.add("structure", f"a second {role} sheet '{extra.name}': keep one",
+                         f"{extra.name}!A1")
+    variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
+    tables: list[Table] = []
+    for sheet in by_role["decision"]:
+        table = read_decision(sheet, variables, problems)
+        if table is not None:
+            tables.append(table)
+    ordered = order_tables(tables, variables, problems)
+    tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
+             if by_role["tests"] else [])
+    about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    for sheet in sheets:
+        if sheet.truncated_at:
+            problems.add("structure", f"rows after {sheet.truncated_at:,} were not read: a "
+                                      "guideline table is never that long",
+                         f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
+    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items)
+
+
+def _sheet_role(sheet: Sheet) -> str | None:
+    name = keyword(sheet.name)
+    if name in GLOSSARY:
+        return "glossary"
+    if name in TESTS:
+        return "tests"
+    if name in ABOUT:
+        return "about"
+    first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
+                  if sheet.get(r, 1) is not None), None)
+    if keyword(first) in DECISION:
+        return "decision"
+    return None
+
+
+def _policy(raw: Any) -> str | None:
+    word = keyword(raw)
+    if word.upper() in HIT_POLICIES:
+        return word.upper()
+    return POLICY_WORDS.get(word)
+
+
+def read_decision(sheet: Sheet, variables: dict[str, Variable],
+                  problems: Problems) -> Table | None:
+    top = first_row(sheet)
+    name_cell = cell_name(sheet.name, top, 2)
+    name = normalise_text(str(sheet.get(top, 2) or ""))
+    if not NAME.match(name):
+        problems.add("syntax", f"the decision needs a name of letters, digits and _ in this "
+                               f"cell (found {name!r})", name_cell)
+        return None
+    title = " ".join(normalise_text(str(sheet.get(top, c))) for c in range(3, sheet.max_col + 1)
+                     if sheet.get(top, c) is not None)
+    header = read_header(sheet, top, problems, ("input", "output", "annotation"))
+    if header is None:
+        return None
+    policy_cell = cell_name(sheet.name, header.row, 1)
+    policy = _policy(sheet.get(header.row, 1))
+    if policy is None:
+        problems.add("syntax", f"{sheet.get(header.row, 1)!r} is not a hit policy: use U, A, P, "
+                               "F, R, O, C, C+, C#, C< or C>", policy_cell, decision=name)
+        policy = "U"
+    cols: dict[str, list[Column]] = {"input": [], "output": [], "annotation": []}
+    vars_of: dict[int, Variable] = {}
+    for col, head, role in header.columns:
+        head_cell = cell_name(sheet.name, header.row, col)
+        if role == "annotation":
+            cols[role].append(Column(head, role, head_cell, column_letter(col)))
+            continue
+        var = header_variable(head, variables, head_cell, problems)
+        if var is None:
+            continue
+        vars_of[col] = var
+        cols[role].append(Column(var.name, role, head_cell, column_letter(col)))
+    if not cols["output"]:
+        problems.add("structure", "the table has no output column", cell_name(
+            sheet.name, header.role_row, 1), decision=name)
+    _check_merged(sheet, header.row, problems, name)
+    rules = _read_rules(sheet, header, vars_of, name, problems)
+    default = _take_default(rules, name, problems)
+    if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:
+        problems.add("structure", f"hit policy {policy} aggregates one output; this table has "
+                                  f"{len(cols['output'])}", policy_cell, decision=name)
+    _check_policy_outputs(policy, [variables[c.name] for c in cols["output"]], policy_cell,
+                          name, problems)
+    return Table(name, policy, tuple(cols["input"]), tuple(cols["output"]),
+                 tuple(cols["annotation"]), tuple(rules), sheet.name, name_cell, title, default)
+
+
+def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decision: str,
+                          problems: Problems) -> None:
+    """What the hit policy needs of the outputs: numbers to add, an order to rank by."""
+    if policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
+        problems.add("type", "hit policy C+ adds up the answers, so the output must be a number",
+                     cell, decision=decision)
+    if policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
+        problems.add("type", f"hit policy {policy} takes the smallest or largest answer; true and "
+                             "false have no order", cell, decision=decision)
+    if policy in ("P", "O") and outputs and not any(v.values for v in outputs):
+        problems.add("structure", f"hit policy {policy} ranks answers by the order of an output's "
+                                  "allowed values in the glossary; list them for at least one "
+                                  "output", cell, decision=decision)
+
+
+def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) -> None:
+    for r1, c1, r2, _ in sheet.merged:
+        if r2 >= header_row:
+            problems.add("structure", "merged cells inside a table hide which cell holds the "
+                                      "value: unmerge them and fill every cell",
+                         cell_name(sheet.name, r1, c1), decision=name)
+
+
+def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name: str,
+                problems: Problems) -> list[Rule]:
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    inputs = [c for c, _, role in header.columns if role == "input" and c in vars_of]
+    outputs = [c for c, _, role in header.columns if role == "output" and c in vars_of]
+    notes = [c for c, _, role in header.columns if role == "annotation"]
+    for row in rule_rows(sheet, header.role_row + 1):
+        id_cell = cell_name(sheet.name, row, 1)
+        raw_id = sheet.get(row, 1)
+        if raw_id is None:
+            problems.add("structure", "this row holds cells but no rule id in column A: give the "
+                                      "rule an id, or clear the row", id_cell, decision=name)
+            continue
+        rule_id = id_text(raw_id)
+        if rule_id in seen:
+            problems.add("duplicate", f"rule id {rule_id} is used twice (also {seen[rule_id]}); "
+                                      "ids must be unique in a table", id_cell, decision=name,
+                         rules=(rule_id,))
+            rule_id = f"{rule_id}@{row}"
+        seen[rule_id] = id_cell
+        if row in sheet.hidden_rows:
+            problems.add("hidden", f"rule {rule_id} is on a hidden row: it still counts; unhide "
+                                   "it so that the committee can see it", id_cell,
+                         severity="warning", decision=name, rules=(rule_id,))
+        tests = []
+        for col in inputs:
+            tests.append(input_cell(sheet, row, col, vars_of[col], name, rule_id, problems))
+        outs = []
+        for col in outputs:
+            outs.append(output_cell(sheet, row, col, vars_of[col], name, rule_id, problems))
+        notes_text = tuple(note_text(sheet.get(row, c)) for c in notes)
+        rules.append(Rule(rule_id, row, tuple(tests), tuple(outs), notes_text,
+                          tuple(cell_name(sheet.name, row, c) for c in inputs),
+                          tuple(cell_name(sheet.name, row, c) for c in outputs), id_cell,
+                          row in sheet.hidden_rows or sheet.hidden))
+    if sheet.hidden and rules:
+        problems.add("hidden", f"the sheet {sheet.name} is hidden but holds {len(rules)} rules: "
+                               "they still count; unhide the sheet", f"{sheet.name}!A1",
+                     severity="warning", decision=name)
+    return rules
+
+
+def _take_default(rules: list[Rule], decision: str, problems: Problems) -> tuple[Value, ...] | None:
+    """A row with the id `default` is the answer when no rule matches (DMN's
+    defaultOutputEntry), not a rule: it must leave every condition `-`."""
+    defaults = [r for r in rules if r.id.casefold() in DEFAULT_IDS]
+    if not defaults:
+        return None
+    for extra in defaults[1:]:
+        problems.add("duplicate", "a table has one default row; this is a second one",
+                     extra.cell, decision=decision)
+    row = defaults[0]
+    for test, cell in zip(row.inputs, row.input_cells):
+        if test is not None and not test.any:
+            problems.add("structure", f"the default row answers when no rule matches, so its "
+                                      f"conditions are all '-' (found {test.text})", cell,
+                         decision=decision)
+    rules[:] = [r for r in rules if r.id.casefold() not in DEFAULT_IDS]
+    return row.outputs
+
+
