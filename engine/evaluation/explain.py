@@ -24,7 +24,17 @@ def explain(result: Result) -> str:
     if len(result.trace) > 1:
         lines.append(f"(decisions evaluated in order: "
                      f"{' -> '.join(s.decision for s in result.trace)})")
+    lines.append(provenance(result.model.provenance()))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def provenance(about: dict[str, str | None]) -> str:
+    """One line naming the guideline that answered, for a printed or stored explanation."""
+    parts = [f"version {about.get('version') or '(none)'}",
+             f"status {about.get('status') or '(none)'}"]
+    if about.get("sha256"):
+        parts.append(f"sha256 {about['sha256']}")
+    return f"(guideline {', '.join(parts)})"
 
 
 def _step(result: Result, step: Step) -> list[str]:

@@ -145,12 +145,12 @@ def summary_line(cov: Coverage) -> str:
     return f"{cov.rules_fired}/{cov.rules} rules fired ({cov.percent:.0f} %){tail}"
 
 
-def report_coverage(model: Model, outcomes: list[Outcome], min_coverage: float | None) -> int:
-    """Print the coverage report; 1 when rule coverage is below `min_coverage` percent."""
+def report_coverage(model: Model, outcomes: list[Outcome],
+                    min_coverage: float | None) -> tuple[int, str]:
+    """The coverage report's text, and 1 when rule coverage is below `min_coverage` percent."""
     cov = measure(model, outcomes)
-    print(render_text(model, cov), end="")
+    text = render_text(model, cov)
     if min_coverage is not None and cov.percent + 1e-9 < min_coverage:
-        print(f"FAILED: rule coverage {cov.percent:.1f} % is below the required "
-              f"{min_coverage:g} %")
-        return 1
-    return 0
+        return 1, text + (f"FAILED: rule coverage {cov.percent:.1f} % is below the required "
+                          f"{min_coverage:g} %\n")
+    return 0, text

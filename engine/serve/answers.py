@@ -6,7 +6,6 @@ and the committee's page answer through the very same code.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from difflib import get_close_matches
@@ -16,7 +15,7 @@ import pandas as pd
 
 from ..core.errors import CaseError
 from ..evaluation.bulk import evaluate_frame
-from ..evaluation.evaluate import Result, evaluate
+from ..evaluation.evaluate import Result, draft_message, evaluate, json_value
 from .schemas import needed_inputs
 from .state import Version
 
@@ -86,46 +85,24 @@ def _shallow(value: Any) -> bool:
 
 
 # -- one case ----------------------------------------------------------------------------------
-PLAIN = (str, bool, int, type(None))
-
-
-def jsonable(value: Any) -> Any:
-    if type(value) in PLAIN:  # nearly every value: answered without further questions
-        return value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "item") and hasattr(value, "dtype"):  # numpy scalars from a frame
+def frame_value(value: Any) -> Any:
+    """A cell of `evaluate_frame`'s result as JSON: numpy scalars plain, NaN (no value) null."""
+    if hasattr(value, "item") and hasattr(value, "dtype"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    return value
+    return json_value(value)
 
 
 def warnings(version: Version) -> list[str]:
-    status = (version.about.get("status") or "").strip().casefold()
-    if status == "draft":
-        return ["the guideline's status is draft (About sheet): its answers are not approved "
-                "for use with patients"]
-    return []
+    """Said with every answer: a draft's answers are not approved (the library's
+    DraftWarning, in the response where an integrator's program sees it)."""
+    return [draft_message(version.model).split(": ", 1)[1]] if version.model.draft else []
 
 
 def result_dict(result: Result, version: Version) -> dict[str, Any]:
-    """A result as JSON: answer, deciding rules, every step, the explanation, provenance."""
-    return {
-        "decision": result.decision,
-        "outputs": {k: jsonable(v) for k, v in result.outputs.items()},
-        "rules": list(result.rules),
-        "trace": [{"decision": s.decision,
-                   "inputs": {k: jsonable(v) for k, v in s.inputs.items()},
-                   "matched": list(s.matched), "rules": list(s.decided), "cells": list(s.cells),
-                   "outputs": {k: jsonable(v) for k, v in s.outputs.items()},
-                   "default": s.default} for s in result.trace],
-        "explanation": result.explain(),
-        "guideline": version.provenance,
-        "warnings": warnings(version),
-    }
+    """A result as JSON (`Result.to_dict`: answer, rules, steps, explanation, provenance)."""
+    return {**result.to_dict(), "warnings": warnings(version)}
 
 
 def case_error(exc: CaseError) -> dict[str, Any]:
@@ -200,7 +177,7 @@ def evaluate_batch(version: Version, decision: str, cases: Any) -> tuple[int, di
                 continue
             rules = rec[f"{decision}_rule"]
             results[i] = {"decision": decision,
-                          "outputs": {o: jsonable(rec[o]) for o in outputs},
+                          "outputs": {o: frame_value(rec[o]) for o in outputs},
                           "rules": [] if _nan(rules) or rules == "" else str(rules).split(", ")}
     return 200, {"guideline": version.provenance, "results": results,
                  "warnings": warnings(version)}

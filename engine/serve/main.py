@@ -25,6 +25,7 @@ log = logging.getLogger("engine.serve")
 def run(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.captureWarnings(True)  # a draft's DraftWarning goes to the log, once per version
     if not Path(args.workbook).is_file():
         raise UsageError(f"{args.workbook}: no such file")
     if not 0 < args.port < 65536:

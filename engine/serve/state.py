@@ -47,8 +47,7 @@ class Version:
     @property
     def provenance(self) -> dict[str, str | None]:
         """What every answer carries: which guideline, in which state, from which bytes."""
-        return {"version": self.about.get("version"), "status": self.about.get("status"),
-                "sha256": self.sha256}
+        return self.model.provenance()
 
     def counts(self) -> dict[str, int]:
         return {"errors": sum(f.severity == "error" for f in self.findings),
