@@ -49,7 +49,8 @@ def _step(result: Result, step: Step) -> list[str]:
     if not step.decided:
         lines.append("  no rule matched (an empty answer is allowed for this hit policy)")
         return lines
-    rules = {r.id: r for r in table.rules}
+    rules = {r.id: r for r in table.rules if r.id in step.decided}
+    inputs = step.inputs  # built on each access: once per step
     policy = {"U": "the only matching rule", "A": "matching rules agree",
               "P": "highest priority among matches", "F": "first matching rule"}
     if len(step.matched) > 1 and table.hit_policy in policy:
@@ -63,7 +64,7 @@ def _step(result: Result, step: Step) -> list[str]:
             if test is None or test.any:
                 continue
             held = True
-            value = step.inputs.get(col.name)
+            value = inputs.get(col.name)
             lines.append(f"    - {_label(model, col.name)} is {shown(value)}, "
                          f"which satisfies {test.text}  [{cell}]")
         if not held:
