@@ -147,15 +147,29 @@ def versions(folder: Path) -> tuple[list[Path], list[Path]]:
     return goods, broken
 
 
-def rewrite(target: Path, sequence: list[Path], every: float, log: list[str],
-            stop: threading.Event) -> None:
-    for source in sequence:
-        if stop.wait(every):
+def rewrite(target: Path, sequence: list[Path], every: float, log: list[dict[str, Any]],
+            stop: threading.Event, port: int) -> None:
+    """Save version i over the served file at (i + 1/4) * every seconds; until the next save,
+    poll /guideline for when a good one is served, or a broken one is reported stale."""
+    start = time.monotonic()
+    for i, source in enumerate(sequence):
+        if stop.wait(max(0.0, start + (i + 0.25) * every - time.monotonic())):
             return
         temp = target.with_name(".saving.xlsx")
         shutil.copyfile(source, temp)
+        sha = hashlib.sha256(source.read_bytes()).hexdigest()
+        good = source.name.startswith("good")
+        saved = time.monotonic()
         os.replace(temp, target)
-        log.append(source.name)
+        seen = None
+        while seen is None and time.monotonic() < start + (i + 1.2) * every:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/guideline") as r:
+                info = json.loads(r.read())
+            if (info["sha256"] == sha) if good else info["check"]["stale"]:
+                seen = round(time.monotonic() - saved, 2)
+            else:
+                time.sleep(0.05)
+        log.append({"saved": source.name, "seen_after_s": seen})
 
 
 # -- hostile bodies -------------------------------------------------------------------------
@@ -250,17 +264,18 @@ def main() -> int:
             tally, took = asyncio.run(load(port, args.clients, args.seconds, good))
             results.append(summary("steady", tally, took, cpu_seconds(server.pid) - cpu))
             sequence = [broken[0], goods[1], broken[1], goods[0]] * 2 + [broken[0], goods[1]]
-            log: list[str] = []
+            log: list[dict[str, Any]] = []
             stop = threading.Event()
-            every = args.seconds / (len(sequence) + 1)
-            writer = threading.Thread(target=rewrite, args=(served, sequence, every, log, stop))
+            every = args.seconds / len(sequence)
+            writer = threading.Thread(target=rewrite,
+                                      args=(served, sequence, every, log, stop, port))
             writer.start()
             cpu = cpu_seconds(server.pid)
             tally, took = asyncio.run(load(port, args.clients, args.seconds, good))
             stop.set()
             writer.join()
             row = summary("during 10 rewrites", tally, took, cpu_seconds(server.pid) - cpu)
-            row["rewrites"] = len(log)
+            row["rewrites"] = log
             results.append(row)
             time.sleep(1.5)
             with urllib.request.urlopen(f"http://{HOST}:{port}/guideline") as r:
@@ -275,12 +290,15 @@ def main() -> int:
               "clients": args.clients, "phases": results, "hostile": faults,
               "final_version_served": final["sha256"] == expected_final,
               "final_stale": final["check"]["stale"]}
-    text = json.dumps(report, indent=2)
+    slow = [r for r in results[1]["rewrites"]
+            if r["seen_after_s"] is None or r["seen_after_s"] > 2.0]
+    report["saves_not_seen_within_2s"] = slow
+    text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
     bad = (any(p["failed"] for p in results) or not all(f["ok"] for f in faults)
-           or not report["final_version_served"])
+           or not report["final_version_served"] or bool(slow))
     return 1 if bad else 0
 
 
