@@ -243,3 +243,24 @@ def test_null_is_allowed_for_every_input_as_the_engine_allows_it() -> None:
         assert validator.is_valid({n: None for n in schema["required"]}), decision
         assert not validator.is_valid({n: None for n in schema["required"][1:]}), decision
         assert not validator.is_valid({**{n: None for n in schema["required"]}, "x": 1})
+
+
+def test_the_page_works_without_script_and_links_the_report(client: TestClient) -> None:
+    page = client.get("/?decision=bisphosphonate")
+    assert page.status_code == 200 and 'href="/report"' in page.text
+    assert "script-src 'nonce-" in page.headers["content-security-policy"]
+    form = {"skeletal_metastases": "true", "hormone_receptor_status": "negative",
+            "therapy": "chemotherapy", "chemotherapy_line": "1",
+            "parenchymal_metastases": "true", "osteolytic_metastases": "other",
+            "skeletal_symptoms": "false", "uncontrolled_pain": "false",
+            "endocrine_sensitive": "null", "response": "not_evaluated"}
+    answered = client.post("/decisions/bisphosphonate/answer", data=form)
+    assert answered.status_code == 200
+    assert 'data-rules="B3"' in answered.text and "<html" in answered.text  # a whole page
+    missing = client.post("/decisions/bisphosphonate/answer",
+                          data={k: v for k, v in form.items() if k != "response"})
+    assert 'data-kind="MissingInput"' in missing.text  # an empty field is never a default
+    live = client.get("/?part=live&decision=bisphosphonate").text
+    assert 'id="status"' in live and 'id="caseform"' in live and "<html" not in live
+    report = client.get("/report")
+    assert report.status_code == 200 and "Skjelettmetastaser" in report.text
