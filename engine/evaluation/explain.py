@@ -49,14 +49,15 @@ def _step(result: Result, step: Step) -> list[str]:
     if not step.decided:
         lines.append("  no rule matched (an empty answer is allowed for this hit policy)")
         return lines
-    rules = {r.id: r for r in table.rules if r.id in step.decided}
+    decided = step.decided  # built on each access, as inputs below
+    rules = {r.id: r for r in table.rules if r.id in decided}
     inputs = step.inputs  # built on each access: once per step
     policy = {"U": "the only matching rule", "A": "matching rules agree",
               "P": "highest priority among matches", "F": "first matching rule"}
     if len(step.matched) > 1 and table.hit_policy in policy:
         lines.append(f"  rules matching: {', '.join(step.matched)} "
                      f"(hit policy {table.hit_policy}: {policy[table.hit_policy]})")
-    for rule_id in step.decided:
+    for rule_id in decided:
         rule = rules[rule_id]
         lines.append(f"  rule {rule.id} ({rule.cell}) applies because:")
         held = False

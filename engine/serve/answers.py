@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from difflib import get_close_matches
 from typing import Any
 
@@ -41,12 +42,11 @@ def error(kind: str, message: str, variable: str | None = None) -> dict[str, Any
 
 # -- reading JSON strictly ---------------------------------------------------------------------
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise RequestProblem(400, "MalformedRequest",
-                                 f"the key {key!r} appears twice in one object: which is meant?")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) < len(pairs):  # a key given twice: which value is meant?
+        twice = next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+        raise RequestProblem(400, "MalformedRequest",
+                             f"the key {twice!r} appears twice in one object: which is meant?")
     return out
 
 
