@@ -68,6 +68,7 @@ class Tally:
         self.latencies: list[float] = []
         self.failures: dict[str, int] = {}
         self.shas: dict[str, int] = {}
+        self.client_cpu = 0.0  # seconds of CPU the load generator itself took
 
     def fail(self, why: str) -> None:
         self.failures[why] = self.failures.get(why, 0) + 1
@@ -104,9 +105,10 @@ async def client(port: int, until: float, tally: Tally, good: set[str]) -> None:
 
 async def load(port: int, clients: int, seconds: float, good: set[str]) -> tuple[Tally, float]:
     tally = Tally()
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     until = start + seconds
     await asyncio.gather(*(client(port, until, tally, good) for _ in range(clients)))
+    tally.client_cpu = time.process_time() - cpu
     return tally, time.monotonic() - start
 
 
@@ -121,6 +123,7 @@ def summary(name: str, tally: Tally, took: float, cpu: float) -> dict[str, Any]:
     n = len(lat)
     return {"phase": name, "requests": n, "seconds": round(took, 1),
             "server_cpu_us_per_request": round(cpu / n * 1e6),
+            "client_cpu_us_per_request": round(tally.client_cpu / n * 1e6),
             "per_second": round(n / took), "p50_ms": round(lat[n // 2] * 1000, 1),
             "p99_ms": round(lat[int(n * 0.99)] * 1000, 1),
             "max_ms": round(lat[-1] * 1000, 1), "mean_ms": round(statistics.fmean(lat) * 1000, 1),
