@@ -152,3 +152,24 @@ def test_a_version_in_use_is_never_changed_by_a_reload(tmp_path: Path) -> None:
     assert holder.current is not in_flight
     assert in_flight.sha256 == sha(NBCG) and in_flight.about["version"] == "0.1"
     assert evaluate(in_flight.model, CASE, "bisphosphonate").rules == ("B3",)
+
+
+def test_started_on_a_broken_workbook_it_serves_once_a_save_fixes_it(tmp_path: Path) -> None:
+    served = tmp_path / "nbcg.xlsx"
+    shutil.copyfile(variant(tmp_path, "broken.xlsx", misspelt_output), served)
+    holder = Guideline(str(served))
+    holder.reload()
+    assert holder.current is None
+    with TestClient(create_app(holder, watch=True)) as client:
+        assert client.get("/health").status_code == 503
+        r = client.post("/decisions/bisphosphonate/evaluate", json=CASE)
+        assert r.status_code == 503 and r.json()["error"]["kind"] == "NoGuideline"
+        page = client.get("/")
+        assert page.status_code == 200 and "Bisfosfonat!I6" in page.text
+        save_over(NBCG, served)
+        start = time.monotonic()
+        while client.get("/health").status_code != 200:
+            assert time.monotonic() - start < 5, "the fixed workbook was not served"
+            time.sleep(0.05)
+        assert client.post("/decisions/bisphosphonate/evaluate", json=CASE).json()[
+            "rules"] == ["B3"]
