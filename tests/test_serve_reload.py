@@ -82,16 +82,18 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_good_broken_good(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolate", [False, True], ids=["thread", "worker-process"])
+def test_good_broken_good(tmp_path: Path, isolate: bool) -> None:
     good2 = variant(tmp_path, "good2.xlsx", new_version)
     broken = variant(tmp_path, "broken.xlsx", misspelt_output)
     served = tmp_path / "served" / "nbcg.xlsx"
     served.parent.mkdir()
     shutil.copyfile(NBCG, served)
-    holder = Guideline(str(served))
+    holder = Guideline(str(served), isolate=isolate)
     holder.reload()
     with TestClient(create_app(holder, watch=True)) as client:
         assert client.get("/guideline").json()["sha256"] == sha(NBCG)
+        time.sleep(1.0 if isolate else 0)  # the worker's start, as the server's start gives it
 
         save_over(good2, served)
         info, took = wait_for(client, lambda i: i["sha256"] == sha(good2))
@@ -173,3 +175,21 @@ def test_started_on_a_broken_workbook_it_serves_once_a_save_fixes_it(tmp_path: P
             time.sleep(0.05)
         assert client.post("/decisions/bisphosphonate/evaluate", json=CASE).json()[
             "rules"] == ["B3"]
+
+
+def test_a_dead_reload_worker_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "nbcg.xlsx"
+    shutil.copyfile(NBCG, path)
+    holder = Guideline(str(path), isolate=True)
+    try:
+        assert holder.reload() is True
+        pool = holder._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # as the OOM killer would
+            os.kill(pid, 9)
+        save_over(variant(tmp_path, "good2.xlsx", new_version), path)
+        assert holder.reload() is True
+        assert holder.current is not None and holder.current.about["version"] == "0.2"
+        assert evaluate(holder.current.model, CASE, "bisphosphonate").rules == ("B3",)
+    finally:
+        holder.close()

@@ -21,19 +21,19 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
 
 from ..review.report import build_report
 from . import schemas
-from .answers import RequestProblem, error, evaluate_batch, evaluate_one, parse_json
+from .answers import RequestProblem, error, evaluate_batch, parse_json
+from .fast import CASE_LIMIT, JSON_TYPES, FastEvaluate, decision_of, receive_body, served
 from .page import answer_view, case_from_form, render_page, status_view
 from .state import Guideline, Version
 from .watch import Watcher
 
 log = logging.getLogger("engine.serve")
 
-CASE_LIMIT = 64 * 1024  # one case is a few hundred bytes
 BATCH_LIMIT = 8 * 1024 * 1024  # 10,000 cases of ~400 bytes, with room
-JSON_TYPES = ("application/json",)
 FORM_TYPE = "application/x-www-form-urlencoded"
 CSP = ("default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; connect-src 'self'; "
        "form-action 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'")
@@ -41,19 +41,22 @@ STATUS_KINDS = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"
                 415: "UnsupportedMediaType"}
 
 
-def create_app(holder: Guideline, watch: bool = False) -> FastAPI:
-    """The ASGI app serving `holder`; with `watch`, a poller reloads it when the file changes."""
+def create_app(holder: Guideline, watch: bool = False) -> ASGIApp:
+    """The ASGI app serving `holder`; with `watch`, a poller reloads it when the file changes.
+    The evaluate endpoint is answered in front of FastAPI (`fast.FastEvaluate`)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watcher = Watcher(holder) if watch else None
         if watcher is not None:
+            holder.warm()
             watcher.start()
         try:
             yield
         finally:
             if watcher is not None:
                 watcher.stop()
+            holder.close()
 
     app = FastAPI(title="guideline", version="1", lifespan=lifespan, docs_url=None,
                   redoc_url=None)  # the bundled docs pages load scripts from a CDN
@@ -61,39 +64,13 @@ def create_app(holder: Guideline, watch: bool = False) -> FastAPI:
     _api(app, holder)
     _page(app, holder)
     app.openapi = lambda: openapi(app, holder)  # type: ignore[method-assign]
-    return app
-
-
-def served(holder: Guideline) -> Version:
-    version = holder.current
-    if version is None:
-        reason = holder.stale.reason if holder.stale else "not loaded yet"
-        raise RequestProblem(503, "NoGuideline", f"no good version of the workbook: {reason}")
-    return version
-
-
-def decision_of(version: Version, name: str) -> str:
-    if name not in version.model.tables:
-        raise RequestProblem(404, "UnknownDecision", f"there is no decision {name!r}; the "
-                             f"decisions are: {', '.join(version.model.tables)}")
-    return name
+    return FastEvaluate(app, holder)
 
 
 async def read_body(request: Request, limit: int, types: tuple[str, ...]) -> bytes:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in types:
-        raise RequestProblem(415, "UnsupportedMediaType",
-                             f"send {' or '.join(types)}, not {media or 'no content type'}")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise RequestProblem(413, "PayloadTooLarge", f"the body is larger than {limit:,} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestProblem(413, "PayloadTooLarge", f"the body is larger than {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await receive_body(request.headers.get("content-type", ""),
+                              request.headers.get("content-length", ""), request.stream(),
+                              limit, types)
 
 
 def _handlers(app: FastAPI) -> None:
@@ -156,16 +133,9 @@ def _api(app: FastAPI, holder: Guideline) -> None:
         return JSONResponse(version.memo(f"schema:{decision}", lambda: schemas.case_schema(
             version.model, decision)), media_type="application/schema+json")
 
-    # The two hot paths are plain Starlette endpoints: they take the raw body (read with a
-    # limit, parsed strictly) and nothing FastAPI's dependency injection would validate, which
-    # cost about a third of a request's CPU. Their OpenAPI entries are written in `openapi`.
-    async def evaluate(request: Request) -> Response:
-        version = served(holder)
-        decision = decision_of(version, request.path_params["name"])
-        case = parse_json(await read_body(request, CASE_LIMIT, JSON_TYPES))
-        status, body = evaluate_one(version, decision, case)
-        return JSONResponse(body, status_code=status)
-
+    # One case is answered by fast.FastEvaluate before FastAPI sees it; a batch is a plain
+    # Starlette endpoint (it takes the raw body, nothing FastAPI would validate). Both are
+    # documented by hand in `openapi`.
     async def evaluate_many(request: Request) -> Response:
         version = served(holder)
         decision = decision_of(version, request.path_params["name"])
@@ -173,8 +143,6 @@ def _api(app: FastAPI, holder: Guideline) -> None:
         status, body = await run_in_threadpool(evaluate_batch, version, decision, cases)
         return JSONResponse(body, status_code=status)
 
-    app.add_route("/decisions/{name}/evaluate", evaluate, methods=["POST"],
-                  include_in_schema=False)
     app.add_route("/decisions/{name}/evaluate-batch", evaluate_many, methods=["POST"],
                   include_in_schema=False)
 

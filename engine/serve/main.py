@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.workbook}: no such file")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a port number")
-    holder = Guideline(args.workbook)
+    holder = Guideline(args.workbook, isolate=args.watch)  # reloads off the serving process
     holder.reload()
     if holder.current is None:
         stale = holder.stale

@@ -13,7 +13,10 @@ import hashlib
 import logging
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -122,19 +125,57 @@ def _read(path: str, sha: str) -> Version | Rejected:
     return Version(path, sha, model, findings, outcomes, time.time())
 
 
-class Guideline:
-    """The holder of the served version; reloads swap it in one assignment."""
+def _ready() -> None:
+    """Run in the reload worker to start it: importing this module there is the work."""
 
-    def __init__(self, path: str) -> None:
+
+class Guideline:
+    """The holder of the served version; reloads swap it in one assignment.
+
+    With `isolate`, a reload's load, check and tests run in a worker process and only the
+    finished version (~75 KB pickled) comes back: in a thread they would hold the GIL for
+    as long as the check takes (seconds for a large workbook) and stall every request.
+    """
+
+    def __init__(self, path: str, isolate: bool = False) -> None:
         self.path = path
         self.current: Version | None = None
         self.stale: Rejected | None = None
         self._lock = threading.Lock()  # one reload at a time
+        self._isolate = isolate
+        self._pool: ProcessPoolExecutor | None = None
+
+    def warm(self) -> None:
+        """Start the reload worker now, so that the first save does not wait for its imports."""
+        if self._isolate:
+            self._worker().submit(_ready)
+
+    def _worker(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+        return self._pool
+
+    def _read(self) -> Version | Rejected:
+        if not self._isolate:
+            return read_version(self.path)
+        for _ in range(2):  # a worker that died (killed, out of memory) is replaced once
+            try:
+                return self._worker().submit(read_version, self.path).result()
+            except BrokenProcessPool:
+                self.close()
+        log.warning("the reload worker keeps failing; reading %s in this process", self.path)
+        return read_version(self.path)
+
+    def close(self) -> None:
+        """End the reload worker, if one was started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def reload(self) -> bool:
         """Read the file again; True when a new good version is now served."""
         with self._lock:
-            got = read_version(self.path)
+            got = self._read()
             if isinstance(got, Rejected):
                 self.stale = got
                 log.warning("reload of %s rejected: %s (still serving %s)", self.path,
