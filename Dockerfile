@@ -11,7 +11,7 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY engine ./engine
-RUN pip install --no-cache-dir --prefix=/install . "uvloop>=0.19" "httptools>=0.6"
+RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
 COPY --from=build /install /usr/local
