@@ -11,6 +11,11 @@ import pytest
 from build_examples import build_all
 from hypothesis import settings
 
+# Tests assert English messages; the Norwegian ones are checked in test_i18n.py, which clears
+# this for itself. Set here, before any workbook is loaded, so a workbook's About language
+# (NBCG says nb) never changes what another test reads.
+os.environ["GUIDELINE_LANG"] = "en"
+
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")

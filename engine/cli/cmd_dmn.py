@@ -11,15 +11,17 @@ import sys
 from typing import Any
 
 from ..core.errors import UsageError, WorkbookError
+from ..core.i18n import _
 from ..core.safe_io import OutputError, refuse_overwrite
 from ..dmn.export import write_dmn
 from ..workbook.loader import load
-from ..workbook.write import write_workbook
+from ..workbook.write import renamed, write_workbook
 
 
 def _check_output(output: str, source: str, suffix: str) -> None:
     if not output.lower().endswith(suffix):
-        raise UsageError(f"the output {output} should end in {suffix}")
+        raise UsageError(_("the output {output} should end in {suffix}").format(
+                             output=output, suffix=suffix))
     try:
         refuse_overwrite(output, source)
     except OutputError as exc:
@@ -31,19 +33,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     model = load(args.workbook)  # raises WorkbookInvalid (exit 1) listing every error
     _warn(model)
     _write(lambda: write_dmn(model, args.output, args.dmn_version))
-    print(f"wrote {args.output}: DMN {args.dmn_version}, {len(model.tables)} decision(s), "
-          f"{sum(len(t.rules) for t in model.tables.values())} rules")
+    print(_("wrote {output}: DMN {dmn_version}, {n_tables} decision(s), {sum} rules").format(
+              output=args.output, dmn_version=args.dmn_version, n_tables=len(model.tables),
+              sum=sum(len(t.rules) for t in model.tables.values())))
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     if not args.model.lower().endswith(".dmn"):
-        raise UsageError(f"{args.model}: give a .dmn file to import")
+        raise UsageError(_("{model}: give a .dmn file to import").format(model=args.model))
     _check_output(args.to, args.model, ".xlsx")
     model = load(args.model)  # errors: WorkbookInvalid (exit 1); nothing is written
     _warn(model)
+    for table in model.tables.values():  # a workbook column has no input values of its own
+        for _k, col, allowed in table.guards:
+            print(_("warning: {cell}: the input values of {name} in decision {decision} "
+                    "({values}) are not kept: a workbook has no place for a column's own values, "
+                    "so there the rules read a value they leave out").format(
+                        cell=col.cell, name=col.name, decision=table.name, values=allowed.text),
+                  file=sys.stderr)
     _write(lambda: write_workbook(model, args.to))
-    print(f"wrote {args.to}: {len(model.variables)} variables, {len(model.tables)} decision(s)")
+    changed = renamed(model)
+    if changed:
+        print(_("names the workbook writes differently (use these with it): {names}").format(
+            names=", ".join(f"{old!r} -> {new}" for old, new in changed.items())))
+    print(_("wrote {to}: {n_variables} variables, {n_tables} decision(s)").format(
+              to=args.to, n_variables=len(model.variables), n_tables=len(model.tables)))
     return 0
 
 
@@ -60,4 +75,5 @@ def _write(write: Any) -> None:
     except OutputError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise WorkbookError(f"cannot write the output: {exc.strerror or exc}") from None
+        raise WorkbookError(_("cannot write the output: {value}").format(
+                                value=exc.strerror or exc)) from None

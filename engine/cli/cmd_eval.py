@@ -9,6 +9,7 @@ import warnings
 from typing import Any
 
 from ..core.errors import CaseError, DraftWarning, UsageError
+from ..core.i18n import _
 from ..core.model import Model
 from ..evaluation.batch import run_batch, summarise
 from ..evaluation.evaluate import draft_message, evaluate
@@ -19,36 +20,43 @@ OK, FOUND = 0, 1
 
 
 def _parse_case(text: str) -> dict[str, Any]:
-    source = "the case"
+    source = _("the case")
     if text.startswith("@"):
         source = text[1:]
         try:
             with open(source, encoding="utf-8") as fh:
                 text = fh.read()
         except OSError as exc:
-            raise UsageError(f"cannot read the case file {source}: {exc.strerror}") from None
+            raise UsageError(_("cannot read the case file {source}: {strerror}").format(
+                                 source=source, strerror=exc.strerror)) from None
         except UnicodeDecodeError:
-            raise UsageError(f"cannot read the case file {source}: it is not UTF-8 text; "
-                             "save it as UTF-8") from None
+            raise UsageError(_("cannot read the case file {source}: it is not UTF-8 "
+                               "text; save it as UTF-8").format(source=source)) from None
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in pairs:
             if key in out:
-                raise UsageError(f"{source}: the input {key!r} is given twice")
+                raise UsageError(_("{source}: the input {key!r} is given twice").format(
+                                     source=source, key=key))
             out[key] = value
         return out
 
     def no_constant(name: str) -> Any:
-        raise UsageError(f"{source}: {name} is not a value a case may hold")
+        raise UsageError(_("{source}: {name} is not a value a case may hold").format(
+                             source=source, name=name))
 
     try:
         case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                         f"column {exc.colno}") from None
+        raise UsageError(
+            _("{source} is not valid JSON: {msg} at line {lineno}, column {colno}").format(
+                source=source, msg=exc.msg, lineno=exc.lineno, colno=exc.colno
+            )
+        ) from None
     if not isinstance(case, dict):
-        raise UsageError(f"{source} must be a JSON object of input names and values")
+        raise UsageError(_("{source} must be a JSON object of input names and values").format(
+                             source=source))
     return case
 
 
@@ -72,8 +80,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _one_case(args: argparse.Namespace) -> int:
     if args.case is None:
-        raise UsageError("give a case with --case '{...}' or --case @case.json, "
-                         "or a file of cases with --input")
+        raise UsageError(_("give a case with --case '{...}' or --case @case.json, or a "
+                           "file of cases with --input"))
     model = load(args.workbook)
     case = _parse_case(args.case)
     _warn_if_draft(model)
@@ -96,5 +104,6 @@ def _one_case(args: argparse.Namespace) -> int:
     else:
         for key, value in result.outputs.items():
             print(f"{key} = {shown(value)}")
-        print(f"(rule {', '.join(result.rules) or 'none'} of {result.decision})")
+        print(_("(rule {value} of {decision})").format(
+                  value=', '.join(result.rules) or 'none', decision=result.decision))
     return OK

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
+from ..core.i18n import _
 from ..core.safe_io import OutputError, refuse_overwrite, write_text
 from ..review.diff import cohort_changes, diff_models
 from ..review.diff_text import render_json, render_markdown, render_text
@@ -33,14 +34,15 @@ def committed_copy(path: str, rev: str, folder: str) -> str:
     top = subprocess.run(["git", "-C", str(target.parent), "rev-parse", "--show-toplevel"],
                          capture_output=True, text=True)
     if top.returncode != 0:
-        raise UsageError(f"{path} is not inside a git repository, so --rev cannot be used")
+        raise UsageError(_("{path} is not inside a git repository, so --rev cannot be "
+                           "used").format(path=path))
     rel = target.relative_to(Path(top.stdout.strip()).resolve()).as_posix()
     shown = subprocess.run(["git", "-C", top.stdout.strip(), "show", f"{rev}:{rel}"],
                            capture_output=True)
     if shown.returncode != 0:
         reason = shown.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git has no {rel} at revision {rev}"
-                     f"{': ' + reason[0] if reason else ''}")
+        raise UsageError(_("git has no {rel} at revision {rev}{value}").format(
+                             rel=rel, rev=rev, value=': ' + reason[0] if reason else ''))
     out = Path(folder) / f"{rev.replace('/', '_')}-{target.name}"
     out.write_bytes(shown.stdout)
     return str(out)
@@ -49,12 +51,13 @@ def committed_copy(path: str, rev: str, folder: str) -> str:
 def load_pair(workbooks: list[str], rev: str | None, folder: str) -> tuple[Any, Any]:
     if rev is not None:
         if len(workbooks) != 1:
-            raise UsageError("with --rev give one workbook: it is compared with its version at "
-                         "that revision")
+            raise UsageError(_("with --rev give one workbook: it is compared with its "
+                               "version at that revision"))
         old_path, new_path = committed_copy(workbooks[0], rev, folder), workbooks[0]
     else:
         if len(workbooks) != 2:
-            raise UsageError("give two workbooks, OLD.xlsx NEW.xlsx (or one with --rev GITREV)")
+            raise UsageError(_("give two workbooks, OLD.xlsx NEW.xlsx (or one with "
+                               "--rev GITREV)"))
         old_path, new_path = workbooks
     old, new = load(old_path), load(new_path)
     if rev is not None:
@@ -87,15 +90,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
 # -- report and init -------------------------------------------------------------------------------
 def cmd_report(args: argparse.Namespace) -> int:
     if args.diff and args.rev:
-        raise UsageError("give --diff OLD.xlsx or --rev GITREV, not both")
+        raise UsageError(_("give --diff OLD.xlsx or --rev GITREV, not both"))
     refuse_overwrite(args.output, args.workbook, default_paragraphs(args.workbook),
                      *([args.diff] if args.diff else []))
     model = load(args.workbook, strict=False)
     change = None
     if args.diff or args.rev:
         if model.errors:
-            raise UsageError("the workbook has errors, so it cannot be compared: run "
-                         "`guideline check` first")
+            raise UsageError(_("the workbook has errors, so it cannot be compared: run "
+                               "`guideline check` first"))
         change = compute([args.diff, args.workbook] if args.diff else [args.workbook],
                          None if args.diff else args.rev, None)
     write_text(args.output, build_report(model, change))
@@ -105,8 +108,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     create(args.output, args.title)
-    print(f"created {args.output}: edit it in Excel or LibreOffice, then run "
-          f"`guideline check {args.output}`")
+    print(_("created {output}: edit it in Excel or LibreOffice, then run `guideline "
+            "check {output}`").format(output=args.output))
     return OK
 
 

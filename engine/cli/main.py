@@ -11,7 +11,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..core import i18n
 from ..core.errors import EngineError, UsageError, WorkbookError, WorkbookInvalid
+from ..core.i18n import _
 from ..core.safe_io import OutputError
 from .parser import build_parser
 
@@ -29,27 +31,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        i18n.set_explicit(getattr(args, "lang", None))
+        i18n.start()
+    except i18n.LanguageError as exc:
+        print(f"error: {exc} is not a language the messages come in: use nb or en",
+              file=sys.stderr)
+        return UNUSABLE
+    try:
         return run_command(args.run, args)
     except WorkbookInvalid as exc:
         print(str(exc), file=sys.stderr)
         return FOUND
     except (WorkbookError, UsageError, OutputError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return UNUSABLE
     except EngineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return FOUND
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return OK
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=f"{exc.filename or ''}: {exc.strerror or exc}"),
+              file=sys.stderr)
         return UNUSABLE
     except Exception as exc:  # the promise: never a traceback
-        print(f"internal error ({type(exc).__name__}: {exc}); please report it with the "
-              "workbook that caused it", file=sys.stderr)
+        print(_("internal error ({name}: {exc}); please report it with the workbook "
+                "that caused it").format(name=type(exc).__name__, exc=exc), file=sys.stderr)
         return UNUSABLE
 
 

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coverage", action="store_true", help="report which rules the cases fire")
     t.add_argument("--min-coverage", type=float, default=None, metavar="N",
                    help="fail when fewer than N percent of the rules are fired")
+    t.add_argument("--allow-empty", action="store_true",
+                   help="pass a workbook with decision tables but no test cases (else exit 1)")
     t.set_defaults(run="cli.cmd_check:cmd_test")
 
     c = sub.add_parser("check", help="prove every table complete and consistent")
@@ -55,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     _review_commands(sub)
     _dmn_commands(sub)
     add_serve(sub)
+    for command in sub.choices.values():
+        command.add_argument("--lang", choices=("nb", "en"), default=None,
+                             help="the language of the messages (default: GUIDELINE_LANG, "
+                                  "else the About sheet's language / språk row, else en)")
     return p
 
 

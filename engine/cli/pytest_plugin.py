@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ..core.errors import EngineError
+from ..core.i18n import _
 from ..review.coverage import measure, summary_line
 from ..verify.check import check_model
 from ..verify.testing import describe_failure, run_case
@@ -24,6 +25,8 @@ _COVERAGE: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("guideline_tables", "folder name whose .xlsx workbooks are collected",
                   default="tables")
+    parser.addini("guideline_allow_empty", "pass a workbook with decision tables but no test "
+                  "cases (like guideline test --allow-empty)", type="bool", default=False)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -48,6 +51,11 @@ class WorkbookFile(pytest.File):
         yield GuidelineItem.from_parent(self, name="check", run=lambda: _check(model))
         if model.errors:
             return
+        if model.tables and not model.tests and not self.config.getini("guideline_allow_empty"):
+            yield GuidelineItem.from_parent(self, name="tests", run=_raise(_(
+                "nothing was tested: the workbook has decision tables but no test cases; add "
+                "a 'Testtilfeller' (or 'Tests') sheet, or pass --allow-empty")))
+            return
         record = _recorder(self.config, model)
         for case in model.tests:
             yield GuidelineItem.from_parent(self, name=f"case[{case.id}]",
@@ -67,7 +75,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     seen = {path: pair for path, pair in config.stash.get(_COVERAGE, {}).items() if pair[1]}
     if not seen:
         return
-    terminalreporter.section("guideline rule coverage")
+    terminalreporter.section(_("guideline rule coverage"))
     for path, (model, outcomes) in seen.items():
         shown = Path(path)
         if shown.is_relative_to(config.rootpath):
@@ -85,7 +93,8 @@ def _raise(message: str) -> Any:
 def _check(model: Any) -> None:
     errors = [f for f in check_model(model) if f.severity == "error"]
     if errors:
-        lines = [f"{len(errors)} error(s) in {model.path}:"]
+        lines = [_("{n_errors} error(s) in {path}:").format(
+                     n_errors=len(errors), path=model.path)]
         lines += [f"  {f.kind}: {f}" for f in errors]
         raise WorkbookFailure("\n".join(lines))
 

@@ -5,7 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import N_, _
+
 SEVERITIES = ("error", "warning", "info")
+
+# What a person reads for a severity or kind; the codes themselves stay English in JSON/JUnit.
+_SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+_KIND_WORDS = {
+    "gap": N_("gap"), "overlap": N_("overlap"), "unreachable": N_("unreachable"),
+    "masked": N_("masked"), "redundant": N_("redundant"), "mergeable": N_("mergeable"),
+    "default": N_("default"), "not_analysed": N_("not analysed"), "syntax": N_("syntax"),
+    "type": N_("type"), "domain": N_("domain"), "graph": N_("graph"),
+    "structure": N_("structure"), "empty": N_("empty"), "unknown": N_("unknown"),
+    "duplicate": N_("duplicate"), "formula": N_("formula"), "hidden": N_("hidden"),
+    "unsupported": N_("unsupported"), "constant": N_("constant"), "note": N_("note"),
+}
+
+
+def severity_word(severity: str) -> str:
+    """The severity in the installed language (`feil`, `advarsel`, `merknad`)."""
+    return _(_SEVERITY_WORDS[severity]) if severity in _SEVERITY_WORDS else severity
+
+
+def kind_word(kind: str) -> str:
+    """The kind in the installed language; an unlisted kind shows as its code."""
+    return _(_KIND_WORDS[kind]) if kind in _KIND_WORDS else kind
 
 
 @dataclass(frozen=True)
@@ -62,7 +86,8 @@ class SfeelError(EngineError):
         self.hint = hint
 
     def describe(self) -> str:
-        text = f"{self.message} in {self.text!r}" if self.text else self.message
+        text = _("{message} in {text!r}").format(message=self.message, text=self.text) \
+            if self.text else self.message
         return f"{text} ({self.hint})" if self.hint else text
 
 
@@ -83,7 +108,8 @@ class WorkbookInvalid(EngineError):
 
     def __str__(self) -> str:
         errors = [f for f in self.findings if f.severity == "error"]
-        lines = [f"{self.path}: {len(errors)} problem(s) must be fixed before it can be used:"]
+        lines = [_("{path}: {n_errors} problem(s) must be fixed before it can be used:").format(
+                     path=self.path, n_errors=len(errors))]
         lines += [f"  {f}" for f in errors]
         return "\n".join(lines)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .i18n import _
 from .model import SINGLE_HIT, Table, Variable, producers
 
 if TYPE_CHECKING:
@@ -17,15 +18,22 @@ def order_tables(tables: list[Table], variables: dict[str, Variable],
     producer: dict[str, Table] = {}
     for table in tables:
         if table.name in by_name:
-            problems.add("duplicate", f"the decision name {table.name} is used twice (also "
-                                      f"{by_name[table.name].cell})", table.cell,
-                         decision=table.name)
+            problems.add(
+                "duplicate",
+                _("the decision name {name} is used twice (also {cell})").format(
+                    name=table.name, cell=by_name[table.name].cell
+                ),
+                table.cell,
+                decision=table.name,
+            )
             continue
         by_name[table.name] = table
         for col in table.outputs:
             if col.name in producer:
-                problems.add("graph", f"{col.name} is decided by two tables "
-                                      f"({producer[col.name].name} and {table.name})",
+                problems.add("graph", _("{name} is decided by two tables ({name2} and "
+                                        "{name3})").format(
+                                          name=col.name, name2=producer[col.name].name,
+                                          name3=table.name),
                              col.cell, decision=table.name)
             else:
                 producer[col.name] = table
@@ -38,9 +46,16 @@ def order_tables(tables: list[Table], variables: dict[str, Variable],
                 continue
             needs[table.name].add(up.name)
             if up.hit_policy not in SINGLE_HIT + ("C+", "C#", "C<", "C>"):
-                problems.add("graph", f"{col.name} comes from {up.name}, whose hit policy "
-                                      f"{up.hit_policy} gives a list; a table input needs one "
-                                      "value", col.cell, decision=table.name)
+                problems.add(
+                    "graph",
+                    _(
+                        "{name} comes from {name2}, whose hit policy "
+                        "{hit_policy} gives a list; a table input "
+                        "needs one value"
+                    ).format(name=col.name, name2=up.name, hit_policy=up.hit_policy),
+                    col.cell,
+                    decision=table.name,
+                )
     ordered: list[Table] = []
     done: set[str] = set()
     pending = list(by_name)
@@ -48,8 +63,9 @@ def order_tables(tables: list[Table], variables: dict[str, Variable],
         ready = [n for n in pending if needs[n] <= done]
         if not ready:
             cells = tuple(by_name[n].cell for n in pending)
-            problems.add("graph", "these decisions require each other in a circle, so none can "
-                                  f"be decided first: {', '.join(pending)}", *cells)
+            problems.add("graph", _("these decisions require each other in a circle, "
+                                    "so none can be decided first: {pending}").format(
+                                      pending=', '.join(pending)), *cells)
             ordered.extend(by_name[n] for n in pending)
             break
         for name in ready:

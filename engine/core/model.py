@@ -36,6 +36,17 @@ class Variable:
     def value_set(self) -> frozenset[Value]:
         return frozenset(self.values)
 
+    @cached_property
+    def ranking(self) -> tuple[Value, ...]:
+        """The order hit policies P and O rank this output's values by: its enumerated values,
+        or the list a number's or date's allowed values give (`3, 1, 2`, first highest)."""
+        if self.values:
+            return self.values
+        a = self.allowed
+        if a is not None and a.points and not (a.any or a.negated or a.intervals):
+            return a.ordered_points
+        return ()
+
     @property
     def ordered(self) -> bool:
         return self.type in ("number", "integer", "date")
@@ -50,6 +61,7 @@ class Column:
     role: str  # input, output, annotation
     cell: str  # the header cell, "Sheet!C2"
     letter: str  # the spreadsheet column, "C"
+    allowed: UnaryTest | None = None  # DMN inputValues of this column: a value outside errs
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,12 @@ class Table:
     def output_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.outputs)
 
+    @cached_property
+    def guards(self) -> tuple[tuple[int, Column, UnaryTest], ...]:
+        """Input columns that admit only some values (DMN inputValues), by position."""
+        return tuple((k, c, c.allowed) for k, c in enumerate(self.inputs)
+                     if c.allowed is not None)
+
     def annotation(self, rule: Rule, header: str) -> str:
         for col, text in zip(self.annotations, rule.annotations):
             if col.name.casefold() == header.casefold():
@@ -130,6 +148,8 @@ class Model:
     tests: list[TestCase] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
+    # the Values / Verdier sheet: variable -> code -> the words people read (cases keep codes)
+    value_labels: dict[str, dict[Value, str]] = field(default_factory=dict)
     sha256: str = ""  # of the file's bytes when loaded: names the exact version that answered
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EngineError, WorkbookError
+from .i18n import _
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,11 +29,11 @@ def refuse_overwrite(output: str | os.PathLike[str], *inputs: str | os.PathLike[
     for source in inputs:
         src = Path(source)
         if out.exists() and src.exists() and os.path.samefile(out, src):
-            raise OutputError(f"refusing to write over the input {source}: choose another "
-                              "output file")
+            raise OutputError(_("refusing to write over the input {source}: choose "
+                                "another output file").format(source=source))
         if out.resolve() == src.resolve():
-            raise OutputError(f"refusing to write over the input {source}: choose another "
-                              "output file")
+            raise OutputError(_("refusing to write over the input {source}: choose "
+                                "another output file").format(source=source))
 
 
 @contextlib.contextmanager
@@ -41,7 +42,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"cannot write {target}: the folder {folder} does not exist")
+        raise OutputError(_("cannot write {target}: the folder {folder} does not exist").format(
+                              target=target, folder=folder))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
@@ -80,10 +82,10 @@ def escape_formula(value: Any) -> Any:
 def input_size(path: str, what: str) -> int:
     """The size of an input file, or a `WorkbookError` saying why it cannot be read at all."""
     if not os.path.exists(path):
-        raise WorkbookError(f"{path}: no such file")
+        raise WorkbookError(_("{path}: no such file").format(path=path))
     if os.path.isdir(path):
-        raise WorkbookError(f"{path}: is a folder, not {what}")
+        raise WorkbookError(_("{path}: is a folder, not {what}").format(path=path, what=what))
     size = os.path.getsize(path)
     if size == 0:
-        raise WorkbookError(f"{path}: the file is empty (0 bytes)")
+        raise WorkbookError(_("{path}: the file is empty (0 bytes)").format(path=path))
     return size

@@ -14,6 +14,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from .errors import SfeelError
+from .i18n import _
 
 Value = Any  # bool | int | float | str | datetime.date | None
 
@@ -157,7 +158,7 @@ class _Reader:
         self.skip()
         s, p = self.src, self.pos
         if p >= len(s):
-            raise self.error("a value is missing here")
+            raise self.error(_("a value is missing here"))
         if s[p] == '"':
             end = p + 1
             chars: list[str] = []
@@ -167,7 +168,7 @@ class _Reader:
                 chars.append(s[end])
                 end += 1
             if end >= len(s):
-                raise self.error("a text in quotes is not closed", 'add the closing "')
+                raise self.error(_("a text in quotes is not closed"), _('add the closing "'))
             self.pos = end + 1
             return "".join(chars), False
         m = _DATE.match(s, p)
@@ -175,20 +176,22 @@ class _Reader:
             try:
                 value = dt.date.fromisoformat(m.group(1))
             except ValueError:
-                raise self.error(f"{m.group(1)} is not a real calendar date") from None
+                raise self.error(_("{group} is not a real calendar date").format(
+                                     group=m.group(1))) from None
             self.pos = m.end()
             return value, False
         m = _NUMBER.match(s, p)
         if m and not (m.end() < len(s) and (s[m.end()].isalpha() or s[m.end()] == "_")):
             text = m.group(0)
             if len(text) > 50 or float(text) in (float("inf"), float("-inf")):
-                raise self.error(f"the number {text[:20]} is too long or too large")
+                raise self.error(_("the number {text} is too long or too large").format(
+                                     text=text[:20]))
             self.pos = m.end()
             if re.fullmatch(r"-?\d+", text):
                 return int(text), False
             return float(text), False
         if s.startswith("date(", p):
-            raise self.error("a date is written date(\"YYYY-MM-DD\")", 'e.g. date("2026-01-31")')
+            raise self.error(_('a date is written date("YYYY-MM-DD")'), 'e.g. date("2026-01-31")')
         m = _WORD.match(s, p)
         if not m:
             raise self.error(f"unexpected {s[p]!r}")
@@ -207,15 +210,17 @@ class _Reader:
             allowed = ", ".join(self.words)
             hint = f"allowed: {allowed}"
             if close:
-                hint = f'did you mean "{close[0]}"? Allowed: {allowed}'
-            raise self.error(f"{word!r} is not an allowed value", hint)
-        raise self.error(f"{word!r} is not a value: write text in quotes, a number, true or false",
-                         'e.g. "positive", 12, true')
+                hint = _('did you mean "{close}"? Allowed: {allowed}').format(
+                           close=close[0], allowed=allowed)
+            raise self.error(_("{word!r} is not an allowed value").format(word=word), hint)
+        raise self.error(_("{word!r} is not a value: write text in quotes, a number, "
+                           "true or false").format(word=word),
+                         _('e.g. "positive", 12, true'))
 
     def endpoint(self) -> Value:
         value, is_null = self.literal()
         if is_null:
-            raise self.error("null cannot be the end of a range")
+            raise self.error(_("null cannot be the end of a range"))
         return value
 
     def positive(self) -> tuple[list[Value], list[Interval], bool]:
@@ -249,13 +254,13 @@ class _Reader:
         self.pos += 1
         lo = self.endpoint()
         if not self.take(".."):
-            raise self.error("a range needs two dots between its ends", "e.g. [12..24]")
+            raise self.error(_("a range needs two dots between its ends"), "e.g. [12..24]")
         if self.src.startswith(".", self.pos):  # [1...5]: never read it as [1..0.5]
-            raise self.error("a range has two dots between its ends, not three", "e.g. [12..24]")
+            raise self.error(_("a range has two dots between its ends, not three"), "e.g. [12..24]")
         hi = self.endpoint()
         self.skip()
         if self.pos >= len(self.src) or self.src[self.pos] not in "])[":
-            raise self.error("the range is not closed", "end it with ] or )")
+            raise self.error(_("the range is not closed"), _("end it with ] or )"))
         closer = self.src[self.pos]
         self.pos += 1
         return Interval(lo, hi, opener == "[", closer == "]")
@@ -268,19 +273,19 @@ def parse_unary(text: str, words: Iterable[str] | None = None, numeric: bool = F
     if text == "-":
         return ANY
     if not text:
-        raise SfeelError("the cell is empty", text, 0, "write - for any value")
+        raise SfeelError(_("the cell is empty"), text, 0, _("write - for any value"))
     reader = _Reader(text, tuple(words) if words is not None else None, numeric)
     negated = False
     if reader.take("not("):
         negated = True
     points, intervals, null = reader.positive()
     if negated and not reader.take(")"):
-        raise reader.error("not( is not closed", "end it with )")
+        raise reader.error(_("not( is not closed"), _("end it with )"))
     if not reader.at_end():
         if reader.peek(")"):
-            raise reader.error("there is a ) without a matching (")
-        raise reader.error(f"unexpected {text[reader.pos:]!r} after the test",
-                           "separate several values with commas")
+            raise reader.error(_("there is a ) without a matching ("))
+        raise reader.error(_("unexpected {text!r} after the test").format(text=text[reader.pos:]),
+                           _("separate several values with commas"))
     return UnaryTest(points=frozenset(points), intervals=tuple(intervals), null=null,
                      negated=negated, text=text, ordered_points=tuple(points))
 
@@ -290,10 +295,11 @@ def parse_literal(text: str, words: Iterable[str] | None = None, numeric: bool =
     text = normalise_text(text)
     _refuse_decimal_comma(text, numeric)
     reader = _Reader(text, tuple(words) if words is not None else None, numeric)
-    value, _ = reader.literal()
+    value, _null = reader.literal()
     if not reader.at_end():
-        raise reader.error(f"unexpected {text[reader.pos:]!r} after the value",
-                           "this cell holds one value")
+        raise reader.error(_("unexpected {text!r} after the value").format(
+                               text=text[reader.pos:]),
+                           _("this cell holds one value"))
     return value
 
 
@@ -307,12 +313,12 @@ def parse_literal_list(text: str, words: Iterable[str] | None = None,
     reader = _Reader(text, tuple(words) if words is not None else None, numeric)
     out: list[Value] = []
     while True:
-        value, _ = reader.literal()
+        value, _null = reader.literal()
         out.append(value)
         if not reader.take(","):
             break
     if not reader.at_end():
-        raise reader.error(f"unexpected {text[reader.pos:]!r}", "separate values with commas")
+        raise reader.error(f"unexpected {text[reader.pos:]!r}", _("separate values with commas"))
     return out
 
 
@@ -322,9 +328,11 @@ def _refuse_decimal_comma(text: str, numeric: bool) -> None:
         return
     m = _AMBIGUOUS_COMMA.search(re.sub(r'"[^"]*"', lambda q: " " * len(q.group(0)), text))
     if m:
-        raise SfeelError("a comma between digits is ambiguous: it may be a decimal comma or a list",
+        raise SfeelError(_("a comma between digits is ambiguous: it may be a decimal "
+                           "comma or a list"),
                          text, m.start() + 1,
-                         "write 2.5 for a decimal number, or 2, 5 (with a space) for a list")
+                         _("write 2.5 for a decimal number, or 2, 5 (with a space) for "
+                           "a list"))
 
 
 def literal_text(value: Value) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from ..core.errors import SfeelError
-from ..core.model import Rule, Variable
+from ..core.model import Rule, Table, Variable
 from ..core.problems import Problems
-from ..core.sfeel import ANY, UnaryTest, Value, parse_literal, parse_unary
+from ..core.sfeel import ANY, UnaryTest, Value, literal_text, parse_literal, parse_unary
 from ..domain.values import ValueProblem, check_test, conform
 from .export import unary_text
 from .types import DmnPart, DmnType
@@ -28,6 +28,7 @@ class Cells(DmnPart):
     def __init__(self, ns: str, problems: Problems, known: Callable[[str], bool]) -> None:
         super().__init__(ns, problems)
         self.known = known
+        self.language = "feel"  # the model's expressionLanguage: the default of every cell
 
     def domain(self, name: str, vtype: str | None, allowed: str | None,
                cell: str) -> tuple[UnaryTest | None, tuple[Value, ...]]:
@@ -56,6 +57,44 @@ class Cells(DmnPart):
             return None, ()
         return None, tuple(test.ordered_points)
 
+    def column_limit(self, var: Variable, text: str, cell: str,
+                     decision: str) -> UnaryTest | None:
+        """A column's own inputValues: a value they leave out makes the decision an error."""
+        try:
+            test = parse_unary(text)
+            check_test(test, var)
+        except (SfeelError, ValueProblem) as exc:
+            why = exc.describe() if isinstance(exc, SfeelError) else exc.message
+            self.add("unsupported", f"the input values of {var.name} here ({text!r}) are not "
+                                    f"S-FEEL we read: {why}; the column takes any value of "
+                                    f"{var.name}", cell, severity="warning", decision=decision)
+            return None
+        if test.null and not test.negated:  # null (unknown) is always allowed for an input
+            test = replace(test, null=False)
+            test = replace(test, text=unary_text(test))
+        return test
+
+    def limits_met(self, tables: list[Table]) -> None:
+        """A decision that can answer what a column's input values leave out: DMN errs there."""
+        produced = {name: t for t in tables for name in t.output_names}
+        for table in tables:
+            for _, col, allowed in table.guards:
+                up = produced.get(col.name)
+                if up is None:
+                    continue
+                k = up.output_names.index(col.name)
+                answers = [r.outputs[k] for r in up.rules] + \
+                    ([up.default[k]] if up.default is not None else [])
+                left = list(dict.fromkeys(v for v in answers
+                                          if v is not None and not allowed.matches(v)))
+                if left:
+                    self.add("domain", f"decision {up.name!r} can answer "
+                                       f"{', '.join(literal_text(v) for v in left)}, which the "
+                                       f"input values of {col.name} in decision {table.name!r} "
+                                       f"({allowed.text}) leave out: with those, {table.name!r} "
+                                       "is an error, as in DMN", col.cell, severity="warning",
+                             decision=table.name)
+
     def infer_output(self, table: Element, k: int, out: Element) -> DmnType | None:
         """With no type anywhere, the literals of the column say it (all of one kind)."""
         texts = [self.text(self.children(r, "outputEntry")[k])
@@ -77,7 +116,7 @@ class Cells(DmnPart):
     def constant(self, literal: Element) -> tuple[Value] | None:
         """A literal expression that is one S-FEEL literal: a constant decision."""
         text = self.text(literal)
-        language = literal.get("expressionLanguage") or "feel"
+        language = literal.get("expressionLanguage") or self.language
         if not text or "feel" not in language.casefold():
             return None
         try:
@@ -143,7 +182,7 @@ class Cells(DmnPart):
     def input_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
                     cell: str) -> UnaryTest | None:
         text = self.text(entry)
-        language = entry.get("expressionLanguage") or "feel"
+        language = entry.get("expressionLanguage") or self.language
         if "feel" not in language.casefold():
             self.add("unsupported", f"rule {rule_id}: the condition on {var.name} is written in "
                                     f"{language!r}; only S-FEEL is read", cell,
@@ -170,6 +209,10 @@ class Cells(DmnPart):
     def why(self, text: str, exc: SfeelError) -> str:
         """Say what FEEL the text uses, when it names another input, a decision or a function."""
         bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+        spaced = re.search(r"\b(date and time|days and time duration|years and months duration)"
+                           r"\s*\(", bare)
+        if spaced:  # FEEL's function names with spaces
+            return f"it calls the FEEL function {spaced.group(1)}()"
         for m in re.finditer(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(\s*\()?", bare):
             word, call = m.group(0).rstrip("( "), m.group(1)
             if word in ("true", "false", "null", "not", "date"):
@@ -214,6 +257,13 @@ class Cells(DmnPart):
             cell = f"{did}/{self.eid(clause, f'output{k}')}/defaultOutputEntry"
             found.append(self.output_entry(entry, var, decision, "default", cell))
         return tuple(found) if present else None
+
+
+def narrowed(var: Variable, test: UnaryTest) -> Variable:
+    """The variable as one column sees it, its cells read against the column's input values."""
+    if var.type == "string" and not (test.negated or test.intervals or test.any):
+        return replace(var, values=tuple(test.ordered_points))
+    return replace(var, allowed=test)
 
 
 def domain_key(text: str) -> Any:

@@ -88,8 +88,8 @@ def unary_text(test: UnaryTest, bare: Collection[str] = (), feel: bool = False) 
         points = sorted(test.points, key=literal_text)
     parts = [feel_literal(p, bare) for p in points]
     parts += [interval_text(iv) for iv in test.intervals]
-    if test.null or (feel and test.negated):
-        parts.append("null")
+    if test.null or (feel and test.negated) or (test.negated and not parts):
+        parts.append("null")  # a negation never matches null here: not() is not(null)
     inner = ", ".join(parts)
     return f"not({inner})" if test.negated else inner
 

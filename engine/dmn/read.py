@@ -1,4 +1,4 @@
-"""Read a DMN file (1.1 to 1.5) into the same model a workbook gives.
+"""Read a DMN file (1.1 to 1.6) into the same model a workbook gives.
 
 Decision tables with S-FEEL unary tests and literal outputs are read in full: every hit policy
 and aggregation, several outputs, default output entries, annotation columns. What the model
@@ -13,8 +13,7 @@ the definitions and builds the Model.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element
 
 from ..core.errors import WorkbookError
@@ -24,18 +23,22 @@ from ..core.problems import Problems
 from ..core.safe_io import input_size
 from ..core.sfeel import Value, normalise_text
 from ..domain.values import ValueProblem, conform
-from .cells import Cells, domain_key, kind_of
+from .cells import Cells, domain_key, kind_of, narrowed
 from .export import EXT_NS
-from .types import BUILT_IN, NUMBERS, DmnPart, DmnType, Types, local, type_name
+from .names import DecisionSpec, Names
+from .types import BUILT_IN, NUMBERS, DmnType, local, type_name
 
 MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
+    "http://www.omg.org/spec/DMN/20151101/dmn11.xsd": "1.1",  # Camunda 7.4 to 7.12 wrote this
     "http://www.omg.org/spec/DMN/20180521/MODEL/": "1.2",
     "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
     "http://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
     "https://www.omg.org/spec/DMN/20211108/MODEL/": "1.4",
     "https://www.omg.org/spec/DMN/20230324/MODEL/": "1.5",
+    "https://www.omg.org/spec/DMN/20240513/MODEL/": "1.6",  # decision tables as in 1.5
 }
+DRAFTS = {"http://www.omg.org/spec/DMN/20130901": "a 2013 draft of DMN"}
 MAX_BYTES = 32 * 1024 * 1024  # a DMN model of decision tables is far smaller
 HIT_POLICIES = {
     ("UNIQUE", None): "U", ("ANY", None): "A", ("PRIORITY", None): "P", ("FIRST", None): "F",
@@ -43,7 +46,6 @@ HIT_POLICIES = {
     ("COLLECT", "SUM"): "C+", ("COLLECT", "COUNT"): "C#", ("COLLECT", "MIN"): "C<",
     ("COLLECT", "MAX"): "C>",
 }
-PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 LOGIC_TAGS = ("decisionTable", "literalExpression", "context", "invocation", "relation", "list",
               "functionDefinition", "for", "some", "every", "conditional", "filter")
 
@@ -73,6 +75,12 @@ def parse_file(path: str) -> Element:
         raise WorkbookError(f"{path}: the XML file holds no element")
     root: Element = parsed
     ns, _, tag = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    if ns in DRAFTS:
+        raise WorkbookError(f"{path}: refused: written in {DRAFTS[ns]} (namespace {ns}), a draft "
+                            "before the standard; save it as DMN 1.1 or later")
+    if tag == "definitions" and ns not in MODEL_NAMESPACES and "/spec/DMN/" in ns:
+        raise WorkbookError(f"{path}: refused: the DMN namespace {ns} is not one this reads "
+                            "(DMN 1.1 to 1.6)")
     if tag != "definitions" or ns not in MODEL_NAMESPACES:
         raise WorkbookError(f"{path}: not a DMN model (the root element is {root.tag!r}, not "
                             "a DMN <definitions>)")
@@ -80,65 +88,26 @@ def parse_file(path: str) -> Element:
 
 
 @dataclass
-class _Var:
-    """A variable while it is being read: its domain may still come from an input clause."""
-
-    name: str
-    type: str | None
-    cell: str
-    order: int
-    allowed: str | None = None
-    allowed_cell: str = ""
-    label: str = ""
-    description: str = ""
-
-
-@dataclass
-class _Decision:
-    node: Element
-    id: str
-    name: str
-    outputs: list[str] = field(default_factory=list)  # variable names, for tables
-    components: dict[str, str] = field(default_factory=dict)  # output name -> variable
-
-
-@dataclass
 class _Head:
     table: Element | None  # None: a constant decision
     policy: str
     columns: list[Column]
+    limits: dict[int, str] = field(default_factory=dict)  # column -> its own inputValues
 
 
-class _Reader(DmnPart):
+class _Reader(Names):
     """Walks the definitions: input data, then decisions in three passes, into a Model."""
 
     def __init__(self, path: str, root: Element) -> None:
-        super().__init__(root.tag[1:].partition("}")[0], Problems())
+        super().__init__(root.tag[1:].partition("}")[0], Problems(), root)
         self.path = path
-        self.root = root
-        self.types = Types(self.ns, self.problems, root)
         self.cells = Cells(self.ns, self.problems,
                            lambda name: name in self.vars or name in self.decisions)
-        self.vars: dict[str, _Var] = {}
-        self.inputs: set[str] = set()  # variables given by a case
-        self.decisions: dict[str, _Decision] = {}
-        self.unusable: dict[str, str] = {}  # a name nothing can be computed for -> why
+        self.cells.language = (root.get("expressionLanguage") or "").strip() or "feel"
         self.tables: list[Table] = []
         self.left_out: set[str] = set()  # outputs of decisions that cannot be read
         self.columns: set[str] = set()  # every variable a table reads
-        self.seen = 0
-
-    # -- variables --------------------------------------------------------------------------
-    def declare(self, name: str, vtype: DmnType | None, cell: str, label: str = "",
-                description: str = "") -> _Var:
-        self.seen += 1
-        order = vtype.order if vtype is not None else BUILT_IN
-        var = _Var(name, vtype.base if vtype else None, cell, order * 1000 + self.seen,
-                   vtype.allowed if vtype else None, vtype.allowed_cell if vtype else "",
-                   label or (vtype.label if vtype else ""),
-                   description or (vtype.description if vtype else ""))
-        self.vars[name] = var
-        return var
+        self.readers: dict[str, set[str]] = {}  # variable -> the decisions that read it
 
     def read_input_data(self, node: Element) -> None:
         name = (node.get("name") or "").strip()
@@ -187,17 +156,6 @@ class _Reader(DmnPart):
             self.inputs.add(cname)
         return True
 
-    def implicit_input(self, name: str, ref: str | None, cell: str, decision: str) -> _Var:
-        """A column reading a name the file never declares: a case input (Camunda's style)."""
-        resolved = self.types.resolve_type(ref) if ref else None
-        var = self.declare(name, resolved if isinstance(resolved, DmnType) else None, cell)
-        self.inputs.add(name)
-        if any(True for _ in self.root.iter(self.q("inputData"))):
-            self.add("graph", f"{name!r} is neither an input data element nor a decision of "
-                              "this model: read as an input the case gives", cell,
-                     severity="warning", decision=decision)
-        return var
-
     # -- the file ---------------------------------------------------------------------------
     def read(self) -> Model:
         root = self.root
@@ -210,6 +168,7 @@ class _Reader(DmnPart):
             self.read_input_data(node)
         for node in self.children(root, "decision"):
             self.declare_decision(node)
+        self.requirement_loops()
         for kind in ("businessKnowledgeModel", "decisionService"):
             for node in self.children(root, kind):
                 what = "business knowledge model" if kind != "decisionService" else \
@@ -223,11 +182,12 @@ class _Reader(DmnPart):
         variables = self.variables()  # every domain is known now: the cells are read against it
         for d, head in heads:
             self.tables.append(self.read_body(d, head, variables))
+        self.cells.limits_met(self.tables)
         ordered = order_tables(self.tables, variables, self.problems)
         return Model(self.path, variables, {t.name: t for t in ordered}, [], self.about(),
                      self.problems.items)
 
-    def read_heads(self) -> list[tuple[_Decision, _Head]]:
+    def read_heads(self) -> list[tuple[DecisionSpec, _Head]]:
         """Every decision that can be read, and none that needs one that cannot."""
         heads = {d.name: (d, head) for d in self.decisions.values()
                  if d.name not in self.unusable and (head := self.read_head(d)) is not None}
@@ -248,6 +208,14 @@ class _Reader(DmnPart):
                 del heads[name]
                 changed = True
         self.left_out = {v for v, name in owner.items() if name not in heads}
+        for name in sorted(self.inputs):  # read only where it cannot be used: say so, once
+            readers = self.readers.get(name, set())
+            if readers and not readers & heads.keys():
+                self.left_out.add(name)
+                self.add("graph", f"input data {name!r} is read only by decision(s) "
+                                  f"{', '.join(map(repr, sorted(readers)))}, left out (see "
+                                  "above): it is left out too", self.vars[name].cell,
+                         severity="info")
         return list(heads.values())
 
     def about(self) -> dict[str, str]:
@@ -282,7 +250,10 @@ class _Reader(DmnPart):
         if name in self.decisions or name in self.vars:
             self.add("duplicate", f"the name {name!r} is used twice", did)
             return
-        d = _Decision(node, did, name)
+        d = DecisionSpec(node, did, name)
+        d.requires = [(r.get("href") or "").partition("#")[2]
+                      for req in self.children(node, "informationRequirement")
+                      for r in self.children(req, "requiredDecision")]
         self.decisions[name] = d
         table = self.child(node, "decisionTable")
         literal = self.child(node, "literalExpression")
@@ -305,15 +276,21 @@ class _Reader(DmnPart):
             elif logic is None:
                 why = "no decision logic"
             else:
-                why = f"a {logic}; only decision tables and single S-FEEL literals are read"
+                article = "an" if logic[0] in "aeiou" else "a"
+                why = (f"{article} {logic}; only decision tables and single S-FEEL literals are "
+                       "read")
             self.unusable[name] = f"decision {name!r} ({did}) holds {why}"
+            variable = self.child(node, "variable")
+            answer = (variable.get("name") or "").strip() if variable is not None else ""
+            if answer and answer != name:  # Camunda's tables read it by this name
+                self.unusable.setdefault(answer, self.unusable[name])
             self.add("unsupported", f"decision {name!r} holds {why}; it is left out",
                      did, severity="warning", decision=name)
         if self.children(node, "knowledgeRequirement"):
             self.add("unsupported", f"decision {name!r} requires a business knowledge model, "
                                     "which is not read", did, severity="warning", decision=name)
 
-    def declare_outputs(self, d: _Decision, table: Element) -> None:
+    def declare_outputs(self, d: DecisionSpec, table: Element) -> None:
         outputs = self.children(table, "output")
         for k, out in enumerate(outputs, 1):
             oid = f"{d.id}/{self.eid(out, f'output{k}')}"
@@ -341,14 +318,15 @@ class _Reader(DmnPart):
                 vtype = typed  # the item definition: its domain and its place in the glossary
             if vtype is None:
                 vtype = self.cells.infer_output(table, k - 1, out)
-            var = self.declare(name, vtype, oid, out.get("label") or "", self.description(out))
+            label = out.get("label") or (vtype.label if vtype else "")  # its type is its own
+            var = self.declare(name, vtype, oid, label, self.description(out))
             values = self.text(self.child(out, "outputValues"))
             if values:
                 var.allowed, var.allowed_cell = values, oid
             d.outputs.append(name)
             d.components[oname or name] = name
 
-    def read_head(self, d: _Decision) -> _Head | None:
+    def read_head(self, d: DecisionSpec) -> _Head | None:
         """Second pass: hit policy and input columns, which fix every variable's domain."""
         table = self.child(d.node, "decisionTable")
         if table is None:
@@ -360,9 +338,22 @@ class _Reader(DmnPart):
             self.add("syntax", f"hit policy {policy_word} {aggregation or ''} is not a DMN hit "
                                "policy", d.id, decision=d.name)
             return None
+        foreign = self.foreign(table)
+        if foreign:
+            self.add("unsupported", f"decision {d.name!r} is written in {foreign!r} (the "
+                                    "model's expressionLanguage); only FEEL is read, so it is "
+                                    "left out", d.id, decision=d.name)
+            self.unusable[d.name] = f"decision {d.name!r} ({d.id}), written in {foreign!r}"
+            return None
+        if not d.outputs:  # a workbook refuses the same: a table must answer something
+            self.add("structure", f"decision {d.name!r} has a decision table with no output "
+                                  "column: add the output it decides", d.id, decision=d.name)
+            self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has no output"
+            return None
         columns: list[Column] = []
+        limits: dict[int, str] = {}
         for k, clause in enumerate(self.children(table, "input"), 1):
-            column = self.input_column(d, clause, k)
+            column = self.input_column(d, clause, k, limits)
             if column is None:
                 self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has an input " \
                                         "that cannot be read"
@@ -374,9 +365,22 @@ class _Reader(DmnPart):
                 self.add("type", f"the type of output {name!r} cannot be told: give it a "
                                  "typeRef", spec.cell, decision=d.name)
                 return None
-        return _Head(table, policy, columns)
+        return _Head(table, policy, columns, limits)
 
-    def read_body(self, d: _Decision, head: _Head, variables: dict[str, Variable]) -> Table:
+    def foreign(self, table: Element) -> str | None:
+        """The model's expressionLanguage when it is not FEEL and a cell of the table does not
+        say otherwise: such a table (JUEL, say) cannot be read cell by cell as FEEL."""
+        language = self.cells.language
+        if "feel" in language.casefold():
+            return None
+        tags = ("inputExpression", "inputEntry", "outputEntry", "defaultOutputEntry")
+        cells = [e for tag in tags for e in table.iter(self.q(tag))]
+        if any("feel" not in (e.get("expressionLanguage") or language).casefold()
+               for e in cells):
+            return language
+        return None
+
+    def read_body(self, d: DecisionSpec, head: _Head, variables: dict[str, Variable]) -> Table:
         """Third pass: the rules, each cell read against its variable's final domain."""
         sheet = d.node.get(f"{{{EXT_NS}}}sheet") or d.name
         outputs = [variables[n] for n in d.outputs]
@@ -384,7 +388,11 @@ class _Reader(DmnPart):
         table = head.table
         if table is None:
             return self.read_constant(d, outputs[0], out_cols, sheet)
-        inputs = [variables[c.name] for c in head.columns]
+        columns = [replace(c, allowed=self.cells.column_limit(variables[c.name], head.limits[k],
+                                                             c.cell, d.name))
+                   if k in head.limits else c for k, c in enumerate(head.columns)]
+        inputs = [variables[c.name] if c.allowed is None else narrowed(variables[c.name], c.allowed)
+                  for c in columns]
         notes = [(a.get("name") or f"annotation {k}") for k, a in
                  enumerate(self.children(table, "annotation"), 1)]
         descriptions = not notes and any(self.child(r, "description") is not None
@@ -395,14 +403,19 @@ class _Reader(DmnPart):
                           for k, n in enumerate(notes, 1))
         rules = self.cells.read_rules(d.id, d.name, table, inputs, outputs, len(notes),
                                       descriptions)
+        if head.policy in ("P", "O") and not any(v.ranking for v in outputs):  # as Drools
+            self.add("structure", f"hit policy {head.policy} ranks the answers by the order of "
+                                  "an output's values, and no output lists its output values: "
+                                  "give one its outputValues, highest priority first",
+                     outputs[0].cell, decision=d.name)
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
             self.add("structure", f"hit policy {head.policy} aggregates one output; this table "
                                   f"has {len(outputs)}", d.id, decision=d.name)
-        return Table(d.name, head.policy, tuple(head.columns), out_cols, note_cols,
+        return Table(d.name, head.policy, tuple(columns), out_cols, note_cols,
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))
 
-    def read_constant(self, d: _Decision, var: Variable, out_cols: tuple[Column, ...],
+    def read_constant(self, d: DecisionSpec, var: Variable, out_cols: tuple[Column, ...],
                       sheet: str) -> Table:
         literal = self.child(d.node, "literalExpression")
         assert literal is not None
@@ -420,14 +433,16 @@ class _Reader(DmnPart):
         rule = Rule("1", 1, (), (value,), (), (), (cell,), cell)
         return Table(d.name, "U", (), out_cols, (), (rule,), sheet, d.id, self.title(d))
 
-    def title(self, d: _Decision) -> str:
+    def title(self, d: DecisionSpec) -> str:
         return self.description(d.node) or (d.node.get("label") or "")
 
-    def input_column(self, d: _Decision, clause: Element, k: int) -> Column | None:
+    def input_column(self, d: DecisionSpec, clause: Element, k: int,
+                     limits: dict[int, str]) -> Column | None:
         cid = f"{d.id}/{self.eid(clause, f'input{k}')}"
         expr = self.child(clause, "inputExpression")
         text = " ".join(self.text(expr).split()) if expr is not None else ""
-        language = (expr.get("expressionLanguage") or "feel") if expr is not None else "feel"
+        language = (expr.get("expressionLanguage") if expr is not None else None) or \
+            self.cells.language
         if "feel" not in language.casefold():
             self.add("unsupported", f"input {k} of decision {d.name!r} is written in "
                                     f"{language!r}; only FEEL names are read", cid,
@@ -448,39 +463,10 @@ class _Reader(DmnPart):
                              "or the input expression a typeRef", cid, decision=d.name)
             return None
         values = self.text(self.child(clause, "inputValues"))
-        if values and not var.allowed:
-            var.allowed, var.allowed_cell = values, cid
+        if values and var.name in self.inputs and not var.allowed:
+            var.allowed, var.allowed_cell = values, cid  # a case input: what a case may give
         elif values and domain_key(values) != domain_key(var.allowed or ""):
-            self.add("domain", f"the input values of {text!r} here ({values}) differ from its "
-                               f"type's ({var.allowed}); the type's are used", cid,
-                     severity="warning", decision=d.name)
+            limits[k - 1] = values  # this column's own: a decided value, or narrower than its type
         self.columns.add(var.name)
+        self.readers.setdefault(var.name, set()).add(d.name)
         return Column(var.name, "input", cid, "")
-
-    def resolve_name(self, text: str, d: _Decision, cid: str, ref: str | None) -> _Var | None:
-        """An input expression must name an input, a decision, or `decision.output`."""
-        if text in self.inputs:
-            return self.vars[text]
-        up = self.decisions.get(text)
-        if up is not None and up.name != d.name and len(up.outputs) == 1:
-            return self.vars[up.outputs[0]]
-        head, dot, tail = text.partition(".")
-        up = self.decisions.get(head)
-        if dot and up is not None and tail in up.components:
-            return self.vars[up.components[tail]]
-        for name in (text, head):
-            if name in self.unusable:
-                self.add("unsupported", f"input {text!r} of decision {d.name!r} needs "
-                                        f"{self.unusable[name]}", cid, decision=d.name)
-                return None
-        if up is not None and len(up.outputs) > 1 and not dot:
-            self.add("structure", f"decision {text!r} gives several outputs (a context); an "
-                                  f"input names one: {text}.{up.outputs[0]}", cid,
-                     decision=d.name)
-            return None
-        if PLAIN_NAME.match(text) and text not in self.decisions and text not in self.vars:
-            return self.implicit_input(text, ref, cid, d.name)
-        self.add("unsupported", f"input expression {text!r} of decision {d.name!r} is not the "
-                                "plain name of an input or decision; FEEL expressions are not "
-                                "read", cid, decision=d.name)
-        return None

@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.sfeel import Interval, UnaryTest, Value, literal_text
 
 Pos = tuple[float, int]
 LOW: Pos = (-math.inf, 0)
 HIGH: Pos = (math.inf, 0)
+ANY_DATE = dt.date(2000, 1, 1).toordinal()  # the example of a date column no cell bounds
 
 
 class _Other:
@@ -148,10 +150,13 @@ class Atoms:
         """One concrete value inside the atom, as round as possible."""
         if self.discrete:
             v = self.values[atom]
-            return "(any other text)" if v is OTHER else v
+            return _("(any other text)") if v is OTHER else v
         start = self.starts[atom]
         end = self.starts[atom + 1] if atom + 1 < len(self.starts) else HIGH
-        return from_key(self.var, _inside(start, end, self.var.type != "number"))
+        k = _inside(start, end, self.var.type != "number")
+        if self.var.type == "date" and start[0] == -math.inf and end[0] == math.inf:
+            k = ANY_DATE  # no cell names a date: 0 is no day at all
+        return from_key(self.var, k)
 
     def render(self, mask: int) -> str:
         """The mask as the S-FEEL cell a person would write. What lies outside the domain does
@@ -237,8 +242,8 @@ def key(var: Variable, value: Value) -> float:
 
 
 def from_key(var: Variable, k: float) -> Value:
-    if var.type == "date":
-        return dt.date.fromordinal(int(k))
+    if var.type == "date":  # within the calendar, whatever the bounds of the column
+        return dt.date.fromordinal(min(max(int(k), 1), dt.date.max.toordinal()))
     if var.type == "integer" or (isinstance(k, float) and k.is_integer()):
         return int(k)
     return k

@@ -8,6 +8,7 @@ import numbers
 from difflib import get_close_matches
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
 
@@ -39,7 +40,8 @@ def closest(word: str, choices: tuple[Value, ...]) -> str:
     match = get_close_matches(str(word), texts, n=1, cutoff=0.4)
     listed = ", ".join(literal_text(c) for c in choices)
     if match:
-        return f'did you mean "{match[0]}"? Allowed: {listed}'
+        return _('did you mean "{match}"? Allowed: {listed}').format(
+                   match=match[0], listed=listed)
     return f"allowed: {listed}"
 
 
@@ -62,8 +64,10 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
         if not isinstance(value, str):
             raise _wrong(value, var)
         if var.values and value not in var.values:
-            raise ValueProblem("domain", f"{literal_text(value)} is not an allowed value of "
-                                         f"{var.name} ({closest(value, var.values)})")
+            raise ValueProblem("domain", _("{literal_text} is not an allowed value of "
+                                           "{name} ({closest})").format(
+                                             literal_text=literal_text(value), name=var.name,
+                                             closest=closest(value, var.values)))
         return value
     if t in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -72,37 +76,45 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             number = float(number)
         if isinstance(number, float) and math.isnan(number):
-            raise ValueProblem("type", f"{var.name} is NaN (not a number): give a number or null")
+            raise ValueProblem("type", _("{name} is NaN (not a number): give a number "
+                                         "or null").format(name=var.name))
         if isinstance(number, float) and math.isinf(number):
-            raise ValueProblem("type", f"{var.name} is infinite: give a finite number")
+            raise ValueProblem("type", _("{name} is infinite: give a finite number").format(
+                                           name=var.name))
         if t == "integer":
             if not (isinstance(number, int) or number.is_integer()):
-                raise ValueProblem("type", f"{var.name} must be a whole number, not {number}")
+                raise ValueProblem("type", _("{name} must be a whole number, not "
+                                             "{number}").format(name=var.name, number=number))
             number = int(number)
         _in_domain(number, var)
         return number
     if t == "date":
         if isinstance(value, dt.datetime):
             if value.time() != dt.time(0):
-                raise ValueProblem("type", f"{var.name} is a date; {value} has a time of day")
+                raise ValueProblem("type", _("{name} is a date; {value} has a time of "
+                                             "day").format(name=var.name, value=value))
             value = value.date()
         elif isinstance(value, str):
             try:
                 value = dt.date.fromisoformat(value)
             except ValueError:
-                raise ValueProblem("type", f"{var.name} must be a date written YYYY-MM-DD, "
-                                           f"not {value!r}") from None
+                raise ValueProblem("type", _("{name} must be a date written "
+                                             "YYYY-MM-DD, not {value!r}").format(
+                                               name=var.name, value=value)) from None
         if not isinstance(value, dt.date):
             raise _wrong(value, var)
         _in_domain(value, var)
         return value
-    raise ValueProblem("type", f"{var.name} has an unknown type {t!r}")  # pragma: no cover
+    raise ValueProblem("type", _("{name} has an unknown type {t!r}").format(  # pragma: no cover
+        name=var.name, t=t))
 
 
 def _in_domain(value: Value, var: Variable) -> None:
     if var.allowed is not None and not var.allowed.matches(value):
-        raise ValueProblem("domain", f"{literal_text(value)} is outside the allowed values of "
-                                     f"{var.name} ({var.allowed.text})")
+        raise ValueProblem("domain", _("{literal_text} is outside the allowed values "
+                                       "of {name} ({text})").format(
+                                         literal_text=literal_text(value), name=var.name,
+                                         text=var.allowed.text))
 
 
 def _wrong(value: Any, var: Variable) -> ValueProblem:
@@ -110,7 +122,8 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
         value = value.item()
     plain = (str, bool, int, float, dt.date)
     shown = literal_text(value) if isinstance(value, plain) else repr(value)
-    return ValueProblem("type", f"{var.name} must be {TYPE_NAMES[var.type]}, not {shown}")
+    return ValueProblem("type", _("{name} must be {type_names}, not {shown}").format(
+                                    name=var.name, type_names=TYPE_NAMES[var.type], shown=shown))
 
 
 def check_test(test: UnaryTest, var: Variable) -> None:
@@ -126,12 +139,14 @@ def check_test(test: UnaryTest, var: Variable) -> None:
             if not isinstance(value, bool):
                 raise _wrong(value, var)
             if test.intervals:  # FEEL has no order on booleans: `< true` means nothing
-                raise ValueProblem("type", f"{var.name} is true or false, which have no order: "
-                                           "write true, false or -")
+                raise ValueProblem("type", _("{name} is true or false, which have no "
+                                             "order: write true, false or -").format(
+                                               name=var.name))
         elif not isinstance(value, str):
             raise _wrong(value, var)
         elif test.intervals and not var.values:  # which texts lie between is no clinical fact
-            raise ValueProblem("type", f"{var.name} is free text: compare it with values "
-                                       '(e.g. "x", "y"), not with < > or ranges')
+            raise ValueProblem("type", _("{name} is free text: compare it with values "
+                                         '(e.g. "x", "y"), not with < > or ranges').format(
+                                           name=var.name))
     for value in test.ordered_points:
         conform(value, var)

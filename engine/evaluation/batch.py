@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import CaseError, UsageError
+from ..core.i18n import _
 from ..core.model import Model, Variable
 from ..core.safe_io import (
     FORMULA_STARTS,
@@ -46,17 +47,20 @@ PROVENANCE = ("guideline_version", "guideline_status", "guideline_sha256")
 def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
     """Answer the file of cases; the CLI reports the tally (`summarise`)."""
     if args.case is not None:
-        raise UsageError("give either --case (one case) or --input (a file of cases), not both")
+        raise UsageError(_("give either --case (one case) or --input (a file of "
+                           "cases), not both"))
     if not args.input or not args.output:
-        raise UsageError("a file of cases needs both --input CASES and --output RESULTS")
+        raise UsageError(_("a file of cases needs both --input CASES and --output "
+                           "RESULTS"))
     if args.explain or args.format != "text":
-        raise UsageError("--explain and --format apply to one --case; a file of cases gets "
-                         "its answers, rule ids and errors as columns")
+        raise UsageError(_("--explain and --format apply to one --case; a file of "
+                           "cases gets its answers, rule ids and errors as columns"))
     if args.chunk_size < 1:
-        raise UsageError("--chunk-size must be at least 1")
+        raise UsageError(_("--chunk-size must be at least 1"))
     for path, role in ((args.input, "input"), (args.output, "output")):
         if _format(path) is None:
-            raise UsageError(f"the {role} {path} must end in .csv, .xlsx or .parquet")
+            raise UsageError(_("the {role} {path} must end in .csv, .xlsx or .parquet").format(
+                                 role=role, path=path))
     try:
         refuse_overwrite(args.output, args.input, args.workbook)
     except OutputError as exc:
@@ -130,28 +134,32 @@ def _count(tally: Tally, errors: pd.Series) -> None:
 def summarise(tally: Tally, output: str) -> tuple[int, list[str]]:
     """The exit code and the lines that tell how a file of cases went."""
     answered = tally.rows - tally.errors
-    lines = [f"{tally.rows:,} cases: {answered:,} answered, {tally.errors:,} with an error; "
-             f"written to {output}"]
+    lines = [_("{rows:,} cases: {answered:,} answered, {errors:,} with an error; written "
+               "to {output}").format(rows=tally.rows, answered=answered, errors=tally.errors,
+                                     output=output)]
     if not tally.errors:
         return 0, lines
     lines += [f"  {count:,} × {message}" for message, count in tally.messages.most_common(5)]
-    lines.append("each such row has no answer and says why in its error column")
+    lines.append(_("each such row has no answer and says why in its error column"))
     return 1, lines
 
 
 def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
     twice = sorted({c for c in columns if columns.count(c) > 1})
     if twice:
-        raise UsageError(f"{path}: the column name {', '.join(twice)} is used more than once")
+        raise UsageError(_("{path}: the column name {twice} is used more than once").format(
+                             path=path, twice=', '.join(twice)))
     missing = [name for name, _ in plan.needed if name not in columns]
     if missing:
-        raise UsageError(f"{path} lacks the column{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(missing)} that {plan.target} reads (add it, with empty "
-                         "cells where unknown)")
+        raise UsageError(_("{path} lacks the column{value} {missing} that {target} "
+                           "reads (add it, with empty cells where unknown)").format(
+                             path=path, value='s' if len(missing) > 1 else '',
+                             missing=', '.join(missing), target=plan.target))
     clash = [c for c in (*plan.names, *PROVENANCE) if c in columns]
     if clash:
-        raise UsageError(f"{path} already has a column named {', '.join(clash)}, which the "
-                         "answers would repeat: rename it in the input")
+        raise UsageError(_("{path} already has a column named {clash}, which the "
+                           "answers would repeat: rename it in the input").format(
+                             path=path, clash=', '.join(clash)))
 
 
 def _format(path: str) -> str | None:
@@ -207,7 +215,7 @@ class Source:
 
 def open_source(path: str, chunk_size: int) -> Source:
     if not Path(path).is_file():
-        raise UsageError(f"cannot read the cases: {path} does not exist")
+        raise UsageError(_("cannot read the cases: {path} does not exist").format(path=path))
     kind = _format(path)
     if kind == ".csv":
         return CsvSource(path, chunk_size)
@@ -225,9 +233,11 @@ class CsvSource(Source):
             with open(path, encoding="utf-8-sig", newline="") as fh:
                 first = fh.readline()
         except UnicodeDecodeError:
-            raise UsageError(f"{path} is not UTF-8 text: save it as CSV UTF-8") from None
+            raise UsageError(_("{path} is not UTF-8 text: save it as CSV UTF-8").format(
+                                 path=path)) from None
         if not first.strip():
-            raise UsageError(f"{path} is empty: its first line must name the columns")
+            raise UsageError(_("{path} is empty: its first line must name the columns").format(
+                                 path=path))
         # Excel in many European locales writes ';' between cells
         self.sep = ";" if first.count(";") > first.count(",") else ","
         self.columns = next(csv.reader([first], delimiter=self.sep))
@@ -244,7 +254,8 @@ class CsvSource(Source):
                 for frame in reader:
                     yield Chunk(frame)
         except (pandas.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise UsageError(f"{self.path} cannot be read as CSV: {exc}") from None
+            raise UsageError(_("{path} cannot be read as CSV: {exc}").format(
+                                 path=self.path, exc=exc)) from None
 
 
 def _count_lines(path: str) -> int:
@@ -265,7 +276,8 @@ class XlsxSource(Source):
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # zipfile, XML and openpyxl errors alike
-            raise UsageError(f"{path} cannot be read as a workbook ({exc})") from None
+            raise UsageError(_("{path} cannot be read as a workbook ({exc})").format(
+                                 path=path, exc=exc)) from None
         sheet = self.book.worksheets[0]
         self.rows = sheet.iter_rows(values_only=True)
         header = [str(v).strip() if v is not None else "" for v in next(self.rows, ())]
@@ -300,7 +312,8 @@ class ParquetSource(Source):
         try:
             self.file = pq.ParquetFile(path)
         except Exception as exc:  # pyarrow's errors for a file that is not Parquet
-            raise UsageError(f"{path} cannot be read as Parquet ({exc})") from None
+            raise UsageError(_("{path} cannot be read as Parquet ({exc})").format(
+                                 path=path, exc=exc)) from None
         self.schema = self.file.schema_arrow
         self.columns = list(self.schema.names)
         self.total = self.file.metadata.num_rows
@@ -365,8 +378,9 @@ class XlsxSink(Sink):
         frame = pd.concat([chunk.cases, as_text(answers, self.lists, booleans=False)], axis=1)
         self.rows += len(frame)
         if self.rows > EXCEL_ROWS:
-            raise UsageError(f"{self.output}: a sheet holds at most {EXCEL_ROWS - 1:,} rows of "
-                             "cases; write the answers to .csv or .parquet instead")
+            raise UsageError(_("{output}: a sheet holds at most {excel_rows:,} rows of "
+                               "cases; write the answers to .csv or .parquet instead").format(
+                                 output=self.output, excel_rows=EXCEL_ROWS - 1))
         columns = [[_cell(v) for v in frame[c].astype(object).tolist()] for c in frame.columns]
         for row in zip(*columns):
             self.sheet.append(row)

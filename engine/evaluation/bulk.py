@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import CaseError, ConflictingRules, InvalidInput, MissingInput, NoRuleMatched
+from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.sfeel import Value
 from ..domain.atoms import Atoms
 from .columns import Column, encode, small_int
 from .compiled import CompiledTable
-from .evaluate import plan_for, run_table
+from .evaluate import outside, plan_for, run_table
 
 DENSE_LIMIT = 1 << 18  # most combinations of atom codes a table may tabulate up front
 LIST_POLICIES = ("R", "O", "C")
@@ -46,15 +47,18 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
     raises `MissingInput` once, and anything but a DataFrame raises `CaseError`.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise CaseError(f"evaluate_frame takes a pandas DataFrame, not {type(frame).__name__}")
+        raise CaseError(_("evaluate_frame takes a pandas DataFrame, not {name}").format(
+                            name=type(frame).__name__))
     plan = bulk_plan(model, decision)
     twice = sorted({n for n in frame.columns[frame.columns.duplicated()] if isinstance(n, str)})
     if twice:
-        raise CaseError(f"the cases have more than one column named {', '.join(twice)}")
+        raise CaseError(_("the cases have more than one column named {twice}").format(
+                            twice=', '.join(twice)))
     missing = [name for name, _ in plan.needed if name not in frame.columns]
     if missing:
-        raise MissingInput(f"the cases lack the column{'s' if len(missing) > 1 else ''} "
-                           f"{', '.join(missing)} (add it with empty values when unknown)",
+        raise MissingInput(_("the cases lack the column{value} {missing} (add it with "
+                             "empty values when unknown)").format(
+                               value='s' if len(missing) > 1 else '', missing=', '.join(missing)),
                            plan.target, tuple(missing))
     run = _Run(plan, len(frame))
     for name, var in plan.needed:
@@ -116,9 +120,9 @@ def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
         names = [n for tp in tables for n in (*tp.table.output_names, rule_column(tp.table))]
         names += ["error", "error_kind"]
         if len(set(names)) < len(names):
-            raise CaseError(f"the result columns {', '.join(names)} repeat a name: rename the "
-                            "variable that clashes with a decision's rule column, 'error' or "
-                            "'error_kind'")
+            raise CaseError(_("the result columns {names} repeat a name: rename the "
+                              "variable that clashes with a decision's rule column, 'error' "
+                              "or 'error_kind'").format(names=', '.join(names)))
         outputs = {o: model.variables[o] for o in producer}
         plan = BulkPlan(base.target, base.needed, tables, producer, domains, names, outputs)
         cache[decision] = plan
@@ -179,7 +183,7 @@ def resolve(tp: TablePlan, codes: Sequence[Any]) -> int:
         if ct.match(values) != mask:  # pragma: no cover - the atoms would disagree with themselves
             raise AssertionError(f"atom examples of {ct.table.name} do not match their atoms")
         try:
-            step = run_table(ct, dict(zip(ct.table.input_names, values)))
+            step = run_table(ct, dict(zip(ct.table.input_names, values)), guard=False)
             outcome = Outcome(step.outputs, step.decided)
         except NoRuleMatched:
             outcome = Outcome(None, no_match=True)
@@ -223,6 +227,12 @@ class _Run:
         return (np.asarray(lut, dtype=np.int32) * np.int32(scale))[self.results[up]]
 
     def table(self, tp: TablePlan) -> None:
+        for _k, col, allowed in tp.table.guards:  # rare (DMN inputValues): checked row by row
+            values = self._values(col.name, np.arange(self.n))
+            bad = np.array([v is not None and not allowed.matches(v) for v in values], dtype=bool)
+            texts = [outside(tp.table.name, col.name, v, allowed.text) for v in values]
+            self.fail(bad, lambda rows, texts=texts: (np.arange(len(rows)),
+                                                      [texts[r] for r in rows]), InvalidInput)
         width = len(tp.sizes)
         if tp.lut is not None:
             index = np.zeros(self.n, dtype=np.int32)
@@ -263,7 +273,7 @@ class _Run:
         texts = []
         for values in zip(*columns) if columns else [()] * len(first):
             try:
-                run_table(tp.ct, dict(zip(table.input_names, values)))
+                run_table(tp.ct, dict(zip(table.input_names, values)), guard=False)
                 texts.append("")  # pragma: no cover - the masks said no rule matches
             except NoRuleMatched as exc:
                 texts.append(str(exc))

@@ -78,8 +78,9 @@ def compile_table(table: Table, variables: dict[str, Variable],
     for r in rules:
         key = []
         for var, value in zip(ranked, r.outputs):
-            if var.values:
-                key.append(var.values.index(value) if value in var.values else len(var.values))
+            if var.ranking:
+                rank = var.ranking
+                key.append(rank.index(value) if value in rank else len(rank))
         priority.append(tuple(key))
     return CompiledTable(table, vars_, atoms, cover, null_cover, everyone,
                          [r.outputs for r in rules], priority, tuple(r.id for r in rules),

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
+from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Variable
 from ..core.sfeel import Value, literal_text
 from ..domain.atoms import bits
@@ -126,15 +127,16 @@ def resolve_decision(model: Model, decision: str | None) -> str:
     if decision is not None:
         if decision not in model.tables:
             close = get_close_matches(decision, list(model.tables), n=1)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            raise CaseError(f"there is no decision {decision!r}{hint}; the decisions are: "
-                            f"{', '.join(model.tables)}")
+            hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+            raise CaseError(_("there is no decision {decision!r}{hint}; the decisions "
+                              "are: {tables}").format(
+                                decision=decision, hint=hint, tables=', '.join(model.tables)))
         return decision
     tops = model.top_decisions()
     if len(tops) == 1:
         return tops[0]
-    raise CaseError(f"this guideline has {len(tops)} final decisions; say which one: "
-                    f"{', '.join(tops)}")
+    raise CaseError(_("this guideline has {n_tops} final decisions; say which one: "
+                      "{tops}").format(n_tops=len(tops), tops=', '.join(tops)))
 
 
 @dataclass(frozen=True)
@@ -173,10 +175,12 @@ def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
     for name in case:
         if not isinstance(name, str) or name not in model.variables:
             close = get_close_matches(str(name), sorted(plan.case_inputs), n=1)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            return InvalidInput(f"unknown input {name!r}{hint}", inputs=(str(name),))
+            hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+            return InvalidInput(_("unknown input {name!r}{hint}").format(name=name, hint=hint),
+                                inputs=(str(name),))
         if name not in plan.case_inputs:
-            return InvalidInput(f"{name} is decided by the guideline, not given by a case",
+            return InvalidInput(_("{name} is decided by the guideline, not given by a "
+                                  "case").format(name=name),
                                 inputs=(name,))
     raise AssertionError("unknown_key called on a valid case")  # pragma: no cover
 
@@ -184,7 +188,8 @@ def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
 def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None) -> Result:
     plan = plan_for(model, decision)
     if not isinstance(case, Mapping):
-        raise CaseError(f"a case is a mapping of input names to values, not {type(case).__name__}")
+        raise CaseError(_("a case is a mapping of input names to values, not {name}").format(
+                            name=type(case).__name__))
     if not plan.case_inputs.issuperset(case.keys()):
         raise unknown_key(model, plan, case)
     known: dict[str, Value] = {}
@@ -198,18 +203,28 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
         except ValueProblem as exc:
             raise InvalidInput(exc.message, plan.target, (name,)) from None
     if missing:
-        raise MissingInput(f"the case lacks {', '.join(sorted(missing))} (give null when "
-                           "unknown)", plan.target, tuple(sorted(missing)))
+        raise MissingInput(
+            _("the case lacks {missing} (give null when unknown)").format(
+                missing=", ".join(sorted(missing))
+            ),
+            plan.target,
+            tuple(sorted(missing)),
+        )
     steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
     return Result(plan.target, last.outputs, steps, model)
 
 
-def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
-    """Match one table against known values and apply its hit policy; adds its outputs."""
+def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) -> Step:
+    """Match one table against known values and apply its hit policy; adds its outputs.
+    `guard`: refuse a value its column's input values leave out (bulk checks those itself)."""
     table = ct.table
     names = table.input_names
     values = [known[n] for n in names]
+    for k, col, allowed in table.guards if guard else ():
+        if values[k] is not None and not allowed.matches(values[k]):
+            raise InvalidInput(outside(table.name, col.name, values[k], allowed.text),
+                               table.name, (col.name,))
     matches = bits(ct.match(values))
     default = False
     decided: list[int]
@@ -217,7 +232,8 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
         outputs, decided, default = dict(zip(table.output_names, table.default)), [], True
     elif not matches and table.hit_policy in SINGLE_HIT:
         shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
-        raise NoRuleMatched(f"no rule of decision {table.name} matches {shown or 'this case'}",
+        raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
+                                name=table.name, value=shown or 'this case'),
                             table.name, table.input_names)
     elif not matches:
         outputs, decided = empty_answer(ct), []
@@ -225,3 +241,10 @@ def run_table(ct: CompiledTable, known: dict[str, Value]) -> Step:
         decided, outputs = HANDLERS[table.hit_policy](ct, matches)
     known.update(outputs)
     return Step(ct, values, matches, decided, outputs, default)
+
+
+def outside(decision: str, name: str, value: Value, allowed: str) -> str:
+    """A value the column's input values leave out: DMN makes the decision an error."""
+    return _("{value} is not among the input values of {name} in decision {decision} "
+             "({allowed})").format(value=literal_text(value), name=name, decision=decision,
+                                   allowed=allowed)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..core.i18n import _
 from ..core.sfeel import literal_text
 
 if TYPE_CHECKING:
     from .evaluate import Result, Step
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, labels: dict[Any, str] | None = None) -> str:
+    """A value as FEEL writes it; with the workbook's label for it first when it has one."""
     if isinstance(value, list):
-        return "[" + ", ".join(literal_text(v) for v in value) + "]"
+        return "[" + ", ".join(shown(v, labels) for v in value) + "]"
+    if labels and isinstance(value, str | bool | int) and value in labels:
+        return f"{labels[value]} ({literal_text(value)})"
     return literal_text(value)
 
 
@@ -22,54 +26,60 @@ def explain(result: Result) -> str:
         lines.extend(_step(result, step))
         lines.append("")
     if len(result.trace) > 1:
-        lines.append(f"(decisions evaluated in order: "
-                     f"{' -> '.join(s.decision for s in result.trace)})")
+        lines.append(_("(decisions evaluated in order: {join})").format(
+                         join=' -> '.join(s.decision for s in result.trace)))
     lines.append(provenance(result.model.provenance()))
     return "\n".join(lines).rstrip() + "\n"
 
 
 def provenance(about: dict[str, str | None]) -> str:
     """One line naming the guideline that answered, for a printed or stored explanation."""
-    parts = [f"version {about.get('version') or '(none)'}",
-             f"status {about.get('status') or '(none)'}"]
-    if about.get("sha256"):
-        parts.append(f"sha256 {about['sha256']}")
-    return f"(guideline {', '.join(parts)})"
+    return _("(guideline version {version}, status {status}, sha256 {sha256})").format(
+        version=about.get("version") or "-", status=about.get("status") or "-",
+        sha256=about.get("sha256") or "-")
 
 
 def _step(result: Result, step: Step) -> list[str]:
     model = result.model
     table = model.tables[step.decision]
     title = f" ({table.title})" if table.title else ""
-    answer = ", ".join(f"{_label(model, k)} = {shown(v)}" for k, v in step.outputs.items())
+    answer = ", ".join(f"{_label(model, k)} = {shown(v, model.value_labels.get(k))}"
+                       for k, v in step.outputs.items())
     lines = [f"Decision {step.decision}{title}: {answer}"]
     if step.default:
-        lines.append("  no rule matched; the table's default answer applies")
+        lines.append(_("  no rule matched; the table's default answer applies"))
         return lines
     if not step.decided:
-        lines.append("  no rule matched (an empty answer is allowed for this hit policy)")
+        lines.append(_("  no rule matched (an empty answer is allowed for this hit "
+                       "policy)"))
         return lines
     decided = step.decided  # built on each access, as inputs below
     rules = {r.id: r for r in table.rules if r.id in decided}
     inputs = step.inputs  # built on each access: once per step
-    policy = {"U": "the only matching rule", "A": "matching rules agree",
-              "P": "highest priority among matches", "F": "first matching rule"}
+    policy = {"U": _("the only matching rule"), "A": _("matching rules agree"),
+              "P": _("highest priority among matches"), "F": _("first matching rule")}
     if len(step.matched) > 1 and table.hit_policy in policy:
-        lines.append(f"  rules matching: {', '.join(step.matched)} "
-                     f"(hit policy {table.hit_policy}: {policy[table.hit_policy]})")
+        lines.append(_("  rules matching: {matched} (hit policy {hit_policy}: {policy})").format(
+                         matched=', '.join(step.matched), hit_policy=table.hit_policy,
+                         policy=policy[table.hit_policy]))
     for rule_id in decided:
         rule = rules[rule_id]
-        lines.append(f"  rule {rule.id} ({rule.cell}) applies because:")
+        lines.append(_("  rule {id} ({cell}) applies because:").format(
+                         id=rule.id, cell=rule.cell))
         held = False
         for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells):
             if test is None or test.any:
                 continue
             held = True
             value = inputs.get(col.name)
-            lines.append(f"    - {_label(model, col.name)} is {shown(value)}, "
-                         f"which satisfies {test.text}  [{cell}]")
+            up = model.producer(col.name)
+            source = _(" (decided by {decision})").format(decision=up.name) if up else ""
+            value_text = shown(value, model.value_labels.get(col.name)) + source
+            lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
+                             label=_label(model, col.name), value=value_text, text=test.text,
+                             cell=cell))
         if not held:
-            lines.append("    - it holds for every case (all conditions are '-')")
+            lines.append(_("    - it holds for every case (all conditions are '-')"))
         for col, text in zip(table.annotations, rule.annotations):
             if text:
                 lines.append(f"    {col.name}: {text}")

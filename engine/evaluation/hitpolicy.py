@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.errors import ConflictingRules
+from ..core.i18n import _
 from .compiled import CompiledTable
 
 Outputs = dict[str, Any]
@@ -26,16 +27,18 @@ def _ids(ct: CompiledTable, matches: list[int]) -> str:
 
 def unique(ct: CompiledTable, matches: list[int]) -> tuple[list[int], Outputs]:
     if len(matches) > 1:
-        raise ConflictingRules(f"decision {ct.table.name} has hit policy Unique, but rules "
-                               f"{_ids(ct, matches)} all match this case", ct.table.name)
+        raise ConflictingRules(_("decision {name} has hit policy Unique, but rules "
+                                 "{ids} all match this case").format(
+                                   name=ct.table.name, ids=_ids(ct, matches)), ct.table.name)
     return matches, _single(ct, matches[0])
 
 
 def any_(ct: CompiledTable, matches: list[int]) -> tuple[list[int], Outputs]:
     answers = {ct.outputs[i] for i in matches}
     if len(answers) > 1:
-        raise ConflictingRules(f"decision {ct.table.name} has hit policy Any, but the matching "
-                               f"rules {_ids(ct, matches)} give different answers",
+        raise ConflictingRules(_("decision {name} has hit policy Any, but the matching "
+                                 "rules {ids} give different answers").format(
+                                   name=ct.table.name, ids=_ids(ct, matches)),
                                ct.table.name)
     return matches, _single(ct, matches[0])
 

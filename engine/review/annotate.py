@@ -13,14 +13,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.errors import Finding
+from ..core.errors import Finding, kind_word, severity_word
+from ..core.i18n import N_, _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
+from ..workbook.print_setup import apply_print_setup
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "E4DFEC"}  # red, amber, lilac
 SUGGESTION_FILL = "FCE4D6"
 SUGGESTION_ID = "FORSLAG"
-FINDINGS_SHEET = "Funn fra sjekken"
+FINDINGS_SHEET = N_("Findings from the check")
 AUTHOR = "guideline check"
 RANK = {"error": 0, "warning": 1, "info": 2}
 CELL = re.compile(r"^(?P<sheet>.+)!(?P<col>[A-Z]{1,3})(?P<row>[0-9]+)$")
@@ -36,7 +38,8 @@ class Marks:
     def add(self, finding: Finding) -> None:
         if RANK[finding.severity] < RANK[self.severity]:
             self.severity = finding.severity
-        text = f"{finding.severity.upper()} ({finding.kind}): {finding.message}"
+        text = f"{severity_word(finding.severity).upper()} ({kind_word(finding.kind)}): " \
+               f"{finding.message}"
         if text not in self.messages:
             self.messages.append(text)
 
@@ -61,20 +64,23 @@ def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path
     """Write the annotated copy of `workbook_path` to `out_path` (never the input itself);
     return what was written, in one line for the person who asked."""
     if not str(out_path).lower().endswith(".xlsx"):
-        raise OutputError(f"the annotated copy must be an .xlsx file, not {out_path}")
+        raise OutputError(_("the annotated copy must be an .xlsx file, not {out_path}").format(
+                              out_path=out_path))
     if not str(workbook_path).lower().endswith((".xlsx", ".xlsm")):
-        raise OutputError(f"--annotate marks cells of an .xlsx workbook; {workbook_path} is not "
-                          "one")
+        raise OutputError(_("--annotate marks cells of an .xlsx workbook; "
+                            "{workbook_path} is not one").format(workbook_path=workbook_path))
     refuse_overwrite(out_path, workbook_path)
     import openpyxl
 
     wb = openpyxl.load_workbook(workbook_path)
+    apply_print_setup(wb, booleans=True)  # landscape, fit to width, headers repeated
     marked = mark_cells(wb, collect(findings))
     suggested = suggest_rules(wb, model, findings)
     list_findings(wb, findings)
     write_with(out_path, wb.save)
-    return (f"annotated copy written to {out_path}: {marked} cell(s) marked, {suggested} "
-            "suggested rule(s)")
+    return _("annotated copy written to {out_path}: {marked} cell(s) marked, "
+             "{suggested} suggested rule(s)").format(
+               out_path=out_path, marked=marked, suggested=suggested)
 
 
 def mark_cells(wb: Any, marks: dict[tuple[str, str], Marks]) -> int:
@@ -116,8 +122,11 @@ def suggest_rules(wb: Any, model: Model, findings: list[Finding]) -> int:
     fill = PatternFill(fill_type="solid", start_color=SUGGESTION_FILL, end_color=SUGGESTION_FILL)
     count = 0
     next_row: dict[str, int] = {}
+    unsure = unreadable_rules(findings)
     for f in findings:
         if f.kind != "gap" or not f.region or f.decision not in model.tables:
+            continue
+        if f.decision in unsure:  # a rule whose cell is a typo may be meant for these cases
             continue
         table = model.tables[f.decision]
         if table.sheet not in wb.sheetnames:
@@ -127,16 +136,27 @@ def suggest_rules(wb: Any, model: Model, findings: list[Finding]) -> int:
         next_row[table.name] = row + 1
         count += 1
         ws.cell(row, 1, f"{SUGGESTION_ID}-{count}")
-        ws.cell(row, 1).comment = comment(Comment, (
-            "Forslag fra guideline check: ingen regel dekker disse tilfellene. Fyll inn svaret "
-            "i utdatakolonnene og gi raden en vanlig id, eller slett raden.\n\nSuggested by "
-            f"guideline check: {f.message}"))
+        ws.cell(row, 1).comment = comment(
+            Comment,
+            _(
+                "Suggested by guideline check: no rule covers these cases. Fill in the "
+                "answer in the output columns and give the row an ordinary id, or delete "
+                "the row.\n\n{message}"
+            ).format(message=f.message),
+        )
         for col in table.inputs:
             ws[f"{col.letter}{row}"] = safe_text(f.region.get(col.name, "-"))
         for col in (*table.inputs, *table.outputs):
             ws[f"{col.letter}{row}"].fill = fill
         ws.cell(row, 1).fill = fill
     return count
+
+
+def unreadable_rules(findings: list[Finding]) -> set[str]:
+    """Decisions with a rule left out of the check (a cell that cannot be read): a gap there
+    may be where that rule belongs, so no FORSLAG row is proposed until it is fixed."""
+    return {f.decision for f in findings
+            if f.kind == "not_analysed" and f.rules and f.decision is not None}
 
 
 def free_row(ws: Any, table: Table) -> int:
@@ -157,24 +177,33 @@ def safe_text(text: str) -> str:
 def list_findings(wb: Any, findings: list[Finding]) -> None:
     from openpyxl.styles import Font, PatternFill
 
-    name = FINDINGS_SHEET
+    name = base = _(FINDINGS_SHEET)
     n = 2
     while name in wb.sheetnames:
-        name = f"{FINDINGS_SHEET} {n}"
+        name = f"{base} {n}"
         n += 1
     ws = wb.create_sheet(name)
-    ws.append(["Alvorlighet / severity", "Type / kind", "Beslutning / decision", "Celle / cell",
-               "Melding / message"])
+    ws.append(
+        [
+            _("Severity"),
+            _("Kind"),
+            _("Decision"),
+            _("Cell"),
+            _("Message"),
+        ]
+    )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for f in sorted(findings, key=lambda f: RANK[f.severity]):
-        ws.append([f.severity, f.kind, f.decision or "", ", ".join(f.cells),
+        ws.append([severity_word(f.severity), kind_word(f.kind), f.decision or "",
+                   ", ".join(f.cells),
                    safe_text(f.message)])
         colour = FILLS[f.severity]
         ws.cell(ws.max_row, 1).fill = PatternFill(fill_type="solid", start_color=colour,
                                                   end_color=colour)
     if not findings:
-        ws.append(["", "", "", "", "Ingen funn: alle tabeller er fullstendige og konsistente."])
+        ws.append(["", "", "", "", _("No findings: every table is complete and "
+                                     "consistent.")])
     for letter, width in zip("ABCDE", (16, 14, 18, 28, 110)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Model, Table
 from ..core.sfeel import Value, literal_text
 from ..verify.testing import Outcome
@@ -119,30 +120,36 @@ def _decision(model: Model, table: Table, outcomes: list[Outcome]) -> DecisionCo
 
 
 def render_text(model: Model, cov: Coverage) -> str:
-    lines = [f"Rule coverage: {cov.rules_fired} of {cov.rules} rules fired by "
-             f"{cov.cases} test case(s) ({cov.percent:.0f} %)"]
+    lines = [_("Rule coverage: {rules_fired} of {rules} rules fired by {cases} test "
+               "case(s) ({percent:.0f} %)").format(
+                 rules_fired=cov.rules_fired, rules=cov.rules, cases=cov.cases,
+                 percent=cov.percent)]
     for d in cov.decisions:
         table = model.tables[d.decision]
-        lines.append(f"  decision {d.decision} [{table.sheet}]: {d.n_fired}/{len(d.fired)} rules")
+        lines.append(_("  decision {decision} [{sheet}]: {n_fired}/{n_fired2} rules").format(
+                         decision=d.decision, sheet=table.sheet, n_fired=d.n_fired,
+                         n_fired2=len(d.fired)))
         counts = ", ".join(f"{rule} {len(cases)}" for rule, cases in d.fired.items())
-        lines.append(f"    cases per rule: {counts}")
+        lines.append(_("    cases per rule: {counts}").format(counts=counts))
         if d.unfired:
             cells = {r.id: r.cell for r in table.rules}
             shown = ", ".join(f"{r} ({cells[r]})" for r in d.unfired)
-            lines.append(f"    no case fires: {shown}")
+            lines.append(_("    no case fires: {shown}").format(shown=shown))
         for name, values in d.outputs_unexpected.items():
-            lines.append(f"    no case expects {name} = "
-                         f"{', '.join(literal_text(v) for v in values)}")
+            lines.append(_("    no case expects {name} = {join}").format(
+                             name=name, join=', '.join(literal_text(v) for v in values)))
         for name, values in d.inputs_unused.items():
-            lines.append(f"    no case gives {name} = {', '.join(literal_text(v) for v in values)}")
+            lines.append(_("    no case gives {name} = {join}").format(
+                             name=name, join=', '.join(literal_text(v) for v in values)))
     return "\n".join(lines) + "\n"
 
 
 def summary_line(cov: Coverage) -> str:
     """One line per workbook, for the pytest summary."""
     unfired = [f"{d.decision}:{r}" for d in cov.decisions for r in d.unfired]
-    tail = f"; not fired: {', '.join(unfired)}" if unfired else ""
-    return f"{cov.rules_fired}/{cov.rules} rules fired ({cov.percent:.0f} %){tail}"
+    tail = _("; not fired: {unfired}").format(unfired=', '.join(unfired)) if unfired else ""
+    return _("{rules_fired}/{rules} rules fired ({percent:.0f} %){tail}").format(
+               rules_fired=cov.rules_fired, rules=cov.rules, percent=cov.percent, tail=tail)
 
 
 def report_coverage(model: Model, outcomes: list[Outcome],
@@ -151,6 +158,7 @@ def report_coverage(model: Model, outcomes: list[Outcome],
     cov = measure(model, outcomes)
     text = render_text(model, cov)
     if min_coverage is not None and cov.percent + 1e-9 < min_coverage:
-        return 1, text + (f"FAILED: rule coverage {cov.percent:.1f} % is below the required "
-                          f"{min_coverage:g} %\n")
+        return 1, text + _("FAILED: rule coverage is {percent:.1f} %, below the required "
+                           "{min_coverage:g} %").format(percent=cov.percent,
+                                                        min_coverage=min_coverage) + "\n"
     return 0, text

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..core.errors import CaseError
 from ..core.graph import required
+from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.sfeel import Value, literal_text
 from ..evaluation.batch import open_source, typed_text
@@ -77,9 +78,11 @@ def diff_models(old: Model, new: Model) -> Diff:
     for name in dict.fromkeys([*old.tables, *new.tables]):
         a, b = old.tables.get(name), new.tables.get(name)
         if a is None and b is not None:
-            out.tables.append(f"decision {name} added ({b.sheet}, {len(b.rules)} rules)")
+            out.tables.append(_("decision {name} added ({sheet}, {n_rules} rules)").format(
+                                  name=name, sheet=b.sheet, n_rules=len(b.rules)))
         elif b is None and a is not None:
-            out.tables.append(f"decision {name} removed (was {a.sheet}, {len(a.rules)} rules)")
+            out.tables.append(_("decision {name} removed (was {sheet}, {n_rules} rules)").format(
+                                  name=name, sheet=a.sheet, n_rules=len(a.rules)))
         elif a is not None and b is not None:
             out.tables.extend(table_changes(a, b))
             out.edits.extend(rule_edits(a, b))
@@ -105,15 +108,17 @@ def glossary_changes(old: Model, new: Model) -> list[str]:
     for name in dict.fromkeys([*old.variables, *new.variables]):
         a, b = old.variables.get(name), new.variables.get(name)
         if a is None:
-            out.append(f"variable {name} added ({b.type if b else ''})")
+            out.append(_("variable {name} added ({type})").format(
+                           name=name, type=b.type if b else ''))
         elif b is None:
-            out.append(f"variable {name} removed")
+            out.append(_("variable {name} removed").format(name=name))
         else:
             if a.type != b.type:
                 out.append(f"{name}: type {a.type} -> {b.type}")
             if allowed_text(a) != allowed_text(b):
-                out.append(f"{name}: allowed values {allowed_text(a) or '(any)'} -> "
-                           f"{allowed_text(b) or '(any)'}")
+                out.append(_("{name}: allowed values {value} -> {value2}").format(
+                               name=name, value=allowed_text(a) or '(any)',
+                               value2=allowed_text(b) or '(any)'))
             if a.label != b.label:
                 out.append(f"{name}: label {a.label!r} -> {b.label!r}")
     return out
@@ -128,17 +133,21 @@ def allowed_text(var: Variable) -> str:
 def table_changes(a: Table, b: Table) -> list[str]:
     out = []
     if a.hit_policy != b.hit_policy:
-        out.append(f"decision {a.name}: hit policy {a.hit_policy} -> {b.hit_policy}")
+        out.append(_("decision {name}: hit policy {hit_policy} -> {hit_policy2}").format(
+                       name=a.name, hit_policy=a.hit_policy, hit_policy2=b.hit_policy))
     cols_a = [(c.name, c.role) for c in (*a.inputs, *a.outputs, *a.annotations)]
     cols_b = [(c.name, c.role) for c in (*b.inputs, *b.outputs, *b.annotations)]
     for name, role in cols_b:
         if (name, role) not in cols_a:
-            out.append(f"decision {a.name}: {role} column {name} added")
+            out.append(_("decision {name}: {role} column {name2} added").format(
+                           name=a.name, role=role, name2=name))
     for name, role in cols_a:
         if (name, role) not in cols_b:
-            out.append(f"decision {a.name}: {role} column {name} removed")
+            out.append(_("decision {name}: {role} column {name2} removed").format(
+                           name=a.name, role=role, name2=name))
     if a.title != b.title:
-        out.append(f"decision {a.name}: title {a.title!r} -> {b.title!r}")
+        out.append(_("decision {name}: title {title!r} -> {title2!r}").format(
+                       name=a.name, title=a.title, title2=b.title))
     return out
 
 

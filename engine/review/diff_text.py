@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.i18n import _
 from .diff import json_value, shown_value
 
 
 def when(model_labels: dict[str, str], region: dict[str, str]) -> str:
     if not region:
-        return "in every case"
-    return "when " + " and ".join(f"{model_labels.get(k, k)} = {v}" for k, v in region.items())
+        return _("in every case")
+    return _("when {conditions}").format(conditions=_(" and ").join(
+        f"{model_labels.get(k, k)} = {v}" for k, v in region.items()))
 
 
 def answer_words(change: Any, side: str) -> str:
 
     ans = change.old if side == "old" else change.new
     if ans.error is not None:
-        return f"no answer ({ans.error})"
+        return _("no answer ({error})").format(error=ans.error)
     names = change.changed or [n for n, _ in ans.outputs]
     return ", ".join(f"{n} {shown_value(ans.get(n))}" for n in names)
 
@@ -27,19 +29,21 @@ def verdict(result: Any) -> str:
     parts = []
     edits = len(result.edits)
     if edits:
-        parts.append(f"{edits} rule edit(s)")
+        parts.append(_("{edits} rule edit(s)").format(edits=edits))
     if result.answers:
-        parts.append(f"answers change in {len(result.answers)} region(s)")
+        parts.append(_("answers change in {n_answers} region(s)").format(
+                         n_answers=len(result.answers)))
     else:
-        parts.append("no change in any answer")
+        parts.append(_("no change in any answer"))
     if result.skipped:
-        parts.append(f"{len(result.skipped)} decision(s) not compared")
+        parts.append(_("{n_skipped} decision(s) not compared").format(
+                         n_skipped=len(result.skipped)))
     return "; ".join(parts)
 
 
 def render_text(result: Any) -> str:
 
-    lines = [f"Comparing {result.old} (old) with {result.new} (new)"]
+    lines = [_("Comparing {old} (old) with {new} (new)").format(old=result.old, new=result.new)]
     if result.about:
         lines.append("\nAbout")
         lines += [f"  {c.column}: {c.old or '(empty)'} -> {c.new or '(empty)'}"
@@ -51,28 +55,32 @@ def render_text(result: Any) -> str:
         lines.append("\nDecisions")
         lines += [f"  {t}" for t in result.tables]
     if result.edits:
-        lines.append("\nRule edits")
+        lines.append(_("\nRule edits"))
         for e in result.edits:
             lines.append(f"  {e.decision} rule {e.rule} {e.kind} [{e.cell}]")
             lines += [f"      {c.column}: {c.old} -> {c.new}" for c in e.changes]
             if e.row:
                 lines.append("      " + "; ".join(f"{k}: {v}" for k, v in e.row.items() if v))
-    lines.append("\nChanged answers")
+    lines.append(_("\nChanged answers"))
     if not result.answers:
-        lines.append(f"  no change in any answer (compared: {', '.join(result.compared) or '-'})")
+        lines.append(_("  no change in any answer (compared: {value})").format(
+                         value=', '.join(result.compared) or '-'))
     for n, a in enumerate(result.answers, 1):
         lines.append(f"  {n}. [{a.decision}] {when({}, a.region)}:")
-        lines.append(f"       was {answer_words(a, 'old')}, now {answer_words(a, 'new')}")
+        lines.append(_("       was {answer_words}, now {answer_words2}").format(
+                         answer_words=answer_words(a, 'old'),
+                         answer_words2=answer_words(a, 'new')))
         lines.append(f"       rules: {', '.join(a.old_rules) or 'none'} -> "
                      f"{', '.join(a.new_rules) or 'none'}")
         example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
         lines.append(f"       example: {example}")
     for name, why in result.skipped.items():
-        lines.append(f"  {name}: not compared: {why}")
+        lines.append(_("  {name}: not compared: {why}").format(name=name, why=why))
     if result.cohort:
         c = result.cohort
-        lines.append(f"\nCohort {c.path}: {c.changed} of {c.rows} case(s) change answer "
-                     f"({c.method} evaluation)")
+        lines.append(_("\nCohort {path}: {changed} of {rows} case(s) change answer "
+                       "({method} evaluation)").format(
+                         path=c.path, changed=c.changed, rows=c.rows, method=c.method))
         lines += [f"  {k}: {v}" for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
     lines.append(f"\n{verdict(result)}")
     return "\n".join(lines) + "\n"
@@ -84,18 +92,23 @@ def _md(text: str) -> str:
 
 def render_markdown(result: Any) -> str:
 
-    out = [f"## Guideline diff: `{result.old}` → `{result.new}`", "", f"**{verdict(result)}**",
-           ""]
+    out = [
+        _("## Guideline diff: `{old}` → `{new}`").format(old=result.old, new=result.new),
+        "",
+        f"**{verdict(result)}**",
+        "",
+    ]
     if result.about:
-        out += ["### About", "", "| field | old | new |", "|---|---|---|"]
+        out += ["### About", "", _("| field | old | new |"), "|---|---|---|"]
         out += [f"| {c.column} | {_md(c.old)} | {_md(c.new)} |" for c in result.about]
         out.append("")
     if result.glossary or result.tables:
-        out += ["### Glossary and decisions", ""]
+        out += [_("### Glossary and decisions"), ""]
         out += [f"- {_md(x)}" for x in [*result.glossary, *result.tables]]
         out.append("")
     if result.edits:
-        out += ["### Rule edits", "", "| decision | rule | edit | cells |", "|---|---|---|---|"]
+        out += [_("### Rule edits"), "", _("| decision | rule | edit | cells |"),
+                "|---|---|---|---|"]
         for e in result.edits:
             cells = "<br>".join(f"{c.column}: `{_md(c.old)}` → `{_md(c.new)}`"
                                 for c in e.changes)
@@ -103,24 +116,26 @@ def render_markdown(result: Any) -> str:
                 cells = "<br>".join(f"{k}: `{_md(v)}`" for k, v in e.row.items() if v)
             out.append(f"| {e.decision} | {e.rule} ({e.cell}) | {e.kind} | {cells} |")
         out.append("")
-    out += ["### Changed answers", ""]
+    out += [_("### Changed answers"), ""]
     if not result.answers:
-        out.append(f"No change in any answer (compared: {', '.join(result.compared) or '-'}).")
+        out.append(_("No change in any answer (compared: {value}).").format(
+                       value=', '.join(result.compared) or '-'))
     else:
-        out += ["| # | decision | when | was | now | rules | example |",
+        out += [_("| # | decision | when | was | now | rules | example |"),
                 "|---|---|---|---|---|---|---|"]
         for n, a in enumerate(result.answers, 1):
             region = "<br>".join(f"{k} = `{_md(v)}`" for k, v in a.region.items()) or "always"
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
+            rules = f"{', '.join(a.old_rules)} → {', '.join(a.new_rules)}"
             out.append(f"| {n} | {a.decision} | {region} | {_md(answer_words(a, 'old'))} | "
-                       f"{_md(answer_words(a, 'new'))} | {', '.join(a.old_rules)} → "
-                       f"{', '.join(a.new_rules)} | <sub>{_md(example)}</sub> |")
+                       f"{_md(answer_words(a, 'new'))} | {rules} | <sub>{_md(example)}</sub> |")
     for name, why in result.skipped.items():
-        out.append(f"- {name}: not compared: {_md(why)}")
+        out.append(_("- {name}: not compared: {md}").format(name=name, md=_md(why)))
     if result.cohort:
         c = result.cohort
         out += ["", f"### Cohort `{c.path}`", "",
-                f"{c.changed} of {c.rows} case(s) change answer ({c.method} evaluation).", ""]
+                _("{changed} of {rows} case(s) change answer ({method} evaluation).").format(
+                    changed=c.changed, rows=c.rows, method=c.method), ""]
         out += [f"- {_md(k)}: {v}" for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
     return "\n".join(out) + "\n"
 

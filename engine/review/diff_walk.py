@@ -20,6 +20,7 @@ from typing import Any
 
 from ..core.errors import CaseError
 from ..core.graph import required
+from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.sfeel import UnaryTest, Value
 from ..domain.atoms import Atoms, bits
@@ -140,8 +141,9 @@ def build_walk(old: Model, new: Model, target: str) -> Walk:
     for name in columns:
         for prod in produced:
             if name in prod:
-                raise Incomparable(f"{name} is a case input in one version and decided by "
-                                   f"{prod[name]} in the other")
+                raise Incomparable(_("{name} is a case input in one version and "
+                                     "decided by {prod} in the other").format(
+                                       name=name, prod=prod[name]))
     atoms = {name: shared_atoms(old, new, orders, name) for name in dict.fromkeys(read)}
     sides = (make_side(old, orders[0], atoms, columns, produced[0]),
              make_side(new, orders[1], atoms, columns, produced[1]))
@@ -184,10 +186,11 @@ def shared_atoms(old: Model, new: Model, orders: list[list[str]], name: str) -> 
     a, b = old.variables.get(name), new.variables.get(name)
     present = [v for v in (a, b) if v is not None]
     if len({v.type for v in present}) > 1:
-        raise Incomparable(f"the type of {name} changed")
+        raise Incomparable(_("the type of {name} changed").format(name=name))
     if len(present) == 2 and a is not None and b is not None and a.type == "string" \
             and bool(a.values) != bool(b.values):
-        raise Incomparable(f"{name} has a list of allowed values in one version only")
+        raise Incomparable(_("{name} has a list of allowed values in one version only").format(
+                               name=name))
     base = present[0]
     values = tuple(dict.fromkeys(v for var in present for v in var.values))
     merged = Variable(name, base.type, None, values, base.label)
@@ -415,9 +418,10 @@ def descend(walk: Walk, k: int, prefix: Box, old: State, new: State) -> None:
     both versions' answers are settled, or certain to agree."""
     walk.nodes += 1
     if walk.nodes > MAX_NODES or len(walk.leaves) > MAX_REGIONS:
-        raise Incomparable(f"the answers differ in more than {MAX_REGIONS:,} separate regions "
-                           "(or the tables are too entangled to list them): compare smaller "
-                           "steps, or count the cases that change with --cases")
+        raise Incomparable(_("the answers differ in more than {max_regions:,} separate "
+                             "regions (or the tables are too entangled to list them): "
+                             "compare smaller steps, or count the cases that change "
+                             "with --cases").format(max_regions=MAX_REGIONS))
     for side, state in zip(walk.sides, (old, new)):
         settle(walk, side, state, k, prefix)
     n = len(walk.columns)
@@ -439,7 +443,8 @@ def descend(walk: Walk, k: int, prefix: Box, old: State, new: State) -> None:
         for state, sp, part in zip((old, new), split, sig):
             s = state.copy()
             if sp is not None and not part[0]:
-                s.error = f"{name} = {shown_value(value_of(a, mask))} is not an allowed value"
+                s.error = _("{name} = {shown_value} is not an allowed value").format(
+                              name=name, shown_value=shown_value(value_of(a, mask)))
             elif sp is not None:
                 s.active.update(zip(sp.tables, part[1:]))
             states.append(s)
@@ -457,7 +462,7 @@ def leaf(walk: Walk, box: Box, old: State, new: State) -> None:
 
 def summarise(walk: Walk) -> list[AnswerChange]:
     groups: dict[tuple[Any, ...], list[int]] = {}
-    for i, (_, a, b, _, _) in enumerate(walk.leaves):
+    for i, (_box, a, b, _old, _new) in enumerate(walk.leaves):
         groups.setdefault((answer_key(a), answer_key(b)), []).append(i)
     atoms = [walk.atoms[n] for n in walk.columns]
     out = []

@@ -10,23 +10,24 @@ different things. Nothing in it depends on the clock: rendering twice gives the 
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import UsageError, WorkbookInvalid
+from ..core.errors import WorkbookInvalid
 from ..core.model import Model, Rule, Table, Variable
-from ..core.sfeel import UnaryTest, literal_text
+from ..core.sfeel import UnaryTest, Value, literal_text
 from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
+from . import pages
+from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
-SOURCE_ID = re.compile(r"\b([A-Z]{1,3}\d{1,3})\b")
-PARAGRAPH_ID = re.compile(r"[A-Z]{1,3}\d{1,3}$")
+Labels = Mapping[Value, str]  # a variable's value labels (the Values sheet)
+NO_LABELS: Labels = {}
 SOURCES = ("sources", "source", "kilder", "kilde")
 INTERPRETATION = ("tolkning", "interpretation", "tolking")
 NOTE = ("merknad", "note", "notes", "kommentar")
@@ -53,49 +54,6 @@ ABOUT = (("Versjon", ("version", "versjon")), ("Status", ("status",)),
          ("Dato", ("date", "dato")), ("Eier", ("owner", "eier")),
          ("Kilde", ("source", "kilde")))
 STATUS = {"draft": "utkast", "approved": "godkjent"}
-
-
-# -- the guideline's paragraphs ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Paragraph:
-    id: str
-    text: str  # verbatim, in the guideline's language
-    english: str
-    group: str  # the heading of the table it stands in (the flowchart column)
-
-
-def read_paragraphs(path: str | Path) -> dict[str, Paragraph]:
-    """Every `| id | text | English |` row of the Markdown tables in a guideline file."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the guideline text {path}: "
-                         f"{getattr(exc, 'strerror', None) or exc}") from None
-    found: dict[str, Paragraph] = {}
-    group = ""
-    for line in lines:
-        stripped = line.strip()
-        if not stripped.startswith("|"):
-            if stripped:
-                group = stripped.rstrip(":")
-            continue
-        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", stripped)[1:-1]]
-        if len(cells) >= 2 and PARAGRAPH_ID.match(cells[0]):
-            english = cells[2] if len(cells) > 2 else ""
-            found[cells[0]] = Paragraph(cells[0], cells[1], english, group)
-    if not found:
-        raise UsageError(f"{path} holds no paragraph table: expected rows like "
-                         "'| N1 | text | English |'")
-    return found
-
-
-def default_paragraphs(workbook: str) -> Path:
-    """The guideline text kept beside the workbook: `name.xlsx` -> `name.paragraphs.md`."""
-    return Path(workbook).with_suffix(".paragraphs.md")
-
-
-def source_ids(text: str) -> list[str]:
-    return list(dict.fromkeys(SOURCE_ID.findall(text)))
 
 
 # -- what the document says about rules --------------------------------------------------------
@@ -131,12 +89,24 @@ class Para:
 class Grid:
     header: tuple[Inline, ...]
     rows: tuple[tuple[Inline, ...], ...]
+    marks: tuple[str, ...] = ()  # per row, for the page only: "question", "error", "warning"
+    wide: bool = False  # for the page only: printed on a landscape page
+
+
+@dataclass(frozen=True)
+class Rules(Grid):
+    """A decision's rules: id, conditions, answers, sources. The page may show a wide one as
+    rule cards, so it knows which columns are conditions and which answers."""
+
+    conditions: tuple[Inline, ...] = ()
+    answers: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True)
 class Items:
     items: tuple[Inline, ...]
     ordered: bool = False
+    mark: str = ""  # for the page only: "failures" frames a list the committee must act on
 
 
 @dataclass(frozen=True)
@@ -173,7 +143,10 @@ def join(parts: Iterable[Inline], sep: str = ", ") -> Inline:
     return tuple(out)
 
 
-def value_inline(value: Any) -> Inline:
+def value_inline(value: Any, labels: Labels = NO_LABELS) -> Inline:
+    """A value in words: its label from the Values sheet, else ja/nei, the code, the number."""
+    if isinstance(value, str | bool | int) and value in labels:
+        return t(labels[value])
     if isinstance(value, bool):
         return t("ja" if value else "nei")
     if isinstance(value, str):
@@ -183,18 +156,22 @@ def value_inline(value: Any) -> Inline:
     return t(literal_text(value).removeprefix("date(").removesuffix(")").strip('"'))
 
 
-def test_inline(test: UnaryTest | None) -> Inline:
+def test_inline(test: UnaryTest | None, labels: Labels = NO_LABELS) -> Inline:
     """An input cell in words: `–` for any value, ja/nei, the values, ranges as written."""
     if test is None:
         return t("(kan ikke leses)")
     if test.any:
         return t("–")
-    parts = [value_inline(v) for v in test.ordered_points]
+    parts = [value_inline(v, labels) for v in test.ordered_points]
     parts += [t(code(iv.to_text())) for iv in test.intervals]
     if test.null:
         parts.append(t("ukjent"))
     inner = join(parts)
     return t("ikke (", *inner, ")") if test.negated else inner
+
+
+def labels_of(model: Model, name: str) -> Labels:
+    return model.value_labels.get(name, NO_LABELS)
 
 
 def label(model: Model, name: str) -> str:
@@ -275,19 +252,26 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
     facts.append(t("Treffregel ", POLICY.get(table.hit_policy, table.hit_policy)))
     if table.default is not None:
         facts.append(t("Passer ingen regel, gjelder standardsvaret ",
-                       *join(value_inline(v) for v in table.default), "."))
+                       *join(value_inline(v, labels_of(model, n))
+                             for v, n in zip(table.default, table.output_names)), "."))
     if needs:
         facts.append(t("Bruker svaret fra beslutningen ", *join(t(code(n)) for n in needs), "."))
     facts.append(t("Betingelser: ", *join(_named(model, n) for n in table.input_names), "."))
     facts.append(t("Svar: ", *join(_named(model, n) for n in table.output_names), "."))
     header = (t("Regel"), *(t(label(model, n)) for n in table.input_names),
               *(t("⇒ ", label(model, n)) for n in table.output_names), t("Kilder"))
-    rows = tuple((t(bold(r.id)), *(test_inline(x) for x in r.inputs),
-                  *(value_inline(v) for v in r.outputs),
+    rows = tuple((t(bold(r.id)), *(test_inline(x, labels_of(model, n))
+                                   for x, n in zip(r.inputs, table.input_names)),
+                  *(value_inline(v, labels_of(model, n))
+                    for v, n in zip(r.outputs, table.output_names)),
                   t(", ".join(source_ids(annotation(table, r, SOURCES))) or "–"))
                  for r in table.rules)
     blocks: list[Block] = [Heading(2, t("Beslutning ", code(table.name), title)),
-                           Items(tuple(facts)), Grid(header, rows),
+                           Items(tuple(facts)),
+                           Rules(header, rows, tuple("question" if is_question(table, r) else ""
+                                                     for r in table.rules),
+                                 conditions=tuple(t(label(model, n)) for n in table.input_names),
+                                 answers=tuple(t(label(model, n)) for n in table.output_names)),
                            Heading(3, t("Regler i ", code(table.name), ": merknader og kilder"))]
     for rule in table.rules:
         blocks += _rule_notes(table, rule, paragraphs)
@@ -326,9 +310,9 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
 
 
 def _when(model: Model, table: Table, rule: Rule) -> Inline:
-    held = [t(label(model, c.name), ": ", *test_inline(x))
+    held = [t(label(model, c.name), ": ", *test_inline(x, labels_of(model, c.name)))
             for c, x in zip(table.inputs, rule.inputs) if x is None or not x.any]
-    answer = join(t(label(model, c.name), " = ", *value_inline(v))
+    answer = join(t(label(model, c.name), " = ", *value_inline(v, labels_of(model, c.name)))
                   for c, v in zip(table.outputs, rule.outputs))
     return t("når ", *join(held, "; ")) + t(" ⇒ ") + answer if held else t("alltid ⇒ ") + answer
 
@@ -397,17 +381,18 @@ def _glossary(model: Model) -> list[Block]:
         producer = model.producer(var.name)
         role = t("svar fra ", code(producer.name)) if producer else t("inndata")
         rows.append((t(var.label or var.name), t(code(var.name)), role, t(code(var.type)),
-                     _allowed(var), t(var.description)))
+                     _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t("Etikett"), t("Navn"), t("Rolle"), t("Type"), t("Tillatte verdier"),
               t("Beskrivelse"))
     return [Heading(2, t("Ordliste")), Grid(header, tuple(rows))]
 
 
-def _allowed(var: Variable) -> Inline:
+def _allowed(var: Variable, labels: Labels) -> Inline:
     if var.type == "boolean":
         return t("ja, nei")
     if var.values:
-        return join(value_inline(v) for v in var.values)
+        return join(t(labels[v], " (", code(str(v)), ")") if v in labels else value_inline(v)
+                    for v in var.values)
     return t(var.allowed.text) if var.allowed is not None else t("–")
 
 
@@ -456,51 +441,12 @@ def to_markdown(blocks: list[Block]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.45;
-margin:2rem auto;max-width:80rem;padding:0 1rem;color:#1b1b1b}
-h1,h2,h3{line-height:1.2}h2{margin-top:2.2rem;border-bottom:1px solid #ccc}
-.wide{overflow-x:auto}table{border-collapse:collapse;margin:.8rem 0;font-size:.92rem}
-th,td{border:1px solid #bbb;padding:.25rem .5rem;vertical-align:top;text-align:left}
-th{background:#eef2f6}code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}
-blockquote{margin:.4rem 0 1rem 1rem;padding:.2rem .8rem;border-left:4px solid #9bb;
-background:#f7fafa}blockquote p{margin:.3rem 0}"""
-
-
-def _html_inline(text: Inline) -> str:
-    tags = {"b": "strong", "i": "em", "code": "code"}
-    out = []
-    for style, raw in text:
-        esc = html.escape(raw, quote=True)
-        out.append(f"<{tags[style]}>{esc}</{tags[style]}>" if style in tags else esc)
-    return "".join(out)
-
-
-def to_html(blocks: list[Block]) -> str:
+def to_html(blocks: list[Block], template: str = "render.html", **extra: Any) -> str:
+    """The blocks as one self-contained page, with a table of contents (templates/*.html)."""
     title = next((b.text for b in blocks if isinstance(b, Heading)), t("Beslutningstabeller"))
-    plain = html.escape("".join(s for _, s in title), quote=True)
-    body = []
-    for block in blocks:
-        if isinstance(block, Heading):
-            body.append(f"<h{block.level}>{_html_inline(block.text)}</h{block.level}>")
-        elif isinstance(block, Para):
-            body.append(f"<p>{_html_inline(block.text)}</p>")
-        elif isinstance(block, Items):
-            tag = "ol" if block.ordered else "ul"
-            body.append(f"<{tag}>" + "".join(f"<li>{_html_inline(i)}</li>" for i in block.items)
-                        + f"</{tag}>")
-        elif isinstance(block, Quote):
-            body.append("<blockquote>" + "".join(f"<p>{_html_inline(p)}</p>"
-                                                 for p in block.paras) + "</blockquote>")
-        else:
-            head = "".join(f"<th>{_html_inline(c)}</th>" for c in block.header)
-            rows = "".join("<tr>" + "".join(f"<td>{_html_inline(c)}</td>" for c in row) + "</tr>"
-                           for row in block.rows)
-            body.append(f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
-                        f"<tbody>{rows}</tbody></table></div>")
-    return ("<!DOCTYPE html>\n<html lang=\"nb\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{plain}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+    anchors, entries, toc_after = pages.contents(blocks)
+    return pages.page(template, lang="nb", title=pages.plain(title), blocks=blocks,
+                      anchors=anchors, contents=entries, toc_after=toc_after, **extra)
 
 
 # -- the command -------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ import logging
 import re
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
 from ..core.sfeel import Value, literal_text
 from ..evaluation.compiled import compile_table
@@ -79,8 +80,16 @@ def check_glossary_use(model: Model, out: list[Finding]) -> None:
     used = {c.name for t in model.tables.values() for c in (*t.inputs, *t.outputs)}
     for var in model.variables.values():
         if var.name not in used:
-            out.append(Finding("graph", "info", f"{var.title()} ({var.name}) is in the glossary "
-                                                "but no table uses it", cells=(var.cell,)))
+            out.append(
+                Finding(
+                    "graph",
+                    "info",
+                    _("{title} ({name}) is in the glossary but no table uses it").format(
+                        title=var.title(), name=var.name
+                    ),
+                    cells=(var.cell,),
+                )
+            )
 
 
 # -- set-up ----------------------------------------------------------------------------------
@@ -164,10 +173,21 @@ def build_context(model: Model, table: Table, reach: Reach) -> Context:
 def check_table(model: Model, table: Table, out: list[Finding], reach: Reach) -> None:
     blockers = header_blockers(model, table)
     if blockers:
-        out.append(Finding(
-            "not_analysed", "error", f"decision {table.name} is not checked until its header is "
-            f"fixed: the cell(s) {', '.join(blockers)} could not be read (see above), so columns "
-            "may be missing", table.name, (), tuple(blockers)))
+        out.append(
+            Finding(
+                "not_analysed",
+                "error",
+                _(
+                    "decision {name} is not checked until its "
+                    "header is fixed: the cell(s) {blockers} could "
+                    "not be read (see above), so columns may be "
+                    "missing"
+                ).format(name=table.name, blockers=", ".join(blockers)),
+                table.name,
+                (),
+                tuple(blockers),
+            )
+        )
         for name in table.output_names:
             reach[name] = None
         return
@@ -194,9 +214,11 @@ def check_unreadable(ctx: Context, out: list[Finding]) -> None:
         bad = tuple(c for c, t in zip(rule.input_cells, rule.inputs) if t is None)
         if bad:
             out.append(ctx.finding(
-                "not_analysed", "warning", f"rule {rule.id} is left out of the check because "
-                f"{', '.join(bad)} could not be read (see above); a gap reported for this table "
-                "may be where this rule belongs", [i], cells=bad))
+                "not_analysed", "warning", _("rule {id} is left out of the check "
+                                             "because {bad} could not be read (see "
+                                             "above); a gap reported for this table "
+                                             "may be where this rule belongs").format(
+                                               id=rule.id, bad=', '.join(bad)), [i], cells=bad))
 
 
 def overlap_graph(ctx: Context) -> None:
@@ -239,41 +261,48 @@ def check_gaps(ctx: Context, out: list[Finding]) -> None:
         proof_needed = table.hit_policy in SINGLE_HIT and table.default is None
         out.append(ctx.finding(
             "not_analysed", "error" if proof_needed else "warning",
-            f"the search for gaps in decision {table.name} was "
-            f"stopped after {found.steps:,} steps: the rules overlap too intricately to prove "
-            "the table complete; the gaps listed (if any) are real, others may remain", []))
+            _("the search for gaps in decision {name} was stopped after {steps:,} "
+              "steps: the rules overlap too intricately to prove the table complete; "
+              "the gaps listed (if any) are real, others may remain").format(
+                name=table.name, steps=found.steps), []))
     if not gaps:
         return
     if table.default is not None:
         answer = ", ".join(literal_text(v) for v in table.default)
         out.append(ctx.finding(
-            "default", "info", f"no rule matches {_count(gaps, found.complete)} region(s) of "
-            f"cases (the first: {ctx.row(gaps[0])}); the table's default answer {answer} "
-            "applies there, so the table has no gap", [], gaps[0], exact=True))
+            "default", "info", _("no rule matches {count} region(s) of cases (the "
+                                 "first: {row}); the table's default answer {answer} "
+                                 "applies there, so the table has no gap").format(
+                                   count=_count(gaps, found.complete), row=ctx.row(gaps[0]),
+                                   answer=answer), [], gaps[0], exact=True))
         return
     single = table.hit_policy in SINGLE_HIT
     severity = "error" if single else "info"
     for n, box in enumerate(gaps):
         if n == MAX_GAPS_SHOWN:
             out.append(ctx.finding(
-                "gap", severity, f"... and {_count(gaps[n:], found.complete)} more region(s) "
-                "that no rule matches (fix the ones above first)", []))
+                "gap", severity, _("... and {count} more region(s) that no rule "
+                                   "matches (fix the ones above first)").format(
+                                     count=_count(gaps[n:], found.complete)), []))
             break
         if single:
-            msg = f"no rule matches these cases, so they get no answer: add a rule for " \
-                  f"{ctx.row(box)}"
+            msg = _("no rule matches these cases, so they get no answer: add a rule "
+                    "for {row}").format(row=ctx.row(box))
         else:
-            msg = (f"no rule matches {ctx.row(box)}: {GAP_MEANING[table.hit_policy]} (allowed "
-                   f"under hit policy {table.hit_policy})")
+            msg = _("no rule matches {row}: {gap_meaning} (allowed under hit policy "
+                     "{hit_policy})").format(
+                       row=ctx.row(box), gap_meaning=GAP_MEANING[table.hit_policy],
+                       hit_policy=table.hit_policy)
         out.append(ctx.finding("gap", severity, msg, [], box, exact=True))
     if not found.complete and len(gaps) <= MAX_GAPS_SHOWN:
-        out.append(ctx.finding("gap", severity, "... and more regions that no rule matches: the "
-                                                "search stopped here (fix the ones above first)",
+        out.append(ctx.finding("gap", severity, _("... and more regions that no rule "
+                                                  "matches: the search stopped here "
+                                                  "(fix the ones above first)"),
                                []))
 
 
 def _count(gaps: list[Box], complete: bool) -> str:
-    return f"{len(gaps)}" if complete else f"at least {len(gaps)}"
+    return f"{len(gaps)}" if complete else _("at least {n_gaps}").format(n_gaps=len(gaps))
 
 
 def check_overlaps(ctx: Context, out: list[Finding]) -> None:
@@ -295,18 +324,25 @@ def check_overlaps(ctx: Context, out: list[Finding]) -> None:
                 covered[r] |= mask
             shown += 1
             answers = list(dict.fromkeys(ctx.ct.outputs[r] for r in group))
-            ids = ctx.ids(group[:-1]) + " and " + ctx.table.rules[group[-1]].id
+            ids = _("{ids} and {last}").format(ids=ctx.ids(group[:-1]),
+                                                last=ctx.table.rules[group[-1]].id)
             where = ctx.row(box)
-            where = "every case" if where == "every case" else f"the cases with {where}"
-            matched = f"rules {ids} {'both' if len(group) == 2 else 'all'} match {where}"
+            if where != _("every case"):
+                where = _("the cases with {where}").format(where=where)
+            both = _("rules {ids} both match {where}") if len(group) == 2 else \
+                _("rules {ids} all match {where}")
+            matched = both.format(ids=ids, where=where)
             if policy == "U":
-                severity, msg = "error", f"{matched}; hit policy U allows one rule per case"
+                severity, msg = "error", _("{matched}; hit policy U allows one rule "
+                                           "per case").format(matched=matched)
             elif len(answers) > 1:
                 said = " vs ".join(", ".join(literal_text(v) for v in a) for a in answers)
                 severity = "error"
-                msg = f"{matched} but answer differently ({said}): hit policy A needs agreement"
+                msg = _("{matched} but answer differently ({said}): hit policy A needs "
+                        "agreement").format(matched=matched, said=said)
             else:
-                severity, msg = "info", f"{matched}, with the same answer (allowed under A)"
+                severity, msg = "info", _("{matched}, with the same answer (allowed "
+                                          "under A)").format(matched=matched)
             out.append(ctx.finding("overlap", severity, msg, group, box, must=mask))
 
 
@@ -322,12 +358,19 @@ def more_overlaps(ctx: Context, covered: list[int], out: list[Finding]) -> None:
         differ += (rest & ~answer[ctx.ct.outputs[r]]).bit_count()
     if ctx.table.hit_policy == "U" or differ:
         severity = "error"
-        what = "pairs of overlapping rules" if ctx.table.hit_policy == "U" else (
-            f"pairs of overlapping rules ({differ:,} of them answer differently)")
+        what = (
+            _("pairs of overlapping rules")
+            if ctx.table.hit_policy == "U"
+            else _("pairs of overlapping rules ({differ:,} of them answer differently)").format(
+                differ=differ
+            )
+        )
     else:
-        severity, what = "info", "pairs of overlapping rules (all with the same answer)"
-    out.append(ctx.finding("overlap", severity, f"... and {left:,} more {what}; fix the ones "
-                                                "above first", []))
+        severity, what = "info", _("pairs of overlapping rules (all with the same "
+                                   "answer)")
+    out.append(ctx.finding("overlap", severity, _("... and {left:,} more {what}; fix "
+                                                  "the ones above first").format(
+                                                    left=left, what=what), []))
 
 
 def grow_group(ctx: Context, i: int, j: int) -> tuple[list[int], Box]:

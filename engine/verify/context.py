@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.model import Model, Table
 from ..core.sfeel import Value
 from ..domain.atoms import Atoms
@@ -61,6 +63,14 @@ class Context:
     def atoms(self) -> list[Atoms]:
         return self.ct.atoms
 
+    @cached_property
+    def unknown_answers(self) -> int:
+        """Rules (bit set) with an output cell that could not be read: their answer is unknown,
+        never the same as another rule's."""
+        bad = {c for p in self.model.problems if p.severity == "error" for c in p.cells}
+        return sum(1 << i for i, r in enumerate(self.table.rules)
+                   if any(c in bad for c in r.output_cells))
+
     @property
     def ordered(self) -> list[bool]:
         return [not a.discrete for a in self.ct.atoms]
@@ -91,7 +101,7 @@ class Context:
         """The region in words: only the inputs that matter."""
         parts = [f"{self.label(k)} {v}" if v[0] in "<>" else f"{self.label(k)} = {v}"
                  for k, v in self.region(box).items() if v != "-"]
-        return "; ".join(parts) or "every case"
+        return "; ".join(parts) or _("every case")
 
     def example(self, box: Box, must: int, exact: bool) -> dict[str, Any] | None:
         """A point of the box, kept only if it is what the finding says: the rules `must` match

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from ..core.errors import Finding
+from ..core.errors import Finding, kind_word, severity_word
+from ..core.i18n import N_, _, language
 from ..core.model import Model
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -13,7 +14,8 @@ ORDER = {"error": 0, "warning": 1, "info": 2}
 
 def render_check(model: Model, findings: list[Finding], fmt: str) -> str:
     if fmt == "json":
-        doc = {"workbook": model.path, "ok": not any(f.severity == "error" for f in findings),
+        doc = {"workbook": model.path, "language": language(),
+               "ok": not any(f.severity == "error" for f in findings),
                "findings": [f.to_dict() for f in findings]}
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if fmt == "junit":
@@ -23,7 +25,8 @@ def render_check(model: Model, findings: list[Finding], fmt: str) -> str:
 
 def counts(findings: list[Finding]) -> str:
     n = {s: sum(f.severity == s for f in findings) for s in ORDER}
-    return f"{n['error']} error(s), {n['warning']} warning(s), {n['info']} note(s)"
+    return _("{n} error(s), {n2} warning(s), {n3} note(s)").format(
+               n=n['error'], n2=n['warning'], n3=n['info'])
 
 
 def _label(model: Model, name: str) -> str:
@@ -31,8 +34,8 @@ def _label(model: Model, name: str) -> str:
     return f"{var.label} ({name})" if var is not None and var.label else name
 
 
-REGION_LABEL = {"gap": "rule to add", "default": "cases", "overlap": "shared cases",
-                "mergeable": "merged rule"}
+REGION_LABEL = {"gap": N_("rule to add"), "default": N_("cases"),
+                "overlap": N_("shared cases"), "mergeable": N_("merged rule")}
 
 
 def table_of(model: Model, f: Finding) -> str | None:
@@ -52,31 +55,38 @@ def text(model: Model, findings: list[Finding]) -> str:
     for decision in sorted(groups, key=lambda d: order.index(d) if d in order else len(order)):
         table = model.tables.get(decision) if decision else None
         if decision is None:
-            lines.append("\nWorkbook")
+            lines.append("\n" + _("Workbook"))
         else:
             title = f" — {table.title}" if table and table.title else ""
-            where = f" [sheet {table.sheet}]" if table else ""
-            lines.append(f"\nDecision {decision}{title}{where}")
+            where = _(" [sheet {sheet}]").format(sheet=table.sheet) if table else ""
+            lines.append("\n" + _("Decision {decision}").format(decision=decision)
+                         + f"{title}{where}")
         for f in sorted(groups[decision], key=lambda f: ORDER[f.severity]):
             where = ", ".join(f.cells)
-            lines.append(f"  {f.severity.upper():7} {f.kind:12} {where}: {f.message}")
+            lines.append(f"  {severity_word(f.severity).upper():8} {kind_word(f.kind):12} "
+                         f"{where}: {f.message}")
             if f.region:
                 cells = "; ".join(f"{_label(model, k)}: {v}" for k, v in f.region.items())
-                lines.append(f"          {REGION_LABEL.get(f.kind, 'its cases')}: {cells}")
+                label = _(REGION_LABEL[f.kind]) if f.kind in REGION_LABEL else _("its cases")
+                lines.append(f"          {label}: {cells}")
             if f.example:
                 ex = ", ".join(f"{k}={_plain(v)}" for k, v in f.example.items())
-                decided = [f"{k} is the answer of decision {p.name}" for k in f.example
-                           if (p := model.producer(k)) is not None]
+                decided = [
+                    _("{k} is the answer of decision {name}").format(k=k, name=p.name)
+                    for k in f.example
+                    if (p := model.producer(k)) is not None
+                ]
                 note = f" ({'; '.join(decided)})" if decided else ""
-                lines.append(f"          example: {ex}{note}")
+                lines.append("          " + _("example: {example}").format(example=ex) + note)
     n_errors = sum(f.severity == "error" for f in findings)
     n_warnings = sum(f.severity == "warning" for f in findings)
     if n_errors:
-        verdict = "FAILED: fix the errors above"
+        verdict = _("FAILED: fix the errors above")
     elif n_warnings:
-        verdict = f"OK: no errors; {n_warnings} warning(s) above to review"
+        verdict = _("OK: no errors; {n_warnings} warning(s) above to review").format(
+                      n_warnings=n_warnings)
     else:
-        verdict = "OK: every table is complete and consistent"
+        verdict = _("OK: every table is complete and consistent")
     lines.append(f"\n{verdict}")
     return "\n".join(lines) + "\n"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.errors import Finding
+from ..core.i18n import _
 from ..core.sfeel import Value, literal_text
 from .context import CONTRIBUTE_ALL, MASK_STEPS, MASKING, MERGEABLE, Context
 from .regions import (
@@ -24,23 +25,42 @@ def check_unreachable(ctx: Context, out: list[Finding]) -> None:
         assert test is not None
         name = ctx.label(col.name)
         if ctx.atoms[k].mask(test) == 0 and test.null and not test.negated:
-            out.append(ctx.finding(
-                "unreachable", "info", f"rule {rule.id} applies only when {name} is unknown "
-                "(null); the check covers known values only", [i], cells=cells))
+            out.append(
+                ctx.finding(
+                    "unreachable",
+                    "info",
+                    _(
+                        "rule {id} applies only when {name} is "
+                        "unknown (null); the check covers known "
+                        "values only"
+                    ).format(id=rule.id, name=name),
+                    [i],
+                    cells=cells,
+                )
+            )
             continue
         up = ctx.model.producer(col.name)
         if ctx.atoms[k].mask(test) == 0:
-            why = "no value at all satisfies it"
+            why = _("no value at all satisfies it")
         elif col.name in ctx.restrict:
             shown = ", ".join(literal_text(v) for v in ctx.restrict[col.name])
-            why = f"decision {up.name if up else ''} never answers so (it can give {shown})"
+            why = _("decision {name} never answers so (it can give {shown})").format(
+                      name=up.name if up else '', shown=shown)
         else:
             var = ctx.model.variables[col.name]
-            why = "no allowed value satisfies it" + (f" (allowed: {var.allowed.text})"
+            why = _("no allowed value satisfies it") + (f" (allowed: {var.allowed.text})"
                                                      if var.allowed is not None else "")
-        out.append(ctx.finding(
-            "unreachable", "warning", f"rule {rule.id} can never apply: its condition "
-            f"{test.text} on {name} is empty: {why}", [i], cells=cells))
+        out.append(
+            ctx.finding(
+                "unreachable",
+                "warning",
+                _(
+                    "rule {id} can never apply: its condition {text} on {name} is empty: {why}"
+                ).format(id=rule.id, text=test.text, name=name, why=why),
+                [i],
+                cells=cells,
+            )
+        )
 
 
 def winners(ctx: Context, i: int) -> int:
@@ -69,26 +89,43 @@ def check_masked(ctx: Context, out: list[Finding]) -> None:
             continue
         ctx.masked.add(i)
         rule = ctx.table.rules[i]
-        why = ("come before it" if policy == "F" else "rank at least as high (the order of "
-                                                      "the output values in the glossary)")
-        out.append(ctx.finding(
-            "masked", "warning", f"rule {rule.id} never decides: rules {ctx.ids(members(wins))} "
-            f"{why} and match every case it matches (hit policy {policy}); delete it or move it "
-            "up", [i, *members(wins)], ctx.boxes[i], must=1 << i))
+        if policy == "F":
+            text = _("rule {id} never decides: rules {ids} {why} and match every case it "
+                     "matches (hit policy {policy}); delete it or move it up").format(
+                         id=rule.id, ids=ctx.ids(members(wins)), why=_("come before it"),
+                         policy=policy)
+        else:  # P: priority comes from the output values, wherever they are kept
+            text = _("rule {id} never decides: rules {ids} give an output that ranks at least "
+                     "as high (by the order of the output values) and match every case it "
+                     "matches (hit policy {policy}, where the order of the rules does not "
+                     "matter); delete it, or change its conditions or its output").format(
+                         id=rule.id, ids=ctx.ids(members(wins)), policy=policy)
+        out.append(
+            ctx.finding(
+                "masked",
+                "warning",
+                text,
+                [i, *members(wins)],
+                ctx.boxes[i],
+                must=1 << i,
+            )
+        )
     if gave_up:
         out.append(ctx.finding(
-            "not_analysed", "warning", f"could not work out within {MASK_STEPS:,} steps whether "
-            f"rule(s) {ctx.ids(gave_up)} ever decide: the rules before them overlap too "
-            "intricately", gave_up))
+            "not_analysed", "warning", _("could not work out within {mask_steps:,} "
+                                         "steps whether rule(s) {ids} ever decide: the "
+                                         "rules before them overlap too intricately").format(
+                                           mask_steps=MASK_STEPS, ids=ctx.ids(gave_up)), gave_up))
 
 
 def check_redundant(ctx: Context, out: list[Finding]) -> None:
     outputs = ctx.ct.outputs
     policy = ctx.table.hit_policy
     answer: dict[tuple[Value, ...], int] = {}
-    for i in members(ctx.active):
+    known = ctx.active & ~ctx.unknown_answers
+    for i in members(known):
         answer[outputs[i]] = answer.get(outputs[i], 0) | 1 << i
-    for i in members(ctx.active):
+    for i in members(known):
         if i in ctx.masked:
             continue
         for j in members(ctx.containers[i] & answer[outputs[i]]):
@@ -99,17 +136,18 @@ def check_redundant(ctx: Context, out: list[Finding]) -> None:
             if same and j > i:
                 continue  # the later of two equal rules is the one reported
             if same and policy in CONTRIBUTE_ALL:
-                msg = (f"rule {rid} repeats rule {other} (the same cases, the same answer): "
-                       f"under hit policy {policy} both add to the answer, so it counts twice; "
-                       "delete one unless that is meant")
+                msg = _("rule {rid} repeats rule {other} (the same cases, the same "
+                         "answer): under hit policy {policy} both add to the answer, "
+                         "so it counts twice; delete one unless that is meant").format(
+                           rid=rid, other=other, policy=policy)
             elif same:
-                msg = (f"rule {rid} repeats rule {other} (the same cases, the same answer): "
-                       "delete one")
+                msg = _("rule {rid} repeats rule {other} (the same cases, the same "
+                         "answer): delete one").format(rid=rid, other=other)
             elif policy in CONTRIBUTE_ALL or not safe_to_delete(ctx, i, j):
                 continue
             else:
-                msg = (f"rule {rid} lies inside rule {other}, which gives the same answer: "
-                       f"{rid} can be deleted")
+                msg = _("rule {rid} lies inside rule {other}, which gives the same "
+                         "answer: {rid} can be deleted").format(rid=rid, other=other)
             out.append(ctx.finding("redundant", "warning", msg, [i, j], ctx.boxes[i],
                                    must=1 << i | 1 << j))
             break
@@ -136,7 +174,7 @@ def suggest_merges(ctx: Context, out: list[Finding]) -> None:
     seen: set[int] = set()
     for k in range(len(ctx.table.inputs)):
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for i in members(ctx.active):
+        for i in members(ctx.active & ~ctx.unknown_answers):
             if i in seen:
                 continue
             box, rule = ctx.boxes[i], ctx.table.rules[i]
@@ -152,10 +190,21 @@ def suggest_merges(ctx: Context, out: list[Finding]) -> None:
             merged = first[:k] + (_or(cells),) + first[k + 1:]
             seen.update(rules)
             cell = ctx.region(merged)[ctx.table.inputs[k].name]
-            out.append(ctx.finding(
-                "mergeable", "info", f"rules {ctx.ids(rules)} differ only in "
-                f"{ctx.label(ctx.table.inputs[k].name)} and give the same answer: they could be "
-                f"one rule with {ctx.label(ctx.table.inputs[k].name)} = {cell}", rules, merged))
+            out.append(
+                ctx.finding(
+                    "mergeable",
+                    "info",
+                    _(
+                        "rules {ids} differ only in {label} and give "
+                        "the same answer: they could be one rule with "
+                        "{label} = {cell}"
+                    ).format(
+                        ids=ctx.ids(rules), label=ctx.label(ctx.table.inputs[k].name), cell=cell
+                    ),
+                    rules,
+                    merged,
+                )
+            )
 
 
 def _or(masks: list[int]) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.errors import CaseError
+from ..core.errors import CaseError, MissingInput
+from ..core.i18n import _
 from ..core.model import Model, TestCase
 from ..evaluation.evaluate import evaluate
 from ..evaluation.explain import shown
@@ -18,6 +19,7 @@ class Outcome:
     error: str | None = None
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # decision -> rules fired
     fired: dict[str, tuple[str, ...]] = field(default_factory=dict)  # every step's rules
+    missing: tuple[str, ...] = ()  # inputs the case has no value for (MissingInput)
 
     @property
     def ok(self) -> bool:
@@ -46,7 +48,7 @@ def same(expected: Any, actual: Any, unordered: bool) -> bool:
 def run_case(model: Model, case: TestCase) -> Outcome:
     outcome = Outcome(case)
     if not case.expected:
-        outcome.error = "the case states no expected answer"
+        outcome.error = _("the case states no expected answer")
         return outcome
     decisions = list(dict.fromkeys(
         t.name for t in model.tables.values() for o in t.output_names if o in case.expected))
@@ -55,6 +57,8 @@ def run_case(model: Model, case: TestCase) -> Outcome:
             result = evaluate(model, case.inputs, decision)
         except CaseError as exc:
             outcome.error = f"{decision}: {exc}"
+            if isinstance(exc, MissingInput):
+                outcome.missing = exc.inputs
             return outcome
         outcome.rules[decision] = result.rules
         for step in result.trace:
@@ -75,12 +79,38 @@ def describe_failure(outcome: Outcome) -> list[str]:
     """A failed case in lines a person reads: the case, what was expected and what came out."""
     case = outcome.case
     about = f": {case.description}" if case.description else ""
-    lines = [f"FAIL {case.id} ({case.cell}){about}"]
+    lines = [_("FAIL {id} ({cell}){about}").format(id=case.id, cell=case.cell, about=about)]
     if outcome.error:
-        lines.append(f"  error: {outcome.error}")
+        lines.append("  " + _("error: {message}").format(message=outcome.error))
     for name, expected, actual in outcome.failures:
-        lines.append(f"  {name}: expected {shown(expected)}, got {shown(actual)}  "
-                     f"[{case.cells.get(name, '')}]")
+        lines.append(_("  {name}: expected {expected}, got {actual}  [{get}]").format(
+                         name=name, expected=shown(expected), actual=shown(actual),
+                         get=case.cells.get(name, '')))
     for decision, rules in outcome.fired.items():
-        lines.append(f"  {decision}: rule {', '.join(rules) or 'none'} fired")
+        lines.append(_("  {decision}: rule {value} fired").format(
+                         decision=decision, value=', '.join(rules) or _('none')))
+    return lines
+
+
+def missing_columns(model: Model, outcomes: list[Outcome]) -> list[str]:
+    """Inputs some case lacks because the tests sheet has no column for them at all (a new
+    input column in a table): one line each, instead of the same failure for every case."""
+    columns = {name for case in model.tests for name in case.inputs}
+    absent = {name for o in outcomes for name in o.missing if name not in columns}
+    return sorted(absent)
+
+
+def describe_missing_columns(model: Model, names: list[str], outcomes: list[Outcome]) -> list[str]:
+    sheet = model.tests[0].cell.rpartition("!")[0] if model.tests else ""
+    lines = []
+    for name in names:
+        var = model.variables.get(name)
+        label = f"{var.label} ({name})" if var is not None and var.label else name
+        readers = sorted({t.name for t in model.tables.values() if name in t.input_names})
+        cases = sum(name in o.missing for o in outcomes)
+        lines.append(_("the tests sheet {sheet} has no column for {label}, which decision "
+                       "{decisions} reads: add a column {name} to {sheet} (an empty cell "
+                       "means unknown); {cases} case(s) cannot run until then").format(
+                         sheet=sheet, label=label, decisions=", ".join(readers), name=name,
+                         cases=cases))
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Table, TestCase, Variable, producers
 from ..core.problems import Problems
 from ..core.sfeel import (
@@ -36,11 +37,13 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
         if var is None:
             continue
         if role == "input" and var.name in produced:
-            problems.add("structure", f"{var.name} is decided by {produced[var.name].name}, not "
-                                      "given by a case: make it an expected column", head_cell)
+            problems.add("structure", _("{name} is decided by {name2}, not given by a "
+                                        "case: make it an expected column").format(
+                                          name=var.name, name2=produced[var.name].name), head_cell)
             continue
         if role == "expected" and var.name not in produced:
-            problems.add("structure", f"no decision gives {var.name}, so it cannot be expected",
+            problems.add("structure", _("no decision gives {name}, so it cannot be "
+                                        "expected").format(name=var.name),
                          head_cell)
             continue
         columns.append((col, role, var))
@@ -49,11 +52,12 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
     for row in rule_rows(sheet, header.role_row + 1):
         id_cell = cell_name(sheet.name, row, 1)
         if sheet.get(row, 1) is None:
-            problems.add("structure", "this test row has no case id in column A", id_cell)
+            problems.add("structure", _("this test row has no case id in column A"), id_cell)
             continue
         case_id = id_text(sheet.get(row, 1))
         if case_id in seen:
-            problems.add("duplicate", f"test case {case_id} is listed twice", id_cell)
+            problems.add("duplicate", _("test case {case_id} is listed twice").format(
+                                          case_id=case_id), id_cell)
         seen.add(case_id)
         inputs: dict[str, Value] = {}
         expected: dict[str, Any] = {}
@@ -88,7 +92,8 @@ def is_header_first(sheet: Sheet) -> bool:
 def test_value(raw: Any, var: Variable, cell: str, problems: Problems) -> Value:
     if raw is None or keyword(raw) == "null":
         return None
-    return read_cell(lambda: cell_value(raw, var), f"the value of {var.title()}", cell,
+    return read_cell(lambda: cell_value(raw, var), _("the value of {title}").format(
+                                                       title=var.title()), cell,
                       problems)
 
 
@@ -111,7 +116,7 @@ def expected_value(raw: Any, var: Variable, table: Table, cell: str,
             return cell_value(raw, Variable(var.name, "number"))
         return cell_value(raw, var)
 
-    return read_cell(read, f"the expected {var.title()}", cell, problems)
+    return read_cell(read, _("the expected {title}").format(title=var.title()), cell, problems)
 
 
 def read_about(sheet: Sheet) -> dict[str, str]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.errors import SfeelError
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.problems import Problems
 from ..core.sfeel import (
@@ -35,10 +36,17 @@ def id_text(raw: Any) -> str:
 def formula_problem(sheet: Sheet, row: int, col: int, problems: Problems,
                      decision: str | None, rule_id: str | None) -> bool:
     if (row, col) in sheet.formulas:
-        problems.add("formula", f"this cell holds a formula ({sheet.get(row, col)}) with no saved "
-                                "result: open and save the file in Excel or LibreOffice, or type "
-                                "the value", cell_name(sheet.name, row, col), decision=decision,
-                     rules=(rule_id,) if rule_id else ())
+        problems.add(
+            "formula",
+            _(
+                "this cell holds a formula ({get}) with no saved "
+                "result: open and save the file in Excel or "
+                "LibreOffice, or type the value"
+            ).format(get=sheet.get(row, col)),
+            cell_name(sheet.name, row, col),
+            decision=decision,
+            rules=(rule_id,) if rule_id else (),
+        )
         return True
     return False
 
@@ -92,7 +100,8 @@ def read_cell(read: Callable[[], Any], what: str, cell: str, problems: Problems,
     try:
         return read()
     except SfeelError as exc:
-        problems.add("syntax", f"{what} cannot be read: {exc.describe()}", cell,
+        problems.add("syntax", _("{what} cannot be read: {exc}").format(
+                                   what=what, exc=exc.describe()), cell,
                      decision=decision, rules=rules)
     except ValueProblem as exc:
         problems.add(exc.kind, exc.message, cell, decision=decision, rules=rules)
@@ -106,10 +115,18 @@ def input_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
         return None
     raw = sheet.get(row, col)
     if raw is None:
-        problems.add("empty", f"rule {rule_id} has an empty condition for {var.title()}: write - "
-                              "if any value will do", cell, decision=decision, rules=(rule_id,))
+        problems.add(
+            "empty",
+            _(
+                "rule {rule_id} has an empty condition for {title}: write - if any value will do"
+            ).format(rule_id=rule_id, title=var.title()),
+            cell,
+            decision=decision,
+            rules=(rule_id,),
+        )
         return None
-    return read_cell(lambda: cell_test(raw, var), f"the condition for {var.title()}", cell,
+    return read_cell(lambda: cell_test(raw, var), _("the condition for {title}").format(
+                                                      title=var.title()), cell,
                       problems, decision, (rule_id,))
 
 
@@ -120,8 +137,16 @@ def output_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
         return None
     raw = sheet.get(row, col)
     if raw is None:
-        problems.add("empty", f"rule {rule_id} gives no value for {var.title()}: fill in the "
-                              "answer", cell, decision=decision, rules=(rule_id,))
+        problems.add(
+            "empty",
+            _("rule {rule_id} gives no value for {title}: fill in the answer").format(
+                rule_id=rule_id, title=var.title()
+            ),
+            cell,
+            decision=decision,
+            rules=(rule_id,),
+        )
         return None
-    return read_cell(lambda: cell_value(raw, var), f"the answer for {var.title()}", cell,
+    return read_cell(lambda: cell_value(raw, var), _("the answer for {title}").format(
+                                                       title=var.title()), cell,
                       problems, decision, (rule_id,))

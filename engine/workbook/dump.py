@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 from typing import Any
 
+from ..core.i18n import _
 from ..core.sfeel import literal_text
 from .layout import ABOUT, DECISION, GLOSSARY, ROLES, TESTS, keyword
 from .xlsx import Sheet, column_letter, read_sheets
@@ -37,7 +38,7 @@ def dump_sheets(sheets: list[Sheet]) -> str:
     lines = [FORMAT_LINE]
     for sheet in sheets:
         kind = sheet_kind(sheet)
-        flags = " (hidden sheet)" if sheet.hidden else ""
+        flags = _(" (hidden sheet)") if sheet.hidden else ""
         lines.append("")
         lines.append(f"== {sheet.name} [{kind}]{flags} ==")
         if kind in ("decision", "tests") and (role_row := _role_row(sheet)) is not None:
@@ -49,7 +50,8 @@ def dump_sheets(sheets: list[Sheet]) -> str:
         else:
             lines.extend(_grid_lines(sheet, range(1, sheet.max_row + 1)))
         if sheet.truncated_at:
-            lines.append(f"{sheet.name} | (rows after {sheet.truncated_at} not read)")
+            lines.append(_("{name} | (rows after {truncated_at} not read)").format(
+                             name=sheet.name, truncated_at=sheet.truncated_at))
     return "\n".join(lines) + "\n"
 
 
@@ -82,12 +84,12 @@ def _cell(sheet: Sheet, row: int, col: int) -> str | None:
         return None
     text = value_text(raw)
     if (row, col) in sheet.formulas:
-        text += " (formula with no saved value)"
+        text += _(" (formula with no saved value)")
     return text
 
 
 def _row_suffix(sheet: Sheet, row: int) -> str:
-    return " | (hidden row)" if row in sheet.hidden_rows else ""
+    return _(" | (hidden row)") if row in sheet.hidden_rows else ""
 
 
 def _role_row(sheet: Sheet) -> int | None:
@@ -113,8 +115,8 @@ def _table_lines(sheet: Sheet, role_row: int, strict_inputs: bool) -> list[str]:
         heads.append(f"{column_letter(col)}: {name or ''} / {role or ''}")
         columns.append((col, name or column_letter(col), ROLES.get(keyword(role), "other")))
     lines.append(f"{sheet.name} columns | " + " | ".join(heads))
-    known = {c for c, _, _ in columns}
-    for row in sorted({r for r, _ in sheet.cells if r > role_row}):
+    known = {c for c, _head, _role in columns}
+    for row in sorted({r for r, _col in sheet.cells if r > role_row}):
         ident = _cell(sheet, row, 1)
         conditions, answers, notes = [], [], []
         for col, name, role in columns:
@@ -129,7 +131,7 @@ def _table_lines(sheet: Sheet, role_row: int, strict_inputs: bool) -> list[str]:
                 notes.append(f"{name}: {text}")
         notes += [f"{column_letter(c)}{row}: {text}" for (r, c) in sorted(sheet.cells)
                   if r == row and c > 1 and c not in known and (text := _cell(sheet, r, c))]
-        key = ident if ident is not None else f"(no id, row {row})"
+        key = ident if ident is not None else _("(no id, row {row})").format(row=row)
         line = f"{sheet.name} {key} | " + " | ".join(conditions) + " => " + " | ".join(answers)
         lines.append(line.replace("|  =>", "| =>") + "".join(f" | {n}" for n in notes)
                      + _row_suffix(sheet, row))
@@ -150,7 +152,7 @@ def _keyed_lines(sheet: Sheet, with_header: bool) -> list[str]:
         lines.append(f"{sheet.name} columns | " + " | ".join(
             f"{column_letter(c)}: {h}" for c, h in heads.items()))
     for row in rows:
-        key = _cell(sheet, row, 1) or f"(no key, row {row})"
+        key = _cell(sheet, row, 1) or _("(no key, row {row})").format(row=row)
         parts = []
         for col in range(2, sheet.max_col + 1):
             text = _cell(sheet, row, col)

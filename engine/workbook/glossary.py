@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..core.errors import SfeelError
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.problems import Problems
 from ..core.sfeel import (
@@ -37,8 +38,13 @@ def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
             columns[word] = col
     for needed in ("name", "type"):
         if needed not in columns:
-            problems.add("structure", f"the glossary has no '{needed.capitalize()}' column in "
-                                      f"its header row", cell_name(sheet.name, header_row, 1))
+            problems.add(
+                "structure",
+                _("the glossary has no '{needed}' column in its header row").format(
+                    needed=needed.capitalize()
+                ),
+                cell_name(sheet.name, header_row, 1),
+            )
     if "name" not in columns or "type" not in columns:
         return {}
     variables: dict[str, Variable] = {}
@@ -54,17 +60,24 @@ def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
         type_cell = cell_name(sheet.name, row, columns["type"])
         name, type_word = text("name"), text("type")
         if not NAME.match(name):
-            problems.add("syntax", f"{name!r} is not a usable name: use letters, digits and _ "
-                                   "(e.g. hormone_receptor_status)", name_cell)
+            problems.add("syntax", _("{name!r} is not a usable name: use letters, "
+                                     "digits and _ (e.g. hormone_receptor_status)").format(
+                                       name=name), name_cell)
             continue
         if name in variables:
-            problems.add("duplicate", f"the variable {name} is defined twice "
-                                      f"(also at {variables[name].cell})", name_cell)
+            problems.add(
+                "duplicate",
+                _("the variable {name} is defined twice (also at {cell})").format(
+                    name=name, cell=variables[name].cell
+                ),
+                name_cell,
+            )
             continue
         vtype = TYPE_WORDS.get(type_word.casefold())
         if vtype is None:
-            problems.add("type", f"unknown type {type_word!r} for {name}: use boolean, string, "
-                                 "number, integer or date", type_cell)
+            problems.add("type", _("unknown type {type_word!r} for {name}: use "
+                                   "boolean, string, number, integer or date").format(
+                                     type_word=type_word, name=name), type_cell)
             continue
         allowed_cell = cell_name(sheet.name, row, columns.get("allowed", columns["type"]))
         allowed, values = allowed_test(text("allowed"), vtype, name, allowed_cell, problems)
@@ -86,10 +99,12 @@ def allowed_test(text: str, vtype: str, name: str, cell: str,
             if len(word) >= 2 and word[0] == word[-1] == '"':
                 word = word[1:-1]
             if not word:
-                problems.add("syntax", f"an empty value in the allowed values of {name}", cell)
+                problems.add("syntax", _("an empty value in the allowed values of "
+                                         "{name}").format(name=name), cell)
                 continue
             if word in values:
-                problems.add("duplicate", f"{word!r} is listed twice for {name}", cell)
+                problems.add("duplicate", _("{word!r} is listed twice for {name}").format(
+                                              word=word, name=name), cell)
                 continue
             values.append(word)
         return None, tuple(values)
@@ -97,11 +112,13 @@ def allowed_test(text: str, vtype: str, name: str, cell: str,
         test = parse_unary(text, numeric=vtype != "date")
         check_test(test, Variable(name, vtype))
     except SfeelError as exc:
-        problems.add("syntax", f"the allowed values of {name} cannot be read: {exc.describe()}",
+        problems.add("syntax", _("the allowed values of {name} cannot be read: {exc}").format(
+                                   name=name, exc=exc.describe()),
                      cell)
         return None, ()
     except ValueProblem as exc:
-        problems.add(exc.kind, f"the allowed values of {name}: {exc.message}", cell)
+        problems.add(exc.kind, _("the allowed values of {name}: {message}").format(
+                                   name=name, message=exc.message), cell)
         return None, ()
     return test, ()
 

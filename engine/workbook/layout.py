@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.problems import Problems
 from ..core.sfeel import (
@@ -70,24 +71,32 @@ def read_header(sheet: Sheet, top: int, problems: Problems,
         cell = cell_name(sheet.name, role_row, col)
         role = ROLES.get(keyword(role_raw))
         if head is None:
-            problems.add("structure", "this column has a role but no name in the row above",
+            problems.add("structure", _("this column has a role but no name in the row "
+                                        "above"),
                          cell_name(sheet.name, header_row, col))
             continue
         if role not in roles:
             shown = " / ".join(sorted(k for k, v in ROLES.items() if v in roles))
-            problems.add("structure", f"the role {role_raw!r} is not one of: {shown}", cell)
+            problems.add("structure", _("the role {role_raw!r} is not one of: {shown}").format(
+                                          role_raw=role_raw, shown=shown), cell)
             continue
         columns.append((col, normalise_text(str(head)), role))
     if not columns:
-        problems.add("structure", "the table has no columns: row "
-                                  f"{header_row} should name the variables and row {role_row} "
-                                  "their roles", cell_name(sheet.name, header_row, 1))
+        problems.add(
+            "structure",
+            _(
+                "the table has no columns: row {header_row} should "
+                "name the variables and row {role_row} their roles"
+            ).format(header_row=header_row, role_row=role_row),
+            cell_name(sheet.name, header_row, 1),
+        )
         return None
     rank = {r: i for i, r in enumerate(roles)}
-    for (_, _, a), (col, _, b) in zip(columns, columns[1:]):
+    for (_c, _h, a), (col, _h2, b) in zip(columns, columns[1:]):
         if rank[b] < rank[a]:
-            problems.add("structure", f"{b} columns must come before {a} columns "
-                                      f"(in this order: {', '.join(roles)})",
+            problems.add("structure", _("{b} columns must come before {a} columns (in "
+                                        "this order: {roles})").format(
+                                          b=b, a=a, roles=', '.join(roles)),
                          cell_name(sheet.name, role_row, col))
     return Header(header_row, role_row, columns)
 
@@ -101,14 +110,16 @@ def header_variable(head: str, variables: dict[str, Variable], cell: str,
     if len(by_label) == 1:
         return by_label[0]
     if len(by_label) > 1:
-        problems.add("unknown", f"the label {head!r} belongs to several variables "
-                                f"({', '.join(v.name for v in by_label)}): write the name", cell)
+        problems.add("unknown", _("the label {head!r} belongs to several variables "
+                                  "({join}): write the name").format(
+                                    head=head, join=', '.join(v.name for v in by_label)), cell)
         return None
     names = list(variables) + [v.label for v in variables.values() if v.label]
     close = get_close_matches(head, names, n=1, cutoff=0.6)
-    hint = f' (did you mean "{close[0]}"?)' if close else ""
-    problems.add("unknown", f"{head!r} is not a variable in the glossary{hint}: add it to the "
-                            "glossary or correct the name", cell)
+    hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+    problems.add("unknown", _("{head!r} is not a variable in the glossary{hint}: add "
+                              "it to the glossary or correct the name").format(
+                                head=head, hint=hint), cell)
     return None
 
 

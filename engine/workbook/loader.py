@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.errors import WorkbookInvalid
 from ..core.graph import order_tables
+from ..core.i18n import _
 from ..core.model import HIT_POLICIES, Column, Model, Rule, Table, Variable
 from ..core.problems import Problems
 from ..core.sfeel import (
@@ -22,6 +23,7 @@ from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
 from .glossary import NAME, read_glossary
+from .labels import is_values_sheet, read_value_labels
 from .layout import (
     ABOUT,
     DECISION,
@@ -36,6 +38,7 @@ from .layout import (
     read_header,
     rule_rows,
 )
+from .roles import report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
 log = logging.getLogger(__name__)
@@ -69,20 +72,31 @@ def file_sha256(path: str) -> str:
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
-    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
+                                       "values": []}
+    unread: list[Sheet] = []
     for sheet in sheets:
         role = _sheet_role(sheet)
         if role:
             by_role[role].append(sheet)
-    if not by_role["glossary"]:
-        problems.add("structure", "the workbook has no glossary sheet: add a sheet named "
-                                  "'Glossary' or 'Ordliste' listing every variable",
+        else:
+            unread.append(sheet)
+    use_language(by_role["about"][0] if by_role["about"] else None, problems)  # before any word
+    filled = {role for role, found in by_role.items() if found}
+    suggested = report_near_misses(unread, filled, problems)
+    if not by_role["glossary"] and "glossary" not in suggested:
+        problems.add("structure", _("the workbook has no glossary sheet: add a sheet "
+                                    "named 'Glossary' or 'Ordliste' listing every "
+                                    "variable"),
                      f"{path}")
-    for role in ("glossary", "tests", "about"):
+    for role in ("glossary", "tests", "about", "values"):
         for extra in by_role[role][1:]:
-            problems.add("structure", f"a second {role} sheet '{extra.name}': keep one",
+            problems.add("structure", _("a second {role} sheet '{name}': keep one").format(
+                                          role=role, name=extra.name),
                          f"{extra.name}!A1")
     variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
+    if not by_role["glossary"]:  # every header would echo the one missing sheet
+        by_role["decision"], by_role["tests"] = [], []
     tables: list[Table] = []
     for sheet in by_role["decision"]:
         table = read_decision(sheet, variables, problems)
@@ -92,12 +106,16 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    labels = (read_value_labels(by_role["values"][0], variables, problems)
+              if by_role["values"] else {})
     for sheet in sheets:
         if sheet.truncated_at:
-            problems.add("structure", f"rows after {sheet.truncated_at:,} were not read: a "
-                                      "guideline table is never that long",
+            problems.add("structure", _("rows after {truncated_at:,} were not read: a "
+                                        "guideline table is never that long").format(
+                                          truncated_at=sheet.truncated_at),
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
-    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items)
+    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
+                 labels)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -108,6 +126,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "tests"
     if name in ABOUT:
         return "about"
+    if is_values_sheet(sheet):
+        return "values"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:
@@ -128,8 +148,8 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
     name_cell = cell_name(sheet.name, top, 2)
     name = normalise_text(str(sheet.get(top, 2) or ""))
     if not NAME.match(name):
-        problems.add("syntax", f"the decision needs a name of letters, digits and _ in this "
-                               f"cell (found {name!r})", name_cell)
+        problems.add("syntax", _("the decision needs a name of letters, digits and _ "
+                                 "in this cell (found {name!r})").format(name=name), name_cell)
         return None
     title = " ".join(normalise_text(str(sheet.get(top, c))) for c in range(3, sheet.max_col + 1)
                      if sheet.get(top, c) is not None)
@@ -139,8 +159,14 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
     policy_cell = cell_name(sheet.name, header.row, 1)
     policy = _policy(sheet.get(header.row, 1))
     if policy is None:
-        problems.add("syntax", f"{sheet.get(header.row, 1)!r} is not a hit policy: use U, A, P, "
-                               "F, R, O, C, C+, C#, C< or C>", policy_cell, decision=name)
+        problems.add(
+            "syntax",
+            _("{get!r} is not a hit policy: use U, A, P, F, R, O, C, C+, C#, C< or C>").format(
+                get=sheet.get(header.row, 1)
+            ),
+            policy_cell,
+            decision=name,
+        )
         policy = "U"
     cols: dict[str, list[Column]] = {"input": [], "output": [], "annotation": []}
     vars_of: dict[int, Variable] = {}
@@ -155,14 +181,20 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
         vars_of[col] = var
         cols[role].append(Column(var.name, role, head_cell, column_letter(col)))
     if not cols["output"]:
-        problems.add("structure", "the table has no output column", cell_name(
+        problems.add("structure", _("the table has no output column"), cell_name(
             sheet.name, header.role_row, 1), decision=name)
     _check_merged(sheet, header.row, problems, name)
     rules = _read_rules(sheet, header, vars_of, name, problems)
     default = _take_default(rules, name, problems)
     if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:
-        problems.add("structure", f"hit policy {policy} aggregates one output; this table has "
-                                  f"{len(cols['output'])}", policy_cell, decision=name)
+        problems.add(
+            "structure",
+            _("hit policy {policy} aggregates one output; this table has {n_cols}").format(
+                policy=policy, n_cols=len(cols["output"])
+            ),
+            policy_cell,
+            decision=name,
+        )
     _check_policy_outputs(policy, [variables[c.name] for c in cols["output"]], policy_cell,
                           name, problems)
     return Table(name, policy, tuple(cols["input"]), tuple(cols["output"]),
@@ -173,22 +205,38 @@ def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decis
                           problems: Problems) -> None:
     """What the hit policy needs of the outputs: numbers to add, an order to rank by."""
     if policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
-        problems.add("type", "hit policy C+ adds up the answers, so the output must be a number",
+        problems.add("type", _("hit policy C+ adds up the answers, so the output must "
+                               "be a number"),
                      cell, decision=decision)
     if policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
-        problems.add("type", f"hit policy {policy} takes the smallest or largest answer; true and "
-                             "false have no order", cell, decision=decision)
-    if policy in ("P", "O") and outputs and not any(v.values for v in outputs):
-        problems.add("structure", f"hit policy {policy} ranks answers by the order of an output's "
-                                  "allowed values in the glossary; list them for at least one "
-                                  "output", cell, decision=decision)
+        problems.add(
+            "type",
+            _(
+                "hit policy {policy} takes the smallest or largest "
+                "answer; true and false have no order"
+            ).format(policy=policy),
+            cell,
+            decision=decision,
+        )
+    if policy in ("P", "O") and outputs and not any(v.ranking for v in outputs):
+        problems.add(
+            "structure",
+            _(
+                "hit policy {policy} ranks answers by the order of "
+                "an output's allowed values in the glossary; list "
+                "them for at least one output"
+            ).format(policy=policy),
+            cell,
+            decision=decision,
+        )
 
 
 def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) -> None:
-    for r1, c1, r2, _ in sheet.merged:
+    for r1, c1, r2, _c2 in sheet.merged:
         if r2 >= header_row:
-            problems.add("structure", "merged cells inside a table hide which cell holds the "
-                                      "value: unmerge them and fill every cell",
+            problems.add("structure", _("merged cells inside a table hide which cell "
+                                        "holds the value: unmerge them and fill every "
+                                        "cell"),
                          cell_name(sheet.name, r1, c1), decision=name)
 
 
@@ -203,19 +251,33 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
         id_cell = cell_name(sheet.name, row, 1)
         raw_id = sheet.get(row, 1)
         if raw_id is None:
-            problems.add("structure", "this row holds cells but no rule id in column A: give the "
-                                      "rule an id, or clear the row", id_cell, decision=name)
+            problems.add(
+                "structure",
+                _(
+                    "this row holds cells but no rule id in column "
+                    "A: give the rule an id, or clear the row"
+                ),
+                id_cell,
+                decision=name,
+            )
             continue
         rule_id = id_text(raw_id)
         if rule_id in seen:
-            problems.add("duplicate", f"rule id {rule_id} is used twice (also {seen[rule_id]}); "
-                                      "ids must be unique in a table", id_cell, decision=name,
-                         rules=(rule_id,))
+            problems.add(
+                "duplicate",
+                _(
+                    "rule id {rule_id} is used twice (also {seen}); ids must be unique in a table"
+                ).format(rule_id=rule_id, seen=seen[rule_id]),
+                id_cell,
+                decision=name,
+                rules=(rule_id,),
+            )
             rule_id = f"{rule_id}@{row}"
         seen[rule_id] = id_cell
         if row in sheet.hidden_rows:
-            problems.add("hidden", f"rule {rule_id} is on a hidden row: it still counts; unhide "
-                                   "it so that the committee can see it", id_cell,
+            problems.add("hidden", _("rule {rule_id} is on a hidden row: it still "
+                                     "counts; unhide it so that the committee can see "
+                                     "it").format(rule_id=rule_id), id_cell,
                          severity="warning", decision=name, rules=(rule_id,))
         tests = []
         for col in inputs:
@@ -229,8 +291,9 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
                           tuple(cell_name(sheet.name, row, c) for c in outputs), id_cell,
                           row in sheet.hidden_rows or sheet.hidden))
     if sheet.hidden and rules:
-        problems.add("hidden", f"the sheet {sheet.name} is hidden but holds {len(rules)} rules: "
-                               "they still count; unhide the sheet", f"{sheet.name}!A1",
+        problems.add("hidden", _("the sheet {name} is hidden but holds {n_rules} "
+                                 "rules: they still count; unhide the sheet").format(
+                                   name=sheet.name, n_rules=len(rules)), f"{sheet.name}!A1",
                      severity="warning", decision=name)
     return rules
 
@@ -242,13 +305,14 @@ def _take_default(rules: list[Rule], decision: str, problems: Problems) -> tuple
     if not defaults:
         return None
     for extra in defaults[1:]:
-        problems.add("duplicate", "a table has one default row; this is a second one",
+        problems.add("duplicate", _("a table has one default row; this is a second one"),
                      extra.cell, decision=decision)
     row = defaults[0]
     for test, cell in zip(row.inputs, row.input_cells):
         if test is not None and not test.any:
-            problems.add("structure", f"the default row answers when no rule matches, so its "
-                                      f"conditions are all '-' (found {test.text})", cell,
+            problems.add("structure", _("the default row answers when no rule matches, "
+                                        "so its conditions are all '-' (found {text})").format(
+                                          text=test.text), cell,
                          decision=decision)
     rules[:] = [r for r in rules if r.id.casefold() not in DEFAULT_IDS]
     return row.outputs

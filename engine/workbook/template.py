@@ -14,6 +14,7 @@ import datetime as dt
 import os
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Model
 from ..core.safe_io import OutputError
 from .loader import build_model
@@ -52,10 +53,12 @@ DECISION_SHEET = "Anbefaling"
 def grids(title: str, today: dt.date | None = None) -> dict[str, Grid]:
     """Every sheet of the template, in workbook order."""
     day = (today or dt.date.today()).isoformat()
+    # the template's own content is Norwegian, like the committee's workbooks (språk = nb)
     about: Grid = [["title", title or "Ny retningslinje"], ["version", "0.1"],
                    ["status", "draft"], ["date", day],
                    ["owner", "(fyll inn: faggruppen som eier teksten)"],
-                   ["source", "(fyll inn: retningslinjeteksten tabellene bygger på)"]]
+                   ["source", "(fyll inn: retningslinjeteksten tabellene bygger på)"],
+                   ["språk", "nb"]]
     return {"Om": about, "Ordliste": GLOSSARY, DECISION_SHEET: DECISION, "Testtilfeller": TESTS}
 
 
@@ -72,10 +75,11 @@ def template_model(path: str, title: str) -> Model:
 def create(path: str, title: str = "") -> None:
     """Write the template to `path`; an existing file is never overwritten."""
     if not path.lower().endswith(".xlsx"):
-        raise OutputError(f"the new workbook must be an .xlsx file, not {path}")
+        raise OutputError(_("the new workbook must be an .xlsx file, not {path}").format(
+                              path=path))
     if os.path.exists(path):
-        raise OutputError(f"{path} already exists: choose a new file name (init never "
-                          "overwrites a workbook)")
+        raise OutputError(_("{path} already exists: choose a new file name (init never "
+                            "overwrites a workbook)").format(path=path))
     model = template_model(path, title)
     model.require_valid()
     write_workbook(model, path, "no")

@@ -24,6 +24,7 @@ from ..core.model import Model, Table, Variable
 from ..core.safe_io import write_with
 from ..core.sfeel import UnaryTest, Value, parse_literal
 from ..dmn.export import feel_literal, unary_text
+from .print_setup import apply_print_setup
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -103,6 +104,17 @@ def workbook_language(model: Model) -> str:
     return "no" if sheet.casefold() == "ordliste" else "en"
 
 
+def renamed(model: Model) -> dict[str, str]:
+    """The variable and decision names the workbook writes differently (`Approval Status` ->
+    `Approval_Status`), so that a caller knows which names to use with the workbook."""
+    names, table_names = _Names(), _Names()
+    out = {n: m for v in model.variables.values() if (m := names(n := v.name)) != n}
+    for table in model.tables.values():
+        if (m := table_names(table.name)) != table.name:
+            out.setdefault(table.name, m)
+    return out
+
+
 def build_workbook(model: Model, language: str | None = None) -> Workbook:
     """The workbook in memory: what `write_workbook` saves."""
     import openpyxl
@@ -129,6 +141,7 @@ def build_workbook(model: Model, language: str | None = None) -> Workbook:
         _decision(wb.create_sheet(title), table, model, names, table_names(table.name), words)
     if model.tests:
         _tests(wb.create_sheet(words.tests), model, names, words)
+    apply_print_setup(wb)
     return wb
 
 
@@ -266,8 +279,9 @@ def _decision(ws: Worksheet, table: Table, model: Model, names: _Names, name: st
         choices = _choices(variables[head])
         if choices:
             _validate(ws, 4, last, col, [*choices, "-"] if role == "input" else choices)
-    _validate(ws, 3, 3, 2, (words.input, words.output, words.annotation), strict=True,
-              end_col=len(columns) + 1)
+    if columns:  # a table without columns has no role row to offer choices in
+        _validate(ws, 3, 3, 2, (words.input, words.output, words.annotation), strict=True,
+                  end_col=len(columns) + 1)
     _widths(ws)
 
 

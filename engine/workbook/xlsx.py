@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import WorkbookError
+from ..core.i18n import _
 from ..core.safe_io import input_size
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of the zip, uncompressed
@@ -90,12 +91,16 @@ def check_container(path: str) -> None:
             _check_members(path, zf)
             bad = zf.testzip()  # reads every part once: CRC and deflate errors show here
             if bad is not None:
-                raise WorkbookError(f"{path}: the file is damaged (part {bad} is corrupt); "
-                                    "ask for a fresh copy")
+                raise WorkbookError(_("{path}: the file is damaged (part {bad} is "
+                                      "corrupt); ask for a fresh copy").format(
+                                        path=path, bad=bad))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
             NotImplementedError, ValueError) as exc:
-        raise WorkbookError(f"{path}: the file is damaged or truncated ({_reason(exc)}); "
-                            "ask for a fresh copy") from None
+        raise WorkbookError(
+            _("{path}: the file is damaged or truncated ({reason}); ask for a fresh copy").format(
+                path=path, reason=_reason(exc)
+            )
+        ) from None
 
 
 def _ole_message(path: str) -> str:
@@ -103,34 +108,37 @@ def _ole_message(path: str) -> str:
     with open(path, "rb") as fh:
         data = fh.read(MAX_MEMBER_BYTES)
     if "EncryptedPackage".encode("utf-16-le") in data:
-        return (f"{path}: the workbook is password-protected (encrypted), so it cannot be "
-                "read; open it in Excel, remove the password, save it and try again")
+        return _("{path}: the workbook is password-protected (encrypted), so it "
+                  "cannot be read; open it in Excel, remove the password, save it and "
+                  "try again").format(path=path)
     if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-        return (f"{path}: this is an old Excel 97-2003 .xls file; open it and save it as an "
-                "Excel Workbook (.xlsx)")
-    return (f"{path}: a Microsoft compound file, not an .xlsx workbook (an old .xls or a "
-            "password-protected workbook?); save it as an Excel Workbook (.xlsx)")
+        return _("{path}: this is an old Excel 97-2003 .xls file; open it and save it "
+                  "as an Excel Workbook (.xlsx)").format(path=path)
+    return _("{path}: a Microsoft compound file, not an .xlsx workbook (an old .xls "
+              "or a password-protected workbook?); save it as an Excel Workbook (.xlsx)").format(
+                path=path)
 
 
 def _not_zip_message(path: str, head: bytes) -> str:
     if head.startswith(b"PK"):
-        return (f"{path}: the workbook is damaged or truncated (its zip directory is "
-                "missing); ask for a fresh copy")
+        return _("{path}: the workbook is damaged or truncated (its zip directory is "
+                  "missing); ask for a fresh copy").format(path=path)
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
     if text and all(ch.isprintable() or ch in "\t\r\n" for ch in text[:-4]):
-        return (f"{path}: not an .xlsx workbook: the file holds plain text (a CSV or text "
-                "file named .xlsx?)")
-    return f"{path}: not an .xlsx workbook (the file is not a zip archive)"
+        return _("{path}: not an .xlsx workbook: the file holds plain text (a CSV or "
+                  "text file named .xlsx?)").format(path=path)
+    return _("{path}: not an .xlsx workbook (the file is not a zip archive)").format(path=path)
 
 
 def _check_members(path: str, zf: zipfile.ZipFile) -> None:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise WorkbookError(f"{path}: refused: the zip holds {len(infos):,} parts, far beyond "
-                            "any guideline workbook")
+        raise WorkbookError(_("{path}: refused: the zip holds {n_infos:,} parts, far "
+                              "beyond any guideline workbook").format(
+                                path=path, n_infos=len(infos)))
     total = 0
     for info in infos:
         total += info.file_size
@@ -138,18 +146,21 @@ def _check_members(path: str, zf: zipfile.ZipFile) -> None:
         if info.file_size > MAX_MEMBER_BYTES or (info.file_size > 1_000_000
                                                  and ratio > MAX_RATIO):
             raise WorkbookError(
-                f"{path}: refused: part {info.filename} unpacks to {info.file_size:,} bytes "
-                f"({ratio:,.0f} times its packed size), far beyond any guideline workbook "
-                "(a zip bomb?)")
+                _("{path}: refused: part {filename} unpacks to {file_size:,} bytes "
+                  "({ratio:,.0f} times its packed size), far beyond any guideline "
+                  "workbook (a zip bomb?)").format(
+                    path=path, filename=info.filename, file_size=info.file_size, ratio=ratio))
         if info.flag_bits & 0x1:
-            raise WorkbookError(f"{path}: part {info.filename} of the zip is encrypted; save "
-                                "the workbook without a password")
+            raise WorkbookError(_("{path}: part {filename} of the zip is encrypted; "
+                                  "save the workbook without a password").format(
+                                    path=path, filename=info.filename))
     if total > MAX_TOTAL_BYTES:
-        raise WorkbookError(f"{path}: refused: unpacks to {total:,} bytes in all, far beyond "
-                            "any guideline workbook (a zip bomb?)")
+        raise WorkbookError(_("{path}: refused: unpacks to {total:,} bytes in all, far "
+                              "beyond any guideline workbook (a zip bomb?)").format(
+                                path=path, total=total))
     names = set(zf.namelist())
     if "EncryptedPackage" in names:
-        raise WorkbookError(f"{path}: the workbook is password-protected")
+        raise WorkbookError(_("{path}: the workbook is password-protected").format(path=path))
     if "xl/workbook.xml" not in names:
         raise WorkbookError(f"{path}: {_other_zip(zf, names)}")
     for info in infos:
@@ -159,12 +170,12 @@ def _check_members(path: str, zf: zipfile.ZipFile) -> None:
 
 def _other_zip(zf: zipfile.ZipFile, names: set[str]) -> str:
     if "mimetype" in names and b"opendocument" in zf.read("mimetype")[:200]:
-        return ("an OpenDocument spreadsheet (.ods), not an .xlsx workbook; save it as an "
-                "Excel Workbook (.xlsx)")
+        return _("an OpenDocument spreadsheet (.ods), not an .xlsx workbook; save it "
+                  "as an Excel Workbook (.xlsx)")
     if "xl/workbook.bin" in names:
-        return ("an Excel binary workbook (.xlsb), not an .xlsx workbook; save it as an Excel "
-                "Workbook (.xlsx)")
-    return "a zip file, but not an .xlsx workbook (no xl/workbook.xml inside)"
+        return _("an Excel binary workbook (.xlsb), not an .xlsx workbook; save it as "
+                  "an Excel Workbook (.xlsx)")
+    return _("a zip file, but not an .xlsx workbook (no xl/workbook.xml inside)")
 
 
 def _refuse_doctype(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -180,8 +191,9 @@ def _refuse_doctype(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> No
     prolog = (head[: first.start()] if first else head).lower()
     if b"<!doctype" in prolog or b"<!entity" in prolog:
         raise WorkbookError(
-            f"{path}: refused: the part {info.filename} declares a DOCTYPE with entities, "
-            "which no spreadsheet program writes (an XML entity bomb?)")
+            _("{path}: refused: the part {filename} declares a DOCTYPE with entities, "
+              "which no spreadsheet program writes (an XML entity bomb?)").format(
+                path=path, filename=info.filename))
 
 
 # -- the sheets -----------------------------------------------------------------------------------
@@ -287,11 +299,12 @@ def _read_streaming(path: str) -> list[Sheet]:
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:  # pragma: no cover - defusedxml is a hard dependency
-        raise WorkbookError("refusing to read workbooks without defusedxml installed")
+        raise WorkbookError(_("refusing to read workbooks without defusedxml installed"))
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise WorkbookError(f"{path}: cannot be read as a workbook ({_reason(exc)})") from None
+        raise WorkbookError(_("{path}: cannot be read as a workbook ({reason})").format(
+                                path=path, reason=_reason(exc))) from None
     try:
         sheets: list[Sheet] = []
         pending: dict[str, list[tuple[int, int]]] = {}
@@ -311,7 +324,8 @@ def _read_streaming(path: str) -> list[Sheet]:
     except WorkbookError:
         raise
     except Exception as exc:  # a sheet's XML is parsed only now, in streaming mode
-        raise WorkbookError(f"{path}: cannot be read as a workbook ({_reason(exc)})") from None
+        raise WorkbookError(_("{path}: cannot be read as a workbook ({reason})").format(
+                                path=path, reason=_reason(exc))) from None
     finally:
         wb.close()
 

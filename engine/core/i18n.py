@@ -1,0 +1,135 @@
+"""The one place that chooses the language and installs the translations.
+
+Messages are English msgids wrapped in `_()` and translated when they are made, with the
+gettext catalog `engine/locale/<lang>/LC_MESSAGES/guideline.mo` (Babel extracts, updates and
+compiles it from the `.po` next to it; the compiled `.mo` is kept in the repository so that a
+plain `pip install .` ships it and no build step or runtime dependency is needed, and a test
+fails when it is not what Babel compiles from the `.po`).
+
+The language is, in order: `--lang` (`set_explicit`), the `GUIDELINE_LANG` environment
+variable, the workbook's About row `language` / `språk` (`use_workbook_language`, called by
+the loader before it reads anything else), else English. Severity and `kind` codes stay
+English in every format a program reads; only the words a person reads are translated.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from pathlib import Path
+
+DOMAIN = "guideline"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+ENV = "GUIDELINE_LANG"
+LANGUAGES = ("en", "nb")
+
+# Every spelling a committee might write in the About sheet or the environment, by language.
+_SPELLINGS = {
+    "en": ("en", "eng", "english", "engelsk", "en-gb", "en-us", "en_gb", "en_us"),
+    "nb": ("nb", "no", "nob", "nor", "norsk", "bokmål", "bokmal", "norwegian", "nb-no",
+           "nb_no", "no-nb", "norsk bokmål", "norwegian bokmål"),
+}
+_WORDS = {word: lang for lang, words in _SPELLINGS.items() for word in words}
+
+
+class LanguageError(ValueError):
+    """A language the package has no catalog for was asked for by name."""
+
+
+_explicit: str | None = None
+_active_lang = "en"
+_active: _gettext.NullTranslations = _gettext.NullTranslations()
+_catalogs: dict[str, _gettext.NullTranslations] = {}
+
+
+def language_code(word: str | None) -> str | None:
+    """The catalog code (`en`, `nb`) a written language name means; None if it means none."""
+    if word is None:
+        return None
+    text = " ".join(str(word).replace("\u00a0", " ").split()).casefold()
+    return _WORDS.get(text)
+
+
+def _catalog(lang: str) -> _gettext.NullTranslations:
+    if lang not in _catalogs:
+        if lang == "en":  # the msgids are English
+            _catalogs[lang] = _gettext.NullTranslations()
+        else:
+            _catalogs[lang] = _gettext.translation(DOMAIN, str(LOCALE_DIR), languages=[lang])
+    return _catalogs[lang]
+
+
+def install(lang: str) -> None:
+    """Make `lang` the language of every message made from now on."""
+    global _active, _active_lang
+    if lang not in LANGUAGES:
+        raise LanguageError(lang)
+    _active, _active_lang = _catalog(lang), lang
+
+
+def set_explicit(word: str | None) -> None:
+    """The language the user asked for (`--lang`); None leaves it to the environment."""
+    global _explicit
+    if word is None:
+        _explicit = None
+        return
+    code = language_code(word)
+    if code is None:
+        raise LanguageError(word)
+    _explicit = code
+    install(code)
+
+
+def _from_environment() -> str | None:
+    word = os.environ.get(ENV, "").strip()
+    if not word:
+        return None
+    code = language_code(word)
+    if code is None:
+        raise LanguageError(f"{ENV}={word}")
+    return code
+
+
+def chosen() -> str | None:
+    """The language fixed by `--lang` or `GUIDELINE_LANG`, if any: it beats the workbook's."""
+    return _explicit or _from_environment()
+
+
+def use_workbook_language(word: str | None) -> str | None:
+    """Install the workbook's About language unless one was chosen; return the code it names
+    (None when `word` names no language we have, which the loader reports)."""
+    code = language_code(word)
+    install(chosen() or code or "en")
+    return code
+
+
+def start() -> str:
+    """Install the chosen language (or English) before anything is read; return it."""
+    lang = chosen() or "en"
+    install(lang)
+    return lang
+
+
+def language() -> str:
+    """The code of the language messages are made in now."""
+    return _active_lang
+
+
+def translations() -> _gettext.NullTranslations:
+    """The installed catalog, for Jinja2's `install_gettext_translations`."""
+    return _active
+
+
+def _(message: str) -> str:
+    """The message in the installed language (the msgid is the English text)."""
+    return _active.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for `n`, in the installed language."""
+    return _active.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction whose translation happens later (`_(word)`)."""
+    return message

@@ -1,0 +1,160 @@
+"""Names in a DMN file: variables, decisions, and what each input expression reads.
+
+An input expression names an input data element, a decision with one output, `decision.output`,
+or (Camunda's convention) the output of a decision it requires; a plain name nothing declares
+is an input the case gives. Anything else is a finding naming the clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element
+
+from ..core.problems import Problems
+from .types import BUILT_IN, DmnPart, DmnType, Types
+
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+@dataclass
+class VarSpec:
+    """A variable while it is being read: its domain may still come from an input clause."""
+
+    name: str
+    type: str | None
+    cell: str
+    order: int
+    allowed: str | None = None
+    allowed_cell: str = ""
+    label: str = ""
+    description: str = ""
+
+
+@dataclass
+class DecisionSpec:
+    node: Element
+    id: str
+    name: str
+    outputs: list[str] = field(default_factory=list)  # variable names, for tables
+    components: dict[str, str] = field(default_factory=dict)  # output name -> variable
+    requires: list[str] = field(default_factory=list)  # ids of the decisions it requires
+
+
+class Names(DmnPart):
+    """The names of a DMN file: its variables and decisions, and what an input expression
+    reads. The reader (read.py) walks the file; this part declares and resolves names."""
+
+    def __init__(self, ns: str, problems: Problems, root: Element) -> None:
+        super().__init__(ns, problems)
+        self.root = root
+        self.types = Types(ns, problems, root)
+        self.vars: dict[str, VarSpec] = {}
+        self.inputs: set[str] = set()  # variables given by a case
+        self.decisions: dict[str, DecisionSpec] = {}
+        self.unusable: dict[str, str] = {}  # a name nothing can be computed for -> why
+        self.seen = 0
+
+    def declare(self, name: str, vtype: DmnType | None, cell: str, label: str = "",
+                description: str = "") -> VarSpec:
+        self.seen += 1
+        order = vtype.order if vtype is not None else BUILT_IN
+        var = VarSpec(name, vtype.base if vtype else None, cell, order * 1000 + self.seen,
+                   vtype.allowed if vtype else None, vtype.allowed_cell if vtype else "",
+                   label,  # the element's own: a shared type's label names the type (tAge)
+                   description or (vtype.description if vtype else ""))
+        self.vars[name] = var
+        return var
+
+    def implicit_input(self, name: str, ref: str | None, cell: str, decision: str) -> VarSpec:
+        """A column reading a name the file never declares: a case input (Camunda's style)."""
+        resolved = self.types.resolve_type(ref) if ref else None
+        var = self.declare(name, resolved if isinstance(resolved, DmnType) else None, cell)
+        self.inputs.add(name)
+        if any(True for _ in self.root.iter(self.q("inputData"))):
+            self.add("graph", f"{name!r} is neither an input data element nor a decision of "
+                              "this model: read as an input the case gives", cell,
+                     severity="warning", decision=decision)
+        return var
+
+    def required_output(self, text: str, d: DecisionSpec, cid: str) -> tuple[bool, VarSpec | None]:
+        """Camunda's convention: an input expression that names the output of a decision this
+        one requires reads that output. (False, None): the name is no decision's output."""
+        owners = [u for u in self.decisions.values() if u is not d and text in u.components]
+        if not owners:
+            return False, None
+        names = ", ".join(repr(u.name) for u in owners)
+        if len(owners) > 1:
+            self.add("graph", f"input {text!r} of decision {d.name!r} could be the output of "
+                              f"decisions {names}: give the outputs different names", cid,
+                     decision=d.name)
+            return True, None
+        if owners[0].name not in self.required(d):
+            self.add("graph", f"input {text!r} of decision {d.name!r} names the output of "
+                              f"decision {names}, which {d.name!r} does not require: add the "
+                              "requirement, or give the input another name if the case gives "
+                              "it", cid, decision=d.name)
+            return True, None
+        return True, self.vars[owners[0].components[text]]
+
+    def requirement_loops(self) -> None:
+        """Decisions that require themselves, directly or through others: none can go first."""
+        reported: set[str] = set()
+        for d in self.decisions.values():
+            if d.name in reported or d.name not in self.required(d):
+                continue
+            loop = [u for u in self.decisions.values()
+                    if u.name in self.required(d) and d.name in self.required(u)]
+            reported.update(u.name for u in loop)
+            shown = ", ".join(repr(u.name or u.id) for u in loop)
+            what = (f"decision {shown} requires itself (informationRequirement): it can never "
+                    "be decided" if len(loop) == 1 else f"decisions {shown} require each other "
+                    "in a loop (informationRequirement): none of them can be decided first")
+            self.add("graph", what, d.id, decision=d.name)
+
+    def required(self, d: DecisionSpec) -> set[str]:
+        """The names of the decisions d requires, directly or through others."""
+        by_id = {u.id: u for u in self.decisions.values()}
+        seen: set[str] = set()
+        todo = list(d.requires)
+        while todo:
+            up = by_id.get(todo.pop())
+            if up is not None and up.name not in seen:
+                seen.add(up.name)
+                todo.extend(up.requires)
+        return seen
+
+    def resolve_name(self, text: str, d: DecisionSpec, cid: str, ref: str | None) -> VarSpec | None:
+        """An input expression must name an input, a decision, or `decision.output`."""
+        if text in self.inputs:
+            return self.vars[text]
+        if not text:  # a modeler's new column, never filled in
+            self.add("structure", f"an input column of decision {d.name!r} has no input "
+                                  "expression: name the input it reads", cid, decision=d.name)
+            return None
+        up = self.decisions.get(text)
+        if up is not None and up.name != d.name and len(up.outputs) == 1:
+            return self.vars[up.outputs[0]]
+        head, dot, tail = text.partition(".")
+        up = self.decisions.get(head)
+        if dot and up is not None and tail in up.components:
+            return self.vars[up.components[tail]]
+        owned, found = self.required_output(text, d, cid)
+        if owned:
+            return found
+        for name in (text, head):
+            if name in self.unusable:
+                self.add("unsupported", f"input {text!r} of decision {d.name!r} needs "
+                                        f"{self.unusable[name]}", cid, decision=d.name)
+                return None
+        if up is not None and len(up.outputs) > 1 and not dot:
+            self.add("structure", f"decision {text!r} gives several outputs (a context); an "
+                                  f"input names one: {text}.{up.outputs[0]}", cid,
+                     decision=d.name)
+            return None
+        if PLAIN_NAME.match(text) and text not in self.decisions and text not in self.vars:
+            return self.implicit_input(text, ref, cid, d.name)
+        self.add("unsupported", f"input expression {text!r} of decision {d.name!r} is not the "
+                                "plain name of an input or decision; FEEL expressions are not "
+                                "read", cid, decision=d.name)
+        return None
