@@ -167,8 +167,9 @@ def plan_for(model: Model, decision: str | None) -> Plan:
 
 
 def draft_message(model: Model) -> str:
-    return (f"{model.path}: the guideline's status is {model.about.get('status')} (About "
-            "sheet): its answers are not approved for use with patients")
+    return _("{path}: the guideline's status is {status} (About sheet): its answers are not "
+             "approved for use with patients").format(path=model.path,
+                                                      status=model.about.get("status"))
 
 
 def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:

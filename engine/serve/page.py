@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import gettext
 import hashlib
-import importlib
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from ..core import i18n
 from ..core.errors import Finding, UsageError
+from ..core.i18n import _
 from ..core.model import Model
 from ..review.render import default_paragraphs, read_paragraphs
 from .answers import evaluate_one
@@ -31,18 +32,9 @@ SOURCES = ("sources", "source", "kilder", "kilde")
 _ENVS: dict[str, jinja2.Environment] = {}
 
 
-def _i18n() -> Any:
-    try:
-        return importlib.import_module("engine.core.i18n")
-    except ImportError:  # the catalogs are not built in this installation
-        return None
-
-
 def language(version: Version | None) -> tuple[str, gettext.NullTranslations]:
-    """The page's language and catalog: the package's choice when it has catalogs."""
-    i18n = _i18n()
-    if i18n is None:
-        return "en", gettext.NullTranslations()
+    """The page's language and catalog: the package's choice (--lang, GUIDELINE_LANG, the
+    workbook's About language, else English), made when the workbook was loaded."""
     return i18n.language(), i18n.translations()
 
 
@@ -107,16 +99,18 @@ def case_from_form(version: Version, decision: str,
             continue
         if UNKNOWN in values:
             if len(values) > 1:
-                return case, _problem(f"{name} is given both a value and 'unknown': choose one",
-                                      name)
+                return case, _problem(_("{name} is given both a value and 'unknown': choose "
+                                        "one").format(name=name), name)
             case[name] = None
         elif var.type == "boolean":
             if values[0] not in ("true", "false"):
-                return case, _problem(f"{name} must be yes, no or unknown", name)
+                return case, _problem(_("{name} must be yes, no or unknown").format(name=name),
+                                      name)
             case[name] = values[0] == "true"
         elif var.type in ("number", "integer"):
             if not NUMBER.match(values[0]):
-                return case, _problem(f"{name}: {values[0]!r} is not a number", name)
+                return case, _problem(_("{name}: {value!r} is not a number").format(
+                    name=name, value=values[0]), name)
             number = values[0]
             case[name] = int(number) if re.fullmatch(r"-?\d+", number) else float(number)
         else:

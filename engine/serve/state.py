@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import EngineError, Finding
+from ..core.i18n import _
 from ..core.model import Model
 from ..verify.check import check_model
 from ..verify.testing import Outcome, describe_failure, run_tests
@@ -87,12 +88,12 @@ def read_version(path: str) -> Version | Rejected:
     The hash is taken before and after loading; if the file changed in between (a save in
     progress), it is read again, so the sha256 always names the bytes that were loaded.
     """
-    for _ in range(ATTEMPTS):
+    for _attempt in range(ATTEMPTS):
         try:
             before = file_sha256(path)
         except OSError as exc:
-            return Rejected(path, None, (), (), f"the file cannot be read: {exc.strerror or exc}",
-                            time.time())
+            return Rejected(path, None, (), (), _("the file cannot be read: {why}").format(
+                why=exc.strerror or exc), time.time())
         outcome = _read(path, before)
         try:
             after = file_sha256(path)
@@ -100,7 +101,8 @@ def read_version(path: str) -> Version | Rejected:
             after = None
         if after == before:
             return outcome
-    return Rejected(path, None, (), (), "the file kept changing while it was read", time.time())
+    return Rejected(path, None, (), (), _("the file kept changing while it was read"),
+                    time.time())
 
 
 def _read(path: str, sha: str) -> Version | Rejected:
@@ -110,18 +112,18 @@ def _read(path: str, sha: str) -> Version | Rejected:
         return Rejected(path, sha, (), (), str(exc), time.time())
     findings = tuple(model.problems)
     if model.errors:
-        return Rejected(path, sha, findings, (), "the workbook holds errors", time.time())
+        return Rejected(path, sha, findings, (), _("the workbook holds errors"), time.time())
     findings = tuple(check_model(model))  # the load's problems and the check's findings
     errors = sum(f.severity == "error" for f in findings)
     if errors:
-        return Rejected(path, sha, findings, (), f"the check found {errors} error(s)",
-                        time.time())
+        return Rejected(path, sha, findings, (), _("the check found {n} error(s)").format(
+            n=errors), time.time())
     outcomes = tuple(run_tests(model))
     failed = [o for o in outcomes if not o.ok]
     if failed:
         lines = tuple("\n".join(describe_failure(o)) for o in failed)
-        return Rejected(path, sha, findings, lines,
-                        f"{len(failed)} of the workbook's test cases fail", time.time())
+        return Rejected(path, sha, findings, lines, _("{n} of the workbook's test cases "
+                                                      "fail").format(n=len(failed)), time.time())
     return Version(path, sha, model, findings, outcomes, time.time())
 
 
@@ -158,7 +160,7 @@ class Guideline:
     def _read(self) -> Version | Rejected:
         if not self._isolate:
             return read_version(self.path)
-        for _ in range(2):  # a worker that died (killed, out of memory) is replaced once
+        for _attempt in range(2):  # a worker that died (killed, out of memory) is replaced once
             try:
                 return self._worker().submit(read_version, self.path).result()
             except BrokenProcessPool:
