@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..serve.command import add_parser as add_serve
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guideline", description="Check, test and evaluate "
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(run="cli.cmd_review:cmd_render")
     _review_commands(sub)
     _dmn_commands(sub)
+    add_serve(sub)
     for command in sub.choices.values():
         command.add_argument("--lang", choices=("nb", "en"), default=None,
                              help="the language of the messages (default: GUIDELINE_LANG, "
