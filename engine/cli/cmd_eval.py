@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import Any
 
-from ..core.errors import CaseError, UsageError
+from ..core.errors import CaseError, DraftWarning, UsageError
 from ..core.i18n import _
+from ..core.model import Model
 from ..core.text import MAX_CASE_BYTES, MAX_DIGITS
-from ..evaluation.batch import run_batch
-from ..evaluation.evaluate import evaluate
+from ..evaluation.batch import run_batch, summarise
+from ..evaluation.evaluate import draft_message, evaluate
 from ..evaluation.explain import shown
 from ..workbook.loader import load
 
@@ -72,40 +74,43 @@ def _parse_case(text: str) -> dict[str, Any]:
     return case
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value.isoformat() if hasattr(value, "isoformat") else value
+def _warn_if_draft(model: Model) -> None:
+    """A draft is evaluated all the same; the person running it is told, on stderr."""
+    if model.draft:
+        print(f"warning: {draft_message(model)}", file=sys.stderr)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.input or args.output:
-        return run_batch(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DraftWarning)  # said once, below, in our words
+        if args.input or args.output:
+            tally, model = run_batch(args)
+            _warn_if_draft(model)
+            code, lines = summarise(tally, args.output)
+            print("\n".join(lines))
+            return code
+        return _one_case(args)
+
+
+def _one_case(args: argparse.Namespace) -> int:
     if args.case is None:
         raise UsageError(_("give a case with --case '{...}' or --case @case.json, or a "
                            "file of cases with --input"))
     model = load(args.workbook)
     case = _parse_case(args.case)
+    _warn_if_draft(model)
     try:
         result = evaluate(model, case, args.decision)
     except CaseError as exc:
         if args.format == "json":
-            print(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
+            doc: dict[str, Any] = {"ok": False, "error": str(exc), "kind": type(exc).__name__,
+                                   "inputs": list(exc.inputs), "guideline": model.provenance()}
+            print(json.dumps(doc, ensure_ascii=False))
         else:
             print(f"error: {exc}", file=sys.stderr)
         return FOUND
     if args.format == "json":
-        doc: dict[str, Any] = {
-            "ok": True, "decision": result.decision,
-            "outputs": {k: _json_value(v) for k, v in result.outputs.items()},
-            "rules": list(result.rules),
-            "trace": [{"decision": s.decision, "rules": list(s.decided),
-                       "matched": list(s.matched), "cells": list(s.cells),
-                       "outputs": {k: _json_value(v) for k, v in s.outputs.items()}}
-                      for s in result.trace],
-        }
-        if args.explain:
-            doc["explanation"] = result.explain()
+        doc = {"ok": True, **result.to_dict(explanation=args.explain)}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return OK
     if args.explain:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..serve.command import add_parser as add_serve
+
 
 def percent(text: str) -> float:
     """A threshold from 0 to 100: `nan` would never fail a gate, and 150 always would."""
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(run="cli.cmd_review:cmd_render")
     _review_commands(sub)
     _dmn_commands(sub)
+    add_serve(sub)
     for command in sub.choices.values():
         command.add_argument("--lang", choices=("nb", "en"), default=None,
                              help="the language of the messages (default: GUIDELINE_LANG, "

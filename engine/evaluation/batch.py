@@ -43,9 +43,12 @@ FORMATS = (".csv", ".xlsx", ".parquet")
 EXCEL_ROWS = 1_048_576  # a sheet's last row; one of them holds the header
 TRUE_FALSE = {"true": True, "false": False}
 KEEP_MESSAGES = 1000  # distinct error messages counted for the summary
+# every output row names the guideline that answered it (About version and status, file hash)
+PROVENANCE = ("guideline_version", "guideline_status", "guideline_sha256")
 
 
-def run_batch(args: argparse.Namespace) -> int:
+def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
+    """Answer the file of cases; the CLI reports the tally (`summarise`)."""
     if args.case is not None:
         raise UsageError(_("give either --case (one case) or --input (a file of "
                            "cases), not both"))
@@ -76,7 +79,7 @@ def run_batch(args: argparse.Namespace) -> int:
         tally = _answer_all(model, plan, source, args)
     finally:
         source.close()
-    return _summarise(tally, args.output)
+    return tally, model
 
 
 @dataclass
@@ -108,7 +111,8 @@ def _answer_all(model: Model, plan: BulkPlan, source: Source,
             try:
                 for chunk in source.chunks():
                     typed = type_columns(chunk.cases, plan, source.typed)
-                    answers = evaluate_frame(model, typed, plan.target)
+                    answers = evaluate_frame(model, typed, plan.target).assign(**dict(zip(
+                        PROVENANCE, model.provenance().values())))
                     sink.write(chunk, answers)
                     _count(tally, answers["error"])
                     bar.update(len(answers))
@@ -130,17 +134,17 @@ def _count(tally: Tally, errors: pd.Series) -> None:
             tally.messages[str(message)] += int(count)
 
 
-def _summarise(tally: Tally, output: str) -> int:
+def summarise(tally: Tally, output: str) -> tuple[int, list[str]]:
+    """The exit code and the lines that tell how a file of cases went."""
     answered = tally.rows - tally.errors
-    print(_("{rows:,} cases: {answered:,} answered, {errors:,} with an error; written "
-            "to {output}").format(
-              rows=tally.rows, answered=answered, errors=tally.errors, output=output))
+    lines = [_("{rows:,} cases: {answered:,} answered, {errors:,} with an error; written "
+               "to {output}").format(rows=tally.rows, answered=answered, errors=tally.errors,
+                                     output=output)]
     if not tally.errors:
-        return 0
-    for message, count in tally.messages.most_common(5):
-        print(f"  {count:,} × {message}")
-    print(_("each such row has no answer and says why in its error column"))
-    return 1
+        return 0, lines
+    lines += [f"  {count:,} × {message}" for message, count in tally.messages.most_common(5)]
+    lines.append(_("each such row has no answer and says why in its error column"))
+    return 1, lines
 
 
 def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
@@ -158,7 +162,7 @@ def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
                            "reads (add it, with empty cells where unknown)").format(
                              path=path, value='s' if len(missing) > 1 else '',
                              missing=', '.join(missing), target=plan.target))
-    clash = [c for c in plan.names if c in columns]
+    clash = [c for c in (*plan.names, *PROVENANCE) if c in columns]
     if clash:
         raise UsageError(_("{path} already has a column named {clash}, which the "
                            "answers would repeat: rename it in the input").format(
@@ -357,7 +361,7 @@ def open_sink(output: str, tmp: str, source: Source, plan: BulkPlan, model: Mode
     kind = _format(output)
     lists = [n for tp in plan.tables if tp.table.hit_policy in LIST_POLICIES
              for n in tp.table.output_names]
-    header = [*source.columns, *plan.names]  # written even when there are no cases
+    header = [*source.columns, *plan.names, *PROVENANCE]  # written even with no cases
     if kind == ".csv":
         return CsvSink(tmp, lists, header)
     if kind == ".xlsx":
@@ -468,7 +472,8 @@ def answer_types(plan: BulkPlan, model: Model) -> dict[str, Any]:
                 kind = pa.list_(kind)
             out[name] = kind
         out[f"{table.name}_rule"] = pa.string()
-    out["error"] = pa.string()
+    for name in ("error", "error_kind", *PROVENANCE):
+        out[name] = pa.string()
     return out
 
 

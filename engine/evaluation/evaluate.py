@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -88,6 +89,40 @@ class Result(Mapping[str, Any]):
     def explain(self) -> str:
         return explain(self)
 
+    def to_dict(self, explanation: bool = True) -> dict[str, Any]:
+        """The result as JSON-ready data: the answer, the deciding rules, every step on the
+        way (its inputs, matching and deciding rules, their id cells, its outputs), the
+        explanation, and which guideline answered (About version and status, file sha256)."""
+        out: dict[str, Any] = {
+            "decision": self.decision,
+            "outputs": {k: json_value(v) for k, v in self.outputs.items()},
+            "rules": list(self.rules),
+            "trace": [{"decision": s.decision,
+                       "inputs": {k: json_value(v) for k, v in s.inputs.items()},
+                       "matched": list(s.matched), "rules": list(s.decided),
+                       "cells": list(s.cells),
+                       "outputs": {k: json_value(v) for k, v in s.outputs.items()},
+                       "default": s.default} for s in self.trace],
+            "guideline": self.model.provenance(),
+        }
+        if explanation:
+            out["explanation"] = self.explain()
+        return out
+
+
+PLAIN = (str, bool, int, float, type(None))
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON holds it: dates as ISO text, lists item by item."""
+    if type(value) in PLAIN:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
 
 def resolve_decision(model: Model, decision: str | None) -> str:
     if decision is not None and not isinstance(decision, str):
@@ -135,6 +170,12 @@ def plan_for(model: Model, decision: str | None) -> Plan:
                     frozenset(v for v in model.variables if v not in produced))
         cache[decision] = plan
     return plan
+
+
+def draft_message(model: Model) -> str:
+    return _("{path}: the guideline's status is {status} (About sheet): its answers are not "
+             "approved for use with patients").format(path=model.path,
+                                                      status=model.about.get("status"))
 
 
 def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:

@@ -36,6 +36,7 @@ inputs (the decided values included).
 
 from __future__ import annotations
 
+import logging
 import re
 
 from ..core.errors import Finding
@@ -63,6 +64,8 @@ from .regions import (
 )
 from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
 
+log = logging.getLogger(__name__)
+
 
 def check_model(model: Model) -> list[Finding]:
     out = list(model.problems)
@@ -70,6 +73,8 @@ def check_model(model: Model) -> list[Finding]:
     reach: Reach = {}
     for table in model.tables.values():
         check_table(model, table, out, reach)
+    log.info("checked %s: %d error(s), %d warning(s), %d note(s)", model.path,
+             *(sum(f.severity == s for f in out) for s in ("error", "warning", "info")))
     return out
 
 

@@ -6,6 +6,8 @@ here touches openpyxl: `xlsx.read_sheets` hands over plain grids.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from typing import Any
 
 from ..core.errors import WorkbookInvalid
@@ -40,6 +42,8 @@ from .layout import (
 from .roles import note_row, report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
+log = logging.getLogger(__name__)
+
 
 def load(path: str, strict: bool = True) -> Model:
     """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`."""
@@ -47,9 +51,24 @@ def load(path: str, strict: bool = True) -> Model:
         model = read_dmn(str(path))
     else:
         model = build_model(str(path), read_sheets(str(path)))
+    model.sha256 = file_sha256(str(path))
+    log.info("loaded %s (sha256 %s): %d decision(s), %d variable(s), %d error(s)", path,
+             model.sha256[:12], len(model.tables), len(model.variables), len(model.errors))
     if strict and model.errors:
         raise WorkbookInvalid(str(path), model.problems)
     return model
+
+
+def file_sha256(path: str) -> str:
+    """The hex SHA-256 of a file's bytes ("" if it is gone): which version of it was read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
