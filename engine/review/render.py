@@ -24,6 +24,7 @@ from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
+from .markdown_safe import code as md_code
 from .open_questions import OpenQuestion, committee_questions, unknown_paragraphs
 from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
@@ -439,10 +440,8 @@ def _md_inline(text: Inline) -> str:
     out = []
     for style, raw in text:
         raw = re.sub(r"\s+", " ", raw)
-        if style == "code":
-            fence = "``" if "`" in raw else "`"
-            pad = " " if fence == "``" else ""
-            out.append(f"{fence}{pad}{raw.replace('|', chr(92) + '|')}{pad}{fence}")
+        if style == "code":  # a fence no backtick run inside can close
+            out.append(md_code(raw))
             continue
         esc = MD_SPECIAL.sub(r"\\\1", raw)
         mark = {"b": "**", "i": "*"}.get(style, "")
