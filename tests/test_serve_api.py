@@ -253,7 +253,8 @@ def test_the_page_works_without_script_and_links_the_report(client: TestClient) 
             "therapy": "chemotherapy", "chemotherapy_line": "1",
             "parenchymal_metastases": "true", "osteolytic_metastases": "other",
             "skeletal_symptoms": "false", "uncontrolled_pain": "false",
-            "endocrine_sensitive": "null", "response": "not_evaluated"}
+            "endocrine_sensitive": "null", "response": "not_evaluated",
+            "endocrine_failure": "null"}
     answered = client.post("/decisions/bisphosphonate/answer", data=form)
     assert answered.status_code == 200
     assert 'data-rules="B3"' in answered.text and "<html" in answered.text  # a whole page

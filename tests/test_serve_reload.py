@@ -52,9 +52,11 @@ def misspelt_output(wb: Any) -> None:
 
 def wrong_test(wb: Any) -> None:
     sheet = wb["Testtilfeller"]
+    col = next(c for c in range(1, sheet.max_column + 1)
+               if sheet.cell(2, c).value == "recommendation")
     for row in range(1, sheet.max_row + 1):
-        if sheet.cell(row, 15).value == "not_applicable":  # an expected recommendation
-            sheet.cell(row, 15).value = "observe"
+        if sheet.cell(row, col).value == "not_applicable":  # an expected recommendation
+            sheet.cell(row, col).value = "observe"
             return
 
 
