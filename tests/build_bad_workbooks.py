@@ -393,7 +393,7 @@ LOCATED: list[Bad] = [
         lambda p: write_good(p, set_cell("Advice", "B4", dt.datetime(2024, 3, 1))), 1,
         "Advice!B4", "text value"),
     Bad("en-dash-range.xlsx", lambda p: write_good(p, set_cell("Advice", "C6", "50–120")),
-        1, "Advice!C6", "commas"),
+        1, "Advice!C6", "[50..120]"),
     Bad("bad-hit-policy.xlsx", lambda p: write_good(p, set_cell("Advice", "A2", "Unik")),
         1, "Advice!A2", "not a hit policy"),
     Bad("bad-expected.xlsx", lambda p: write_good(p, set_cell("Tests", "E4", '"treet"')),

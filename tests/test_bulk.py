@@ -267,9 +267,9 @@ def test_unique_answers_rule_ids_and_errors_by_hand(tmp_path: Path) -> None:
         None, None,
         "decision risk has hit policy Unique, but rules U3, U5 all match this case",
         "no rule of decision risk matches age = null, smoker = false",
-        "121 is outside the allowed values of age ([0..120])",
-        "age must be a whole number, not 30.5",
-        'smoker must be true or false, not "yes"',
+        "121 is outside the allowed values of Alder (age) ([0..120])",
+        "Alder (age) must be a whole number, not 30.5",
+        'Røyker (smoker) must be true or false, not "yes"',
     ]
     assert out["error_kind"].tolist() == [None, None, "ConflictingRules", "NoRuleMatched",
                                           "InvalidInput", "InvalidInput", "InvalidInput"]
@@ -359,18 +359,20 @@ def test_dates_in_every_form(tmp_path: Path) -> None:
     frame = pd.DataFrame({"diabetic": False, "age": 40, "last_test": stamps})
     out = model.evaluate_frame(frame)
     assert out["lab_test"].tolist()[:3] == [["full_panel"], [], ["full_panel"]]
-    assert out["error"].iloc[3] == "last_test is a date; 2024-06-01 08:00:00 has a time of day"
+    assert out["error"].iloc[3] == ("Siste prøve (last_test) is a date; 2024-06-01 08:00:00 "
+                                    "has a time of day")
     text = model.evaluate_frame(frame.assign(last_test=["2024-12-31", "2025-1-1", None, None]))
     assert text["lab_test"].iloc[0] == ["full_panel"]
-    assert text["error"].iloc[1] == "last_test must be a date written YYYY-MM-DD, not '2025-1-1'"
+    assert text["error"].iloc[1] == ("Siste prøve (last_test) must be a date written YYYY-MM-DD, "
+                                     "not '2025-1-1'")
 
 
 def test_mixed_kinds_are_not_merged_by_hashing(examples: dict[str, Path]) -> None:
     model = engine.load(str(examples["U"]))  # True == 1 == 1.0 to a hash table, not to evaluate
     out = model.evaluate_frame(pd.DataFrame({"age": [50, 50, 50, 50],
                                              "smoker": [True, 1, 1.0, np.True_]}, dtype=object))
-    assert out["error"].tolist() == [None, "smoker must be true or false, not 1",
-                                     "smoker must be true or false, not 1", None]
+    assert out["error"].tolist() == [None, "Røyker (smoker) must be true or false, not 1",
+                                     "Røyker (smoker) must be true or false, not 1", None]
 
 
 def test_dask_partitions_give_the_frame_answers(examples: dict[str, Path]) -> None:
@@ -423,8 +425,8 @@ def test_batch_csv_answers_every_row_and_exits_1_for_bad_rows(
     assert out["referral"].tolist() == ["true", "false", "false", "false", "", ""]
     assert out["follow_up"].tolist() == ["3", "6", "6", "12", "", ""]
     assert out["referral_rule"].tolist() == ["R1", "R3", "R3", "R3", "", ""]
-    assert out["error"].tolist()[4:] == ['egfr must be a number, not "abc"',
-                                         'diabetic must be true or false, not "yes"']
+    assert out["error"].tolist()[4:] == ['eGFR (egfr) must be a number, not "abc"',
+                                         'Diabetes (diabetic) must be true or false, not "yes"']
     printed = capsys.readouterr()
     assert "6 cases: 4 answered, 2 with an error" in printed.out
     assert printed.err == ""  # no progress bar: stderr is not a terminal

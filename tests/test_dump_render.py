@@ -17,8 +17,16 @@ import workbooks as wbs
 from workbooks import TableSpec, WorkbookSpec, write
 
 from engine.cli.main import main
-from engine.review.render import read_paragraphs, render
+from engine.core import i18n
+from engine.review.render import read_paragraphs
+from engine.review.render import render as render_any
 from engine.workbook.dump import dump_workbook, value_text
+
+
+def render(*args: str) -> str:
+    """The review document as the committee reads it: in Norwegian (`språk` = nb)."""
+    with i18n.speaking("nb"):
+        return render_any(*args)
 
 ROOT = Path(__file__).resolve().parents[1]
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -314,7 +322,7 @@ def test_render_command_writes_atomically_and_never_over_its_inputs(
     before = workbook.read_bytes()
     out = workbook.parent / "review.html"
     assert main(["render", str(workbook), "--format", "html", "-o", str(out),
-                 "--guideline", str(guideline)]) == 0
+                 "--guideline", str(guideline), "--lang", "nb"]) == 0
     assert out.read_text(encoding="utf-8") == render(str(workbook), "html", str(guideline))
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []  # no temp left
     assert main(["render", str(workbook), "-o", str(workbook)]) == 2

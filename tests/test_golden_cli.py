@@ -26,7 +26,7 @@ COMMANDS = {
     "eval": ["eval", "nbcg-bisfosfonat.xlsx", "--decision", "bisphosphonate",
              "--case", "@example-case.json", "--explain"],
     "dump": ["dump", "nbcg-bisfosfonat.xlsx"],
-    "render.md": ["render", "nbcg-bisfosfonat.xlsx", "--format", "markdown"],
+    "render.md": ["render", "nbcg-bisfosfonat.xlsx", "--format", "markdown", "--lang", "nb"],
 }
 
 

@@ -141,6 +141,9 @@ def _edited_nbcg(tmp_path: Path, language: str | None) -> Path:
     shutil.copyfile(NBCG, path)
     wb = openpyxl.load_workbook(path)
     about = wb["Om"]
+    for row in range(about.max_row, 0, -1):  # whatever the bundled workbook says now
+        if str(about.cell(row, 1).value).casefold() in ("språk", "language"):
+            about.delete_rows(row)
     if language is not None:
         about.append(["språk", language])
     ws = wb["Bisfosfonat"]

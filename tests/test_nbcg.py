@@ -16,6 +16,7 @@ import pytest
 
 import engine
 from engine import Model
+from engine.core import i18n
 from engine.review.render import read_paragraphs, render
 from engine.verify.testing import run_tests
 
@@ -53,7 +54,8 @@ def model() -> Model:
 
 @functools.cache
 def review() -> str:
-    return render(str(WORKBOOK), "markdown")
+    with i18n.speaking("nb"):  # the review document is the committee's, in Norwegian
+        return render(str(WORKBOOK), "markdown")
 
 
 def sources(table: Any, rule: Any) -> str:

@@ -72,7 +72,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wb["Bisfosfonat"]["I13"] = "consider"  # rule B10: the report shows the change
     wb.save(old)
     out = work / "report.html"
-    assert main(["report", str(NBCG), "-o", str(out), "--diff", str(old)]) == 0
+    assert main(["report", str(NBCG), "-o", str(out), "--diff", str(old), "--lang", "nb"]) == 0
     return out
 
 

@@ -503,7 +503,8 @@ def test_report_is_one_self_contained_page(tmp_path: Path, capsys: Capture) -> N
     old = edited(tmp_path, "old.xlsx", [("Bisfosfonat", "B10", BIS["recommendation"],
                                          "consider")])
     out = tmp_path / "report.html"
-    code, _, _ = run(capsys, "report", str(NBCG), "-o", str(out), "--diff", str(old))
+    code, _, _ = run(capsys, "report", str(NBCG), "-o", str(out), "--diff", str(old),
+                     "--lang", "nb")
     assert code == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
@@ -525,12 +526,13 @@ def test_report_is_one_self_contained_page(tmp_path: Path, capsys: Capture) -> N
 
 def test_report_of_a_workbook_with_errors(tmp_path: Path, capsys: Capture) -> None:
     out = tmp_path / "report.html"
-    assert run(capsys, "report", str(broken_nbcg(tmp_path)), "-o", str(out))[0] == 0
+    assert run(capsys, "report", str(broken_nbcg(tmp_path)), "-o", str(out), "--lang", "nb")[0] == 0
     page = out.read_text(encoding="utf-8")
     assert "3 feil må rettes" in page  # two gaps, one overlap; the cases still run
     assert "55 tilfeller består" not in page and "30 regler" in page
     unreadable = edited(tmp_path, "empty.xlsx", [("Bisfosfonat", "B10", BIS["response"], None)])
-    assert run(capsys, "report", str(unreadable), "-o", str(tmp_path / "r2.html"))[0] == 0
+    assert run(capsys, "report", str(unreadable), "-o", str(tmp_path / "r2.html"),
+               "--lang", "nb")[0] == 0
     page = (tmp_path / "r2.html").read_text(encoding="utf-8")
     assert "Bisfosfonat!H13" in page  # the empty cell, located
     assert "kan ikke kjøres før feilene" in page

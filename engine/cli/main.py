@@ -38,6 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return UNUSABLE
     try:
+        return _run(args)
+    finally:  # --lang is for this command only (main may run again in the same process)
+        i18n.set_explicit(None)
+
+
+def _run(args: Any) -> int:
+    try:
         return run_command(args.run, args)
     except WorkbookInvalid as exc:
         print(str(exc), file=sys.stderr)

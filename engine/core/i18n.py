@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DOMAIN = "guideline"
@@ -108,6 +110,20 @@ def start() -> str:
     lang = chosen() or "en"
     install(lang)
     return lang
+
+
+@contextmanager
+def speaking(word: str) -> Iterator[None]:
+    """Messages in `word`'s language inside the block, as if `--lang` had said it; the choice
+    before is restored after (for a library caller, or a test of the Norwegian text)."""
+    global _explicit
+    before, lang = _explicit, _active_lang
+    set_explicit(word)
+    try:
+        yield
+    finally:
+        _explicit = before
+        install(lang)
 
 
 def language() -> str:

@@ -82,6 +82,14 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A row of a table whose first cell starts with `#`: the committee's note, not a rule."""
+
+    text: str
+    cell: str
+
+
+@dataclass(frozen=True)
 class Table:
     """One decision: a DMN decision table."""
 
@@ -95,6 +103,7 @@ class Table:
     cell: str
     title: str = ""
     default: tuple[Value, ...] | None = None  # DMN defaultOutputEntry: the answer when none match
+    notes: tuple[Note, ...] = ()  # `#` rows inside or under the table, in row order
 
     @cached_property
     def input_names(self) -> tuple[str, ...]:

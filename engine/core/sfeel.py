@@ -208,10 +208,11 @@ class _Reader:
         if self.words:
             close = get_close_matches(word, self.words, n=1, cutoff=0.5)
             allowed = ", ".join(self.words)
-            hint = f"allowed: {allowed}"
+            hint = _("allowed: {allowed}").format(allowed=allowed)
             if close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)
+            hint += _("; a new value is added to the allowed values in the glossary first")
             raise self.error(_("{word!r} is not an allowed value").format(word=word), hint)
         raise self.error(_("{word!r} is not a value: write text in quotes, a number, "
                            "true or false").format(word=word),
@@ -266,6 +267,9 @@ class _Reader:
         return Interval(lo, hi, opener == "[", closer == "]")
 
 
+DASH_RANGE = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*[-\u2013]\s*(\d+(?:\.\d+)?)\s*")
+
+
 def parse_unary(text: str, words: Iterable[str] | None = None, numeric: bool = False) -> UnaryTest:
     """Parse one input cell. `words` are the bare words allowed unquoted (a string domain)."""
     text = normalise_text(text)
@@ -284,6 +288,11 @@ def parse_unary(text: str, words: Iterable[str] | None = None, numeric: bool = F
     if not reader.at_end():
         if reader.peek(")"):
             raise reader.error(_("there is a ) without a matching ("))
+        dash = DASH_RANGE.fullmatch(text)
+        if dash:  # 12-18: a range or a typo? never read it as either
+            raise reader.error(_("a dash between two numbers is not a range"),
+                               _("write [{low}..{high}]").format(low=dash.group(1),
+                                                                 high=dash.group(2)))
         raise reader.error(_("unexpected {text!r} after the test").format(text=text[reader.pos:]),
                            _("separate several values with commas"))
     return UnaryTest(points=frozenset(points), intervals=tuple(intervals), null=null,

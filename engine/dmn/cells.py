@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from ..core.errors import SfeelError
+from ..core.i18n import _
 from ..core.model import Rule, Table, Variable
 from ..core.problems import Problems
 from ..core.sfeel import ANY, UnaryTest, Value, literal_text, parse_literal, parse_unary
@@ -41,8 +42,9 @@ class Cells(DmnPart):
             check_test(test, Variable(name, vtype or "string"))
         except (SfeelError, ValueProblem) as exc:
             why = exc.describe() if isinstance(exc, SfeelError) else exc.message
-            self.add("unsupported", f"the allowed values of {name} ({allowed!r}) are "
-                                    f"not S-FEEL we read: {why}; the domain is left open",
+            self.add("unsupported", _("the allowed values of {name} ({allowed!r}) are "
+                                      "not S-FEEL we read: {why}; the domain is left "
+                                      "open").format(name=name, allowed=allowed, why=why),
                      cell, severity="warning")
             return None, ()
         if test.null and not test.negated:  # null (unknown) is always allowed for an input
@@ -51,8 +53,9 @@ class Cells(DmnPart):
         if vtype != "string":
             return test, ()
         if test.negated or test.intervals or test.any:
-            self.add("unsupported", f"the allowed values of {name} ({allowed!r}) are "
-                                    "not a list of texts; the domain is left open", cell,
+            self.add("unsupported", _("the allowed values of {name} ({allowed!r}) are "
+                                      "not a list of texts; the domain is left open").format(
+                                        name=name, allowed=allowed), cell,
                      severity="warning")
             return None, ()
         return None, tuple(test.ordered_points)
@@ -65,9 +68,17 @@ class Cells(DmnPart):
             check_test(test, var)
         except (SfeelError, ValueProblem) as exc:
             why = exc.describe() if isinstance(exc, SfeelError) else exc.message
-            self.add("unsupported", f"the input values of {var.name} here ({text!r}) are not "
-                                    f"S-FEEL we read: {why}; the column takes any value of "
-                                    f"{var.name}", cell, severity="warning", decision=decision)
+            self.add(
+                "unsupported",
+                _(
+                    "the input values of {name} here ({text!r}) are "
+                    "not S-FEEL we read: {why}; the column takes any "
+                    "value of {name}"
+                ).format(name=var.name, text=text, why=why),
+                cell,
+                severity="warning",
+                decision=decision,
+            )
             return None
         if test.null and not test.negated:  # null (unknown) is always allowed for an input
             test = replace(test, null=False)
@@ -78,7 +89,7 @@ class Cells(DmnPart):
         """A decision that can answer what a column's input values leave out: DMN errs there."""
         produced = {name: t for t in tables for name in t.output_names}
         for table in tables:
-            for _, col, allowed in table.guards:
+            for _guard, col, allowed in table.guards:
                 up = produced.get(col.name)
                 if up is None:
                     continue
@@ -88,12 +99,24 @@ class Cells(DmnPart):
                 left = list(dict.fromkeys(v for v in answers
                                           if v is not None and not allowed.matches(v)))
                 if left:
-                    self.add("domain", f"decision {up.name!r} can answer "
-                                       f"{', '.join(literal_text(v) for v in left)}, which the "
-                                       f"input values of {col.name} in decision {table.name!r} "
-                                       f"({allowed.text}) leave out: with those, {table.name!r} "
-                                       "is an error, as in DMN", col.cell, severity="warning",
-                             decision=table.name)
+                    self.add(
+                        "domain",
+                        _(
+                            "decision {name!r} can answer {join}, which "
+                            "the input values of {name2} in decision "
+                            "{name3!r} ({text}) leave out: with those, "
+                            "{name3!r} is an error, as in DMN"
+                        ).format(
+                            name=up.name,
+                            join=", ".join(literal_text(v) for v in left),
+                            name2=col.name,
+                            name3=table.name,
+                            text=allowed.text,
+                        ),
+                        col.cell,
+                        severity="warning",
+                        decision=table.name,
+                    )
 
     def infer_output(self, table: Element, k: int, out: Element) -> DmnType | None:
         """With no type anywhere, the literals of the column say it (all of one kind)."""
@@ -158,10 +181,23 @@ class Cells(DmnPart):
             out_cells = [f"{cell}/{self.eid(e, f'outputEntry{k}')}"
                          for k, e in enumerate(outs, 1)]
             if len(ins) != len(inputs) or len(outs) != len(outputs):
-                self.add("structure", f"rule {rule_id} has {len(ins)} input and {len(outs)} "
-                                      f"output entries; the table has {len(inputs)} inputs and "
-                                      f"{len(outputs)} outputs", cell, decision=decision,
-                         rules=(rule_id,))
+                self.add(
+                    "structure",
+                    _(
+                        "rule {rule_id} has {n_ins} input and {n_outs} "
+                        "output entries; the table has {n_inputs} "
+                        "inputs and {n_outputs} outputs"
+                    ).format(
+                        rule_id=rule_id,
+                        n_ins=len(ins),
+                        n_outs=len(outs),
+                        n_inputs=len(inputs),
+                        n_outputs=len(outputs),
+                    ),
+                    cell,
+                    decision=decision,
+                    rules=(rule_id,),
+                )
                 in_cells = (in_cells + [cell] * len(inputs))[:len(inputs)]
                 out_cells = (out_cells + [cell] * len(outputs))[:len(outputs)]
             else:
@@ -184,8 +220,9 @@ class Cells(DmnPart):
         text = self.text(entry)
         language = entry.get("expressionLanguage") or self.language
         if "feel" not in language.casefold():
-            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} is written in "
-                                    f"{language!r}; only S-FEEL is read", cell,
+            self.add("unsupported", _("rule {rule_id}: the condition on {name} is "
+                                      "written in {language!r}; only S-FEEL is read").format(
+                                        rule_id=rule_id, name=var.name, language=language), cell,
                      decision=decision, rules=(rule_id,))
             return None
         if not text:
@@ -197,9 +234,11 @@ class Cells(DmnPart):
                 test = replace(test, null=False)
             return test
         except SfeelError as exc:
-            self.add("unsupported", f"rule {rule_id}: the condition on {var.name} holds "
-                                    f"{text!r}, which is not an S-FEEL unary test of literals "
-                                    f"(the only kind read): {self.why(text, exc)}", cell,
+            self.add("unsupported", _("rule {rule_id}: the condition on {name} holds "
+                                      "{text!r}, which is not an S-FEEL unary test of "
+                                      "literals (the only kind read): {why}").format(
+                                        rule_id=rule_id, name=var.name, text=text,
+                                        why=self.why(text, exc)), cell,
                      decision=decision, rules=(rule_id,))
         except ValueProblem as exc:
             self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
@@ -212,31 +251,40 @@ class Cells(DmnPart):
         spaced = re.search(r"\b(date and time|days and time duration|years and months duration)"
                            r"\s*\(", bare)
         if spaced:  # FEEL's function names with spaces
-            return f"it calls the FEEL function {spaced.group(1)}()"
+            return _("it calls the FEEL function {group}()").format(group=spaced.group(1))
         for m in re.finditer(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(\s*\()?", bare):
             word, call = m.group(0).rstrip("( "), m.group(1)
             if word in ("true", "false", "null", "not", "date"):
                 continue
             if call:
-                return f"it calls the FEEL function {word}()"
+                return _("it calls the FEEL function {word}()").format(word=word)
             if self.known(word) or self.known(word.split(".")[0]):
-                return f"it compares with {word}, another input or decision"
-            return f"it refers to the name {word}"
+                return _("it compares with {word}, another input or decision").format(word=word)
+            return _("it refers to the name {word}").format(word=word)
         return exc.describe()
 
     def output_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
                      cell: str) -> Value:
         text = self.text(entry)
         if not text:
-            self.add("empty", f"rule {rule_id} gives no value for {var.name}: write null if "
-                              "none is meant", cell, decision=decision, rules=(rule_id,))
+            self.add(
+                "empty",
+                _("rule {rule_id} gives no value for {name}: write null if none is meant").format(
+                    rule_id=rule_id, name=var.name
+                ),
+                cell,
+                decision=decision,
+                rules=(rule_id,),
+            )
             return None
         try:
             return conform(parse_literal(text), var)
         except SfeelError as exc:
-            self.add("unsupported", f"rule {rule_id}: the output {var.name} holds {text!r}, "
-                                    "which is not a single S-FEEL literal (the only kind read): "
-                                    f"{self.why(text, exc)}", cell, decision=decision,
+            self.add("unsupported", _("rule {rule_id}: the output {name} holds "
+                                      "{text!r}, which is not a single S-FEEL literal "
+                                      "(the only kind read): {why}").format(
+                                        rule_id=rule_id, name=var.name, text=text,
+                                        why=self.why(text, exc)), cell, decision=decision,
                      rules=(rule_id,))
         except ValueProblem as exc:
             self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..core import VERSION
+from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.safe_io import write_text
 from ..core.sfeel import Interval, UnaryTest, Value, literal_text
@@ -57,7 +58,7 @@ def feel_literal(value: Value, bare: Collection[str] = ()) -> str:
     if isinstance(value, str) and value in bare:
         return value
     if isinstance(value, dt.datetime):
-        return f'date and time("{value.isoformat()}")'
+        return _('date and time("{value}")').format(value=value.isoformat())
     return literal_text(value)
 
 
@@ -251,8 +252,13 @@ class _Writer:
         for k, col in enumerate(table.inputs, 1):
             var = variables[col.name]
             clause = self.el(node, "input", id=f"{dt_id}_in{k}")  # its label is the input's
-            self.texted(clause, "inputExpression", self.input_expression(col.name),
-                        id=f"{dt_id}_in{k}_expr", typeRef=BASE_TYPE[var.type])
+            self.texted(
+                clause,
+                "inputExpression",
+                self.input_expression(col.name),
+                id=f"{dt_id}_in{k}_expr",
+                typeRef=BASE_TYPE[var.type],
+            )
             domain = domain_text(var)
             if domain is not None:  # a case may always say "unknown": null is an input value
                 self.texted(clause, "inputValues", f"{domain}, null")
@@ -293,7 +299,7 @@ class _Writer:
         """Inputs on the bottom row, each decision one row above everything it requires."""
         level: dict[str, int] = dict.fromkeys(self.input_ids.values(), 0)
         needs: dict[str, list[str]] = {}
-        for _, source, target in self.edges:
+        for _edge, source, target in self.edges:
             needs.setdefault(target, []).append(source)
         for did in self.decision_ids.values():  # tables are in evaluation order
             level[did] = 1 + max((level.get(s, 0) for s in needs.get(did, [])), default=0)
@@ -322,7 +328,7 @@ class _Writer:
         for rid, source, target in self.edges:
             edge = ET.SubElement(diagram, f"{{{self.dmndi}}}DMNEdge",
                                  {"id": self.ids.make(rid, "di"), "dmnElementRef": rid})
-            sx, sy, sw, _ = boxes[source]
+            sx, sy, sw, _sh = boxes[source]
             tx, ty, tw, th = boxes[target]
             ET.SubElement(edge, f"{{{DI_NS}}}waypoint", {"x": _num(sx + sw / 2), "y": _num(sy)})
             ET.SubElement(edge, f"{{{DI_NS}}}waypoint",
@@ -345,7 +351,8 @@ def _version() -> str:
 def export_dmn(model: Model, version: str = "1.5") -> str:
     """The model as DMN XML text. The model must be valid: refuse to export broken tables."""
     if version not in MODEL_NS:
-        raise ValueError(f"DMN version {version!r}: use one of {', '.join(VERSIONS)}")
+        raise ValueError(_("DMN version {version!r}: use one of {versions}").format(
+                             version=version, versions=', '.join(VERSIONS)))
     model.require_valid()
     ns, dmndi = MODEL_NS[version], DMNDI_NS[version]
     for prefix, uri in (("", ns), ("dmndi", dmndi), ("dc", DC_NS), ("di", DI_NS),

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
+from ..core.i18n import _
 from ..core.problems import Problems
 from .types import BUILT_IN, DmnPart, DmnType, Types
 
@@ -72,8 +73,9 @@ class Names(DmnPart):
         var = self.declare(name, resolved if isinstance(resolved, DmnType) else None, cell)
         self.inputs.add(name)
         if any(True for _ in self.root.iter(self.q("inputData"))):
-            self.add("graph", f"{name!r} is neither an input data element nor a decision of "
-                              "this model: read as an input the case gives", cell,
+            self.add("graph", _("{name!r} is neither an input data element nor a "
+                                "decision of this model: read as an input the case "
+                                "gives").format(name=name), cell,
                      severity="warning", decision=decision)
         return var
 
@@ -85,15 +87,17 @@ class Names(DmnPart):
             return False, None
         names = ", ".join(repr(u.name) for u in owners)
         if len(owners) > 1:
-            self.add("graph", f"input {text!r} of decision {d.name!r} could be the output of "
-                              f"decisions {names}: give the outputs different names", cid,
+            self.add("graph", _("input {text!r} of decision {name!r} could be the "
+                                "output of decisions {names}: give the outputs "
+                                "different names").format(text=text, name=d.name, names=names), cid,
                      decision=d.name)
             return True, None
         if owners[0].name not in self.required(d):
-            self.add("graph", f"input {text!r} of decision {d.name!r} names the output of "
-                              f"decision {names}, which {d.name!r} does not require: add the "
-                              "requirement, or give the input another name if the case gives "
-                              "it", cid, decision=d.name)
+            self.add("graph", _("input {text!r} of decision {name!r} names the output "
+                                "of decision {names}, which {name!r} does not require: "
+                                "add the requirement, or give the input another name "
+                                "if the case gives it").format(
+                                  text=text, name=d.name, names=names), cid, decision=d.name)
             return True, None
         return True, self.vars[owners[0].components[text]]
 
@@ -107,9 +111,20 @@ class Names(DmnPart):
                     if u.name in self.required(d) and d.name in self.required(u)]
             reported.update(u.name for u in loop)
             shown = ", ".join(repr(u.name or u.id) for u in loop)
-            what = (f"decision {shown} requires itself (informationRequirement): it can never "
-                    "be decided" if len(loop) == 1 else f"decisions {shown} require each other "
-                    "in a loop (informationRequirement): none of them can be decided first")
+            what = (
+                _(
+                    "decision {shown} requires itself (informationRequirement): it "
+                    "can never be decided"
+                ).format(shown=shown)
+                if len(loop) == 1
+                else _(
+                    "decisions {shown} require "
+                    "each other in a loop "
+                    "(informationRequirement): "
+                    "none of them can be decided "
+                    "first"
+                ).format(shown=shown)
+            )
             self.add("graph", what, d.id, decision=d.name)
 
     def required(self, d: DecisionSpec) -> set[str]:
@@ -129,8 +144,15 @@ class Names(DmnPart):
         if text in self.inputs:
             return self.vars[text]
         if not text:  # a modeler's new column, never filled in
-            self.add("structure", f"an input column of decision {d.name!r} has no input "
-                                  "expression: name the input it reads", cid, decision=d.name)
+            self.add(
+                "structure",
+                _(
+                    "an input column of decision {name!r} has no input "
+                    "expression: name the input it reads"
+                ).format(name=d.name),
+                cid,
+                decision=d.name,
+            )
             return None
         up = self.decisions.get(text)
         if up is not None and up.name != d.name and len(up.outputs) == 1:
@@ -144,17 +166,31 @@ class Names(DmnPart):
             return found
         for name in (text, head):
             if name in self.unusable:
-                self.add("unsupported", f"input {text!r} of decision {d.name!r} needs "
-                                        f"{self.unusable[name]}", cid, decision=d.name)
+                self.add(
+                    "unsupported",
+                    _("input {text!r} of decision {name!r} needs {unusable}").format(
+                        text=text, name=d.name, unusable=self.unusable[name]
+                    ),
+                    cid,
+                    decision=d.name,
+                )
                 return None
         if up is not None and len(up.outputs) > 1 and not dot:
-            self.add("structure", f"decision {text!r} gives several outputs (a context); an "
-                                  f"input names one: {text}.{up.outputs[0]}", cid,
+            self.add("structure", _("decision {text!r} gives several outputs (a "
+                                    "context); an input names one: {text}.{outputs}").format(
+                                      text=text, outputs=up.outputs[0]), cid,
                      decision=d.name)
             return None
         if PLAIN_NAME.match(text) and text not in self.decisions and text not in self.vars:
             return self.implicit_input(text, ref, cid, d.name)
-        self.add("unsupported", f"input expression {text!r} of decision {d.name!r} is not the "
-                                "plain name of an input or decision; FEEL expressions are not "
-                                "read", cid, decision=d.name)
+        self.add(
+            "unsupported",
+            _(
+                "input expression {text!r} of decision {name!r} is "
+                "not the plain name of an input or decision; FEEL "
+                "expressions are not read"
+            ).format(text=text, name=d.name),
+            cid,
+            decision=d.name,
+        )
         return None

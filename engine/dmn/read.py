@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element
 
 from ..core.errors import WorkbookError
 from ..core.graph import order_tables
+from ..core.i18n import _
 from ..core.model import Column, Model, Rule, Table, Variable
 from ..core.problems import Problems
 from ..core.safe_io import input_size
@@ -63,27 +64,32 @@ def parse_file(path: str) -> Element:
 
     size = input_size(path, "a DMN file")
     if size > MAX_BYTES:
-        raise WorkbookError(f"{path}: refused: {size:,} bytes, far beyond any DMN model")
+        raise WorkbookError(_("{path}: refused: {size:,} bytes, far beyond any DMN "
+                              "model").format(path=path, size=size))
     try:
         parsed = DET.parse(path).getroot()
     except DefusedXmlException as exc:
-        raise WorkbookError(f"{path}: refused: the XML declares entities or a DTD "
-                            f"({type(exc).__name__}), which a DMN file never needs") from None
+        raise WorkbookError(_("{path}: refused: the XML declares entities or a DTD "
+                              "({name}), which a DMN file never needs").format(
+                                path=path, name=type(exc).__name__)) from None
     except Exception as exc:  # ParseError and friends: a broken file
-        raise WorkbookError(f"{path}: not a readable XML file ({exc})") from None
+        raise WorkbookError(_("{path}: not a readable XML file ({exc})").format(
+                                path=path, exc=exc)) from None
     if parsed is None:
-        raise WorkbookError(f"{path}: the XML file holds no element")
+        raise WorkbookError(_("{path}: the XML file holds no element").format(path=path))
     root: Element = parsed
-    ns, _, tag = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    ns, _brace, tag = (root.tag[1:].partition("}") if root.tag.startswith("{")
+                       else ("", "", root.tag))
     if ns in DRAFTS:
-        raise WorkbookError(f"{path}: refused: written in {DRAFTS[ns]} (namespace {ns}), a draft "
-                            "before the standard; save it as DMN 1.1 or later")
+        raise WorkbookError(_("{path}: refused: written in {drafts} (namespace {ns}), "
+                              "a draft before the standard; save it as DMN 1.1 or later").format(
+                                path=path, drafts=DRAFTS[ns], ns=ns))
     if tag == "definitions" and ns not in MODEL_NAMESPACES and "/spec/DMN/" in ns:
-        raise WorkbookError(f"{path}: refused: the DMN namespace {ns} is not one this reads "
-                            "(DMN 1.1 to 1.6)")
+        raise WorkbookError(_("{path}: refused: the DMN namespace {ns} is not one this "
+                              "reads (DMN 1.1 to 1.6)").format(path=path, ns=ns))
     if tag != "definitions" or ns not in MODEL_NAMESPACES:
-        raise WorkbookError(f"{path}: not a DMN model (the root element is {root.tag!r}, not "
-                            "a DMN <definitions>)")
+        raise WorkbookError(_("{path}: not a DMN model (the root element is {tag!r}, "
+                              "not a DMN <definitions>)").format(path=path, tag=root.tag))
     return root
 
 
@@ -116,7 +122,8 @@ class _Reader(Names):
         ref = variable.get("typeRef") if variable is not None else None
         label, description = node.get("label") or "", self.description(node)
         if name in self.vars:
-            self.add("duplicate", f"the input data name {name!r} is used twice", iid)
+            self.add("duplicate", _("the input data name {name!r} is used twice").format(
+                                      name=name), iid)
             return
         if not ref:
             self.declare(name, None, iid, label, description)
@@ -129,8 +136,10 @@ class _Reader(Names):
             return
         if self.flatten(name, iid, type_name(ref), label):
             return
-        self.unusable[name] = f"input data {name!r} ({iid}): {resolved}"
-        self.add("unsupported", f"input data {name!r} cannot be used: {resolved}", iid,
+        self.unusable[name] = _("input data {name!r} ({iid}): {resolved}").format(
+                                  name=name, iid=iid, resolved=resolved)
+        self.add("unsupported", _("input data {name!r} cannot be used: {resolved}").format(
+                                    name=name, resolved=resolved), iid,
                  severity="warning")
 
     def flatten(self, name: str, iid: str, ref: str, label: str) -> bool:
@@ -145,7 +154,7 @@ class _Reader(Names):
             cname = f"{name}.{comp.get('name', '')}"
             cell = f"{iid}/{self.eid(comp, comp.get('name', ''))}"
             inner = self.types.typeref_child(comp)
-            resolved = self.types.resolve_type(inner) if inner else "it has no type"
+            resolved = self.types.resolve_type(inner) if inner else _("it has no type")
             if isinstance(resolved, str):
                 self.unusable[cname] = f"component {cname!r} ({cell}): {resolved}"
                 continue
@@ -160,9 +169,10 @@ class _Reader(Names):
     def read(self) -> Model:
         root = self.root
         for imp in self.children(root, "import"):
-            self.add("unsupported", f"the model imports {imp.get('namespace', '?')!r} "
-                                    f"({imp.get('locationURI', 'no location')}): imports are "
-                                    "not followed, so names from it do not resolve",
+            self.add("unsupported", _("the model imports {get!r} ({get2}): imports are "
+                                      "not followed, so names from it do not resolve").format(
+                                        get=imp.get('namespace', '?'),
+                                        get2=imp.get('locationURI', 'no location')),
                      self.eid(imp, "import"), severity="warning")
         for node in self.children(root, "inputData"):
             self.read_input_data(node)
@@ -171,13 +181,18 @@ class _Reader(Names):
         self.requirement_loops()
         for kind in ("businessKnowledgeModel", "decisionService"):
             for node in self.children(root, kind):
-                what = "business knowledge model" if kind != "decisionService" else \
-                    "decision service"
+                what = _("business knowledge model") if kind != "decisionService" else \
+                    _("decision service")
                 logic = next((local(c.tag) for c in node.iter() if local(c.tag) in LOGIC_TAGS),
-                             "no logic")
-                self.add("unsupported", f"{what} {node.get('name', '?')!r} (holding {logic}) "
-                                        "is not read: only decisions are", self.eid(node, kind),
-                         severity="warning")
+                             _("no logic"))
+                self.add(
+                    "unsupported",
+                    _("{what} {get!r} (holding {logic}) is not read: only decisions are").format(
+                        what=what, get=node.get("name", "?"), logic=logic
+                    ),
+                    self.eid(node, kind),
+                    severity="warning",
+                )
         heads = self.read_heads()
         variables = self.variables()  # every domain is known now: the cells are read against it
         for d, head in heads:
@@ -201,10 +216,18 @@ class _Reader(Names):
                 if missing is None:
                     continue
                 up = owner[missing.name]
-                self.add("unsupported", f"input {missing.name!r} of decision {name!r} needs "
-                                        f"decision {up!r}, which cannot be read (see its "
-                                        "finding)", missing.cell, decision=name)
-                self.unusable[name] = f"decision {name!r} ({d.id}), which needs {up!r}"
+                self.add(
+                    "unsupported",
+                    _(
+                        "input {name!r} of decision {name2!r} needs "
+                        "decision {up!r}, which cannot be read (see "
+                        "its finding)"
+                    ).format(name=missing.name, name2=name, up=up),
+                    missing.cell,
+                    decision=name,
+                )
+                self.unusable[name] = _("decision {name!r} ({id}), which needs {up!r}").format(
+                                          name=name, id=d.id, up=up)
                 del heads[name]
                 changed = True
         self.left_out = {v for v, name in owner.items() if name not in heads}
@@ -212,10 +235,15 @@ class _Reader(Names):
             readers = self.readers.get(name, set())
             if readers and not readers & heads.keys():
                 self.left_out.add(name)
-                self.add("graph", f"input data {name!r} is read only by decision(s) "
-                                  f"{', '.join(map(repr, sorted(readers)))}, left out (see "
-                                  "above): it is left out too", self.vars[name].cell,
-                         severity="info")
+                self.add(
+                    "graph",
+                    _(
+                        "input data {name!r} is read only by decision(s) "
+                        "{map}, left out (see above): it is left out too"
+                    ).format(name=name, map=", ".join(map(repr, sorted(readers)))),
+                    self.vars[name].cell,
+                    severity="info",
+                )
         return list(heads.values())
 
     def about(self) -> dict[str, str]:
@@ -233,8 +261,14 @@ class _Reader(Names):
                 continue  # the output of a decision that is left out (reported there)
             if spec.type is None:
                 if spec.name in self.inputs and spec.name not in self.columns:
-                    self.add("type", f"input data {spec.name!r} has no type and no table "
-                                     "reads it: it is left out", spec.cell, severity="info")
+                    self.add(
+                        "type",
+                        _(
+                            "input data {name!r} has no type and no table reads it: it is left out"
+                        ).format(name=spec.name),
+                        spec.cell,
+                        severity="info",
+                    )
                 continue  # else reported where it is used
             allowed, values = self.cells.domain(spec.name, spec.type, spec.allowed,
                                               spec.allowed_cell or spec.cell)
@@ -248,7 +282,7 @@ class _Reader(Names):
         name = (node.get("name") or "").strip()
         did = self.eid(node, name)
         if name in self.decisions or name in self.vars:
-            self.add("duplicate", f"the name {name!r} is used twice", did)
+            self.add("duplicate", _("the name {name!r} is used twice").format(name=name), did)
             return
         d = DecisionSpec(node, did, name)
         d.requires = [(r.get("href") or "").partition("#")[2]
@@ -271,24 +305,33 @@ class _Reader(Names):
             if logic == "literalExpression":
                 shown = " ".join(self.text(literal).split())
                 shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                why = (f"a FEEL literal expression ({shown!r}); only decision tables and "
-                       "single S-FEEL literals are read")
+                why = _("a FEEL literal expression ({shown!r}); only decision tables "
+                         "and single S-FEEL literals are read").format(shown=shown)
             elif logic is None:
-                why = "no decision logic"
+                why = _("no decision logic")
             else:
                 article = "an" if logic[0] in "aeiou" else "a"
-                why = (f"{article} {logic}; only decision tables and single S-FEEL literals are "
-                       "read")
-            self.unusable[name] = f"decision {name!r} ({did}) holds {why}"
+                why = _("{article} {logic}; only decision tables and single S-FEEL "
+                         "literals are read").format(article=article, logic=logic)
+            self.unusable[name] = _("decision {name!r} ({did}) holds {why}").format(
+                                      name=name, did=did, why=why)
             variable = self.child(node, "variable")
             answer = (variable.get("name") or "").strip() if variable is not None else ""
             if answer and answer != name:  # Camunda's tables read it by this name
                 self.unusable.setdefault(answer, self.unusable[name])
-            self.add("unsupported", f"decision {name!r} holds {why}; it is left out",
+            self.add("unsupported", _("decision {name!r} holds {why}; it is left out").format(
+                                        name=name, why=why),
                      did, severity="warning", decision=name)
         if self.children(node, "knowledgeRequirement"):
-            self.add("unsupported", f"decision {name!r} requires a business knowledge model, "
-                                    "which is not read", did, severity="warning", decision=name)
+            self.add(
+                "unsupported",
+                _(
+                    "decision {name!r} requires a business knowledge model, which is not read"
+                ).format(name=name),
+                did,
+                severity="warning",
+                decision=name,
+            )
 
     def declare_outputs(self, d: DecisionSpec, table: Element) -> None:
         outputs = self.children(table, "output")
@@ -296,14 +339,17 @@ class _Reader(Names):
             oid = f"{d.id}/{self.eid(out, f'output{k}')}"
             oname = (out.get("name") or "").strip()
             if len(outputs) > 1 and not oname:
-                self.add("structure", f"output {k} of decision {d.name!r} has no name; a table "
-                                      "with several outputs names each", oid, decision=d.name)
+                self.add("structure", _("output {k} of decision {name!r} has no name; "
+                                        "a table with several outputs names each").format(
+                                          k=k, name=d.name), oid, decision=d.name)
                 oname = f"output{k}"
             name = oname or d.name
             if name in self.vars or name in self.unusable:
                 qualified = f"{d.name}.{name}"
-                self.add("graph", f"the output {name!r} of decision {d.name!r} has the name of "
-                                  f"another element: it is called {qualified!r} here", oid,
+                self.add("graph", _("the output {name!r} of decision {name2!r} has the "
+                                    "name of another element: it is called "
+                                    "{qualified!r} here").format(
+                                      name=name, name2=d.name, qualified=qualified), oid,
                          severity="info", decision=d.name)
                 name = qualified
             ref = out.get("typeRef")
@@ -335,35 +381,46 @@ class _Reader(Names):
         aggregation = (table.get("aggregation") or "").strip().upper() or None
         policy = HIT_POLICIES.get((policy_word, aggregation))
         if policy is None:
-            self.add("syntax", f"hit policy {policy_word} {aggregation or ''} is not a DMN hit "
-                               "policy", d.id, decision=d.name)
+            self.add(
+                "syntax",
+                _("hit policy {policy_word} {value} is not a DMN hit policy").format(
+                    policy_word=policy_word, value=aggregation or ""
+                ),
+                d.id,
+                decision=d.name,
+            )
             return None
         foreign = self.foreign(table)
         if foreign:
-            self.add("unsupported", f"decision {d.name!r} is written in {foreign!r} (the "
-                                    "model's expressionLanguage); only FEEL is read, so it is "
-                                    "left out", d.id, decision=d.name)
-            self.unusable[d.name] = f"decision {d.name!r} ({d.id}), written in {foreign!r}"
+            self.add("unsupported", _("decision {name!r} is written in {foreign!r} "
+                                      "(the model's expressionLanguage); only FEEL is "
+                                      "read, so it is left out").format(
+                                        name=d.name, foreign=foreign), d.id, decision=d.name)
+            self.unusable[d.name] = _("decision {name!r} ({id}), written in {foreign!r}").format(
+                                        name=d.name, id=d.id, foreign=foreign)
             return None
         if not d.outputs:  # a workbook refuses the same: a table must answer something
-            self.add("structure", f"decision {d.name!r} has a decision table with no output "
-                                  "column: add the output it decides", d.id, decision=d.name)
-            self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has no output"
+            self.add("structure", _("decision {name!r} has a decision table with no "
+                                    "output column: add the output it decides").format(
+                                      name=d.name), d.id, decision=d.name)
+            self.unusable[d.name] = _("decision {name!r} ({id}), which has no output").format(
+                                        name=d.name, id=d.id)
             return None
         columns: list[Column] = []
         limits: dict[int, str] = {}
         for k, clause in enumerate(self.children(table, "input"), 1):
             column = self.input_column(d, clause, k, limits)
             if column is None:
-                self.unusable[d.name] = f"decision {d.name!r} ({d.id}), which has an input " \
-                                        "that cannot be read"
+                self.unusable[d.name] = _("decision {name!r} ({id}), which has an "
+                                          "input that cannot be read").format(
+                                            name=d.name, id=d.id)
                 return None
             columns.append(column)
         for name in d.outputs:
             spec = self.vars[name]
             if spec.type is None:
-                self.add("type", f"the type of output {name!r} cannot be told: give it a "
-                                 "typeRef", spec.cell, decision=d.name)
+                self.add("type", _("the type of output {name!r} cannot be told: give "
+                                   "it a typeRef").format(name=name), spec.cell, decision=d.name)
                 return None
         return _Head(table, policy, columns, limits)
 
@@ -404,13 +461,20 @@ class _Reader(Names):
         rules = self.cells.read_rules(d.id, d.name, table, inputs, outputs, len(notes),
                                       descriptions)
         if head.policy in ("P", "O") and not any(v.ranking for v in outputs):  # as Drools
-            self.add("structure", f"hit policy {head.policy} ranks the answers by the order of "
-                                  "an output's values, and no output lists its output values: "
-                                  "give one its outputValues, highest priority first",
+            self.add("structure", _("hit policy {policy} ranks the answers by the "
+                                    "order of an output's values, and no output lists "
+                                    "its output values: give one its outputValues, "
+                                    "highest priority first").format(policy=head.policy),
                      outputs[0].cell, decision=d.name)
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
-            self.add("structure", f"hit policy {head.policy} aggregates one output; this table "
-                                  f"has {len(outputs)}", d.id, decision=d.name)
+            self.add(
+                "structure",
+                _("hit policy {policy} aggregates one output; this table has {n_outputs}").format(
+                    policy=head.policy, n_outputs=len(outputs)
+                ),
+                d.id,
+                decision=d.name,
+            )
         return Table(d.name, head.policy, tuple(columns), out_cols, note_cols,
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))
@@ -427,8 +491,9 @@ class _Reader(Names):
             value = conform(found[0], var)
         except ValueProblem as exc:
             self.add(exc.kind, exc.message, cell, decision=d.name)
-        self.add("constant", f"decision {d.name!r} is the constant {self.text(literal)}: read "
-                             "as a table of one rule without inputs", cell, severity="info",
+        self.add("constant", _("decision {name!r} is the constant {text}: read as a "
+                               "table of one rule without inputs").format(
+                                 name=d.name, text=self.text(literal)), cell, severity="info",
                  decision=d.name)
         rule = Rule("1", 1, (), (value,), (), (), (cell,), cell)
         return Table(d.name, "U", (), out_cols, (), (rule,), sheet, d.id, self.title(d))
@@ -444,8 +509,9 @@ class _Reader(Names):
         language = (expr.get("expressionLanguage") if expr is not None else None) or \
             self.cells.language
         if "feel" not in language.casefold():
-            self.add("unsupported", f"input {k} of decision {d.name!r} is written in "
-                                    f"{language!r}; only FEEL names are read", cid,
+            self.add("unsupported", _("input {k} of decision {name!r} is written in "
+                                      "{language!r}; only FEEL names are read").format(
+                                        k=k, name=d.name, language=language), cid,
                      decision=d.name)
             return None
         ref = expr.get("typeRef") if expr is not None else None
@@ -459,8 +525,15 @@ class _Reader(Names):
         if var.type is None:
             var.type = self.cells.infer_input(d.node, k - 1)
         if var.type is None:
-            self.add("type", f"the type of input {text!r} cannot be told: give the input data "
-                             "or the input expression a typeRef", cid, decision=d.name)
+            self.add(
+                "type",
+                _(
+                    "the type of input {text!r} cannot be told: give the "
+                    "input data or the input expression a typeRef"
+                ).format(text=text),
+                cid,
+                decision=d.name,
+            )
             return None
         values = self.text(self.child(clause, "inputValues"))
         if values and var.name in self.inputs and not var.allowed:

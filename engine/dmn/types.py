@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
+from ..core.i18n import _
 from ..core.problems import Problems
 from ..core.sfeel import normalise_text
 from .export import EXT_NS
@@ -100,19 +101,20 @@ class Types(DmnPart):
         if name.casefold() in BUILTIN and name not in self.items:
             return DmnType(BUILTIN[name.casefold()])
         if name.casefold() in UNSUPPORTED_TYPES and name not in self.items:
-            return f"the type {name!r} is not supported (boolean, string, number and date are)"
+            return _("the type {name!r} is not supported (boolean, string, number and "
+                     "date are)").format(name=name)
         if name not in self.items:
-            return f"the type {name!r} is not defined in this file"
+            return _("the type {name!r} is not defined in this file").format(name=name)
         order, item = self.items[name]
         if depth > 20:
-            return f"the type {name!r} refers to itself"
+            return _("the type {name!r} refers to itself").format(name=name)
         if item.get("isCollection") == "true":
-            return f"the type {name!r} is a list, not a single value"
+            return _("the type {name!r} is a list, not a single value").format(name=name)
         if self.children(item, "itemComponent"):
-            return f"the type {name!r} is a structure of several components"
+            return _("the type {name!r} is a structure of several components").format(name=name)
         inner_ref = self.typeref_child(item)
         if not inner_ref:
-            return f"the type {name!r} has no base type"
+            return _("the type {name!r} has no base type").format(name=name)
         inner = self.resolve_type(inner_ref, depth + 1)
         if isinstance(inner, str):
             return inner

@@ -65,8 +65,9 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
             raise _wrong(value, var)
         if var.values and value not in var.values:
             raise ValueProblem("domain", _("{literal_text} is not an allowed value of "
-                                           "{name} ({closest})").format(
-                                             literal_text=literal_text(value), name=var.name,
+                                           "{name} ({closest}); a new value is added to "
+                                           "the allowed values in the glossary first").format(
+                                             literal_text=literal_text(value), name=_who(var),
                                              closest=closest(value, var.values)))
         return value
     if t in ("number", "integer"):
@@ -77,14 +78,14 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
             number = float(number)
         if isinstance(number, float) and math.isnan(number):
             raise ValueProblem("type", _("{name} is NaN (not a number): give a number "
-                                         "or null").format(name=var.name))
+                                         "or null").format(name=_who(var)))
         if isinstance(number, float) and math.isinf(number):
             raise ValueProblem("type", _("{name} is infinite: give a finite number").format(
-                                           name=var.name))
+                                           name=_who(var)))
         if t == "integer":
             if not (isinstance(number, int) or number.is_integer()):
                 raise ValueProblem("type", _("{name} must be a whole number, not "
-                                             "{number}").format(name=var.name, number=number))
+                                             "{number}").format(name=_who(var), number=number))
             number = int(number)
         _in_domain(number, var)
         return number
@@ -92,7 +93,7 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
         if isinstance(value, dt.datetime):
             if value.time() != dt.time(0):
                 raise ValueProblem("type", _("{name} is a date; {value} has a time of "
-                                             "day").format(name=var.name, value=value))
+                                             "day").format(name=_who(var), value=value))
             value = value.date()
         elif isinstance(value, str):
             try:
@@ -100,30 +101,52 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
             except ValueError:
                 raise ValueProblem("type", _("{name} must be a date written "
                                              "YYYY-MM-DD, not {value!r}").format(
-                                               name=var.name, value=value)) from None
+                                               name=_who(var), value=value)) from None
         if not isinstance(value, dt.date):
             raise _wrong(value, var)
         _in_domain(value, var)
         return value
     raise ValueProblem("type", _("{name} has an unknown type {t!r}").format(  # pragma: no cover
-        name=var.name, t=t))
+        name=_who(var), t=t))
 
 
 def _in_domain(value: Value, var: Variable) -> None:
     if var.allowed is not None and not var.allowed.matches(value):
         raise ValueProblem("domain", _("{literal_text} is outside the allowed values "
                                        "of {name} ({text})").format(
-                                         literal_text=literal_text(value), name=var.name,
+                                         literal_text=literal_text(value), name=_who(var),
                                          text=var.allowed.text))
+
+
+def _who(var: Variable) -> str:
+    """The variable as a person and a program both recognise it: its label, and its name."""
+    return f"{var.label} ({var.name})" if var.label else var.name
+
+
+# Words that mean true / false in a boolean cell: English, Norwegian, any case.
+BOOLEAN_WORDS = {"true": True, "false": False, "ja": True, "nei": False, "sann": True,
+                 "usann": False}
 
 
 def _wrong(value: Any, var: Variable) -> ValueProblem:
     if hasattr(value, "item") and hasattr(value, "dtype"):  # a numpy scalar: say it plainly
         value = value.item()
+    if var.type == "boolean" and isinstance(value, str) and \
+            value.strip().casefold() in BOOLEAN_WORDS:
+        return ValueProblem("type", _("{name} is true or false, and a word in quotes is text: "
+                                      "write true or false without quotes").format(
+                                        name=_who(var)))
+    if var.type in ("number", "integer") and isinstance(value, dt.date):
+        low, high = sorted((value.day, value.month))
+        return ValueProblem("type", _("{name} is a number, but the cell holds the date {date}: "
+                                      "Excel may have turned {low}-{high} into a date; write "
+                                      "[{low}..{high}] (in a cell formatted as text)").format(
+                                        name=_who(var), date=value.isoformat(), low=low,
+                                        high=high))
     plain = (str, bool, int, float, dt.date)
     shown = literal_text(value) if isinstance(value, plain) else repr(value)
     return ValueProblem("type", _("{name} must be {type_names}, not {shown}").format(
-                                    name=var.name, type_names=TYPE_NAMES[var.type], shown=shown))
+                                    name=_who(var), type_names=TYPE_NAMES[var.type], shown=shown))
 
 
 def check_test(test: UnaryTest, var: Variable) -> None:
@@ -141,12 +164,12 @@ def check_test(test: UnaryTest, var: Variable) -> None:
             if test.intervals:  # FEEL has no order on booleans: `< true` means nothing
                 raise ValueProblem("type", _("{name} is true or false, which have no "
                                              "order: write true, false or -").format(
-                                               name=var.name))
+                                               name=_who(var)))
         elif not isinstance(value, str):
             raise _wrong(value, var)
         elif test.intervals and not var.values:  # which texts lie between is no clinical fact
             raise ValueProblem("type", _("{name} is free text: compare it with values "
                                          '(e.g. "x", "y"), not with < > or ranges').format(
-                                           name=var.name))
+                                           name=_who(var)))
     for value in test.ordered_points:
         conform(value, var)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from .diff import json_value, shown_value
 
 
@@ -41,23 +41,29 @@ def verdict(result: Any) -> str:
     return "; ".join(parts)
 
 
+EDIT_WORDS = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+              "moved": N_("moved")}
+
+
 def render_text(result: Any) -> str:
 
     lines = [_("Comparing {old} (old) with {new} (new)").format(old=result.old, new=result.new)]
     if result.about:
-        lines.append("\nAbout")
-        lines += [f"  {c.column}: {c.old or '(empty)'} -> {c.new or '(empty)'}"
-                  for c in result.about]
+        lines.append("\n" + _("About"))
+        empty = _("(empty)")
+        lines += [f"  {c.column}: {c.old or empty} -> {c.new or empty}" for c in result.about]
     if result.glossary:
-        lines.append("\nGlossary")
+        lines.append("\n" + _("Glossary"))
         lines += [f"  {g}" for g in result.glossary]
     if result.tables:
-        lines.append("\nDecisions")
+        lines.append("\n" + _("Decisions"))
         lines += [f"  {t}" for t in result.tables]
     if result.edits:
         lines.append(_("\nRule edits"))
         for e in result.edits:
-            lines.append(f"  {e.decision} rule {e.rule} {e.kind} [{e.cell}]")
+            lines.append("  " + _("{decision} rule {rule} {edit} [{cell}]").format(
+                decision=e.decision, rule=e.rule, edit=_(EDIT_WORDS.get(e.kind, e.kind)),
+                cell=e.cell))
             lines += [f"      {c.column}: {c.old} -> {c.new}" for c in e.changes]
             if e.row:
                 lines.append("      " + "; ".join(f"{k}: {v}" for k, v in e.row.items() if v))
@@ -70,10 +76,11 @@ def render_text(result: Any) -> str:
         lines.append(_("       was {answer_words}, now {answer_words2}").format(
                          answer_words=answer_words(a, 'old'),
                          answer_words2=answer_words(a, 'new')))
-        lines.append(f"       rules: {', '.join(a.old_rules) or 'none'} -> "
-                     f"{', '.join(a.new_rules) or 'none'}")
+        none = _("none")
+        lines.append("       " + _("rules: {old} -> {new}").format(
+            old=", ".join(a.old_rules) or none, new=", ".join(a.new_rules) or none))
         example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
-        lines.append(f"       example: {example}")
+        lines.append("       " + _("example: {example}").format(example=example))
     for name, why in result.skipped.items():
         lines.append(_("  {name}: not compared: {why}").format(name=name, why=why))
     if result.cohort:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import UsageError
+from ..core.i18n import _
 
 SOURCE_ID = re.compile(r"\b([A-Z]{1,3}\d{1,3})\b")
 PARAGRAPH_ID = re.compile(r"[A-Z]{1,3}\d{1,3}$")
@@ -30,8 +31,8 @@ def read_paragraphs(path: str | Path) -> dict[str, Paragraph]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the guideline text {path}: "
-                         f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise UsageError(_("cannot read the guideline text {path}: {value}").format(
+                             path=path, value=getattr(exc, 'strerror', None) or exc)) from None
     found: dict[str, Paragraph] = {}
     group = ""
     for line in lines:
@@ -45,8 +46,8 @@ def read_paragraphs(path: str | Path) -> dict[str, Paragraph]:
             english = cells[2] if len(cells) > 2 else ""
             found[cells[0]] = Paragraph(cells[0], cells[1], english, group)
     if not found:
-        raise UsageError(f"{path} holds no paragraph table: expected rows like "
-                         "'| N1 | text | English |'")
+        raise UsageError(_("{path} holds no paragraph table: expected rows like '| N1 "
+                           "| text | English |'").format(path=path))
     return found
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import WorkbookInvalid
+from ..core.i18n import N_, _, language, translations
 from ..core.model import Model, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
 from ..verify.check import check_model
@@ -32,28 +33,32 @@ SOURCES = ("sources", "source", "kilder", "kilde")
 INTERPRETATION = ("tolkning", "interpretation", "tolking")
 NOTE = ("merknad", "note", "notes", "kommentar")
 NOT_COVERED = "not_covered"
-QUESTIONS = "Spørsmål til faggruppen"
+QUESTIONS = N_("Questions for the committee")
 POLICY = {
-    "U": "U (unik): for hvert tilfelle skal nøyaktig én regel passe. Kontrollen beviser at "
-         "reglene verken overlapper eller etterlater hull, så radenes rekkefølge betyr ingenting.",
-    "A": "A (hvilken som helst): flere regler kan passe, men da må de gi samme svar.",
-    "P": "P (prioritet): passer flere regler, gjelder svaret som står først blant de tillatte "
-         "verdiene i Ordliste.",
-    "F": "F (første): passer flere regler, gjelder den øverste; radenes rekkefølge er derfor "
-         "en del av innholdet.",
-    "R": "R (regelrekkefølge): alle regler som passer, gir svar, i radenes rekkefølge.",
-    "O": "O (utdatarekkefølge): alle regler som passer, gir svar, sortert etter prioriteten i "
-         "Ordliste.",
-    "C": "C (samle): alle regler som passer, gir svar, uten fast rekkefølge.",
-    "C+": "C+ (sum): svarene fra alle regler som passer, legges sammen.",
-    "C#": "C# (antall): svaret er hvor mange regler som passer.",
-    "C<": "C< (minste): svaret er det minste av svarene fra reglene som passer.",
-    "C>": "C> (største): svaret er det største av svarene fra reglene som passer.",
+    "U": N_(
+        "U (unique): exactly one rule must match each case. The check proves that the rules "
+        "neither overlap nor leave gaps, so the order of the rows means nothing."),
+    "A": N_("A (any): several rules may match, but then they must give the same answer."),
+    "P": N_(
+        "P (priority): when several rules match, the answer listed first among the allowed "
+        "values in the glossary applies."),
+    "F": N_(
+        "F (first): when several rules match, the topmost applies; the order of the rows is "
+        "therefore part of the content."),
+    "R": N_("R (rule order): every matching rule answers, in the order of the rows."),
+    "O": N_(
+        "O (output order): every matching rule answers, sorted by the priority in the "
+        "glossary."),
+    "C": N_("C (collect): every matching rule answers, in no fixed order."),
+    "C+": N_("C+ (sum): the answers of all matching rules are added up."),
+    "C#": N_("C# (count): the answer is how many rules match."),
+    "C<": N_("C< (min): the answer is the smallest of the matching rules' answers."),
+    "C>": N_("C> (max): the answer is the largest of the matching rules' answers."),
 }
-ABOUT = (("Versjon", ("version", "versjon")), ("Status", ("status",)),
-         ("Dato", ("date", "dato")), ("Eier", ("owner", "eier")),
-         ("Kilde", ("source", "kilde")))
-STATUS = {"draft": "utkast", "approved": "godkjent"}
+ABOUT = ((N_("Version"), ("version", "versjon")), (N_("Status"), ("status",)),
+         (N_("Date"), ("date", "dato")), (N_("Owner"), ("owner", "eier")),
+         (N_("Source"), ("source", "kilde")))
+STATUS = {"draft": N_("draft"), "approved": N_("approved")}
 
 
 # -- what the document says about rules --------------------------------------------------------
@@ -148,26 +153,26 @@ def value_inline(value: Any, labels: Labels = NO_LABELS) -> Inline:
     if isinstance(value, str | bool | int) and value in labels:
         return t(labels[value])
     if isinstance(value, bool):
-        return t("ja" if value else "nei")
+        return t(_("yes") if value else _("no"))
     if isinstance(value, str):
         return t(code(value))
     if value is None:
-        return t("ukjent")
+        return t(_("unknown"))
     return t(literal_text(value).removeprefix("date(").removesuffix(")").strip('"'))
 
 
 def test_inline(test: UnaryTest | None, labels: Labels = NO_LABELS) -> Inline:
     """An input cell in words: `–` for any value, ja/nei, the values, ranges as written."""
     if test is None:
-        return t("(kan ikke leses)")
+        return t(_("(cannot be read)"))
     if test.any:
         return t("–")
     parts = [value_inline(v, labels) for v in test.ordered_points]
     parts += [t(code(iv.to_text())) for iv in test.intervals]
     if test.null:
-        parts.append(t("ukjent"))
+        parts.append(t(_("unknown")))
     inner = join(parts)
-    return t("ikke (", *inner, ")") if test.negated else inner
+    return t(_("not") + " (", *inner, ")") if test.negated else inner
 
 
 def labels_of(model: Model, name: str) -> Labels:
@@ -207,27 +212,28 @@ def _front(model: Model, name: str, note: str) -> list[Block]:
     for heading, keys in ABOUT:
         value = next((about[k] for k in keys if about.get(k)), "")
         if heading == "Status" and value in STATUS:
-            value = f"{value} ({STATUS[value]})"
+            value = f"{value} ({_(STATUS[value])})"
         if value:
-            rows.append((t(heading), t(value)))
-    rows.append((t("Arbeidsbok"), t(code(name))))
-    blocks: list[Block] = [Heading(1, t(title)), Grid((t("Om"), t("")), tuple(rows)), Para(t(
-        "Laget automatisk fra arbeidsboken med ", code("guideline render"),
-        ". Endringer gjøres i arbeidsboken, ikke i dette dokumentet.")), Para(_check_line(model))]
+            rows.append((t(_(heading)), t(value)))
+    rows.append((t(_("Workbook")), t(code(name))))
+    blocks: list[Block] = [Heading(1, t(title)), Grid((t(_("About")), t("")), tuple(rows)), Para(t(
+        _("Made automatically from the workbook with "), code("guideline render"),
+        _(". Changes are made in the workbook, not in this document."))),
+        Para(_check_line(model))]
     if model.tests:
-        blocks.append(Para(t(bold("Testtilfeller: "), f"{len(model.tests)} i arbeidsboken (kjør ",
-                             code("guideline test"), ").")))
+        blocks.append(Para(t(bold(_("Test cases: ")), _("{n} in the workbook (run ").format(
+            n=len(model.tests)), code("guideline test"), ").")))
     if note:
-        blocks.append(Para(t(bold("Merk: "), note)))
-    blocks += [Heading(2, t("Slik leses dokumentet")), Items((
-        t("Hver beslutning har sin tabell. Hver rad er én regel: betingelsene står til venstre, "
-          "svaret (⇒) til høyre."),
-        t("«–» betyr «uansett verdi», «ja»/«nei» er sann/usann, og flere verdier med komma "
-          "betyr «en av dem»."),
-        t("Under hver tabell står hver regels merknad, eventuell tolkning og kildene, sitert "
-          "ordrett fra retningslinjen (norsk tekst, med engelsk lesning)."),
-        t("Regler som tolker der teksten er taus, eller som svarer ", code(NOT_COVERED),
-          f", er samlet under «{QUESTIONS}»."),
+        blocks.append(Para(t(bold(_("Note: ")), note)))
+    blocks += [Heading(2, t(_("How to read this document"))), Items((
+        t(_("Each decision has its table. Each row is one rule: the conditions stand to the "
+            "left, the answer (⇒) to the right.")),
+        t(_("«–» means «any value», «yes»/«no» are true/false, and several values with commas "
+            "mean «one of them».")),
+        t(_("Under each table stand each rule's note, any interpretation, and the sources, "
+            "quoted word for word from the guideline (Norwegian text, with an English reading).")),
+        t(_("Rules that interpret where the text is silent, or that answer "), code(NOT_COVERED),
+          _(", are gathered under «{questions}».").format(questions=_(QUESTIONS))),
     ))]
     return blocks
 
@@ -236,50 +242,56 @@ def _check_line(model: Model) -> Inline:
     findings = check_model(model)
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
-    head = t(bold("Kontroll"), " (", code("guideline check"), "): ")
+    head = t(bold(_("Check")), " (", code("guideline check"), "): ")
     if not errors and not warnings:
-        return head + t("ingen feil og ingen advarsler: hver tabell er fullstendig og uten "
-                        "motsigelser.")
+        return head + t(_("no errors and no warnings: every table is complete and without "
+                          "contradictions."))
     listed = "; ".join(str(f) for f in errors + warnings)
-    return head + t(f"{len(errors)} feil og {len(warnings)} advarsler: {listed}")
+    return head + t(_("{errors} error(s) and {warnings} warning(s): {listed}").format(
+        errors=len(errors), warnings=len(warnings), listed=listed))
 
 
 def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> list[Block]:
     title = f": {table.title}" if table.title else ""
     needs = list(dict.fromkeys(p.name for n in table.input_names
                                if (p := model.producer(n)) is not None))
-    facts = [t(f"Ark {table.sheet}, {len(table.rules)} regler.")]
-    facts.append(t("Treffregel ", POLICY.get(table.hit_policy, table.hit_policy)))
+    facts = [t(_("Sheet {sheet}, {n} rules.").format(sheet=table.sheet, n=len(table.rules)))]
+    policy = POLICY.get(table.hit_policy)
+    facts.append(t(_("Hit policy "), _(policy) if policy else table.hit_policy))
     if table.default is not None:
-        facts.append(t("Passer ingen regel, gjelder standardsvaret ",
+        facts.append(t(_("When no rule matches, the default answer applies: "),
                        *join(value_inline(v, labels_of(model, n))
                              for v, n in zip(table.default, table.output_names)), "."))
     if needs:
-        facts.append(t("Bruker svaret fra beslutningen ", *join(t(code(n)) for n in needs), "."))
-    facts.append(t("Betingelser: ", *join(_named(model, n) for n in table.input_names), "."))
-    facts.append(t("Svar: ", *join(_named(model, n) for n in table.output_names), "."))
-    header = (t("Regel"), *(t(label(model, n)) for n in table.input_names),
-              *(t("⇒ ", label(model, n)) for n in table.output_names), t("Kilder"))
+        facts.append(t(_("Uses the answer of the decision "), *join(t(code(n)) for n in needs),
+                       "."))
+    facts.append(t(_("Conditions: "), *join(_named(model, n) for n in table.input_names), "."))
+    facts.append(t(_("Answers: "), *join(_named(model, n) for n in table.output_names), "."))
+    header = (t(_("Rule")), *(t(label(model, n)) for n in table.input_names),
+              *(t("⇒ ", label(model, n)) for n in table.output_names), t(_("Sources")))
     rows = tuple((t(bold(r.id)), *(test_inline(x, labels_of(model, n))
                                    for x, n in zip(r.inputs, table.input_names)),
                   *(value_inline(v, labels_of(model, n))
                     for v, n in zip(r.outputs, table.output_names)),
                   t(", ".join(source_ids(annotation(table, r, SOURCES))) or "–"))
                  for r in table.rules)
-    blocks: list[Block] = [Heading(2, t("Beslutning ", code(table.name), title)),
+    blocks: list[Block] = [Heading(2, t(_("Decision") + " ", code(table.name), title)),
                            Items(tuple(facts)),
                            Rules(header, rows, tuple("question" if is_question(table, r) else ""
                                                      for r in table.rules),
                                  conditions=tuple(t(label(model, n)) for n in table.input_names),
-                                 answers=tuple(t(label(model, n)) for n in table.output_names)),
-                           Heading(3, t("Regler i ", code(table.name), ": merknader og kilder"))]
+                                 answers=tuple(t(label(model, n)) for n in table.output_names))]
+    if table.notes:  # the committee's `#` rows, where they wrote them
+        blocks.append(Items(tuple(t(note.text, " (", code(note.cell), ")")
+                                  for note in table.notes)))
+    blocks.append(Heading(3, t(_("Rules of "), code(table.name), _(": notes and sources"))))
     for rule in table.rules:
         blocks += _rule_notes(table, rule, paragraphs)
     return blocks
 
 
 def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> list[Block]:
-    head = t(bold(f"Regel {rule.id}"), " (", code(rule.cell), ")")
+    head = t(bold(_("Rule {id}").format(id=rule.id)), " (", code(rule.cell), ")")
     note = annotation(table, rule, NOTE)
     blocks: list[Block] = [Para(head + (t(": ", note) if note else ()))]
     for col, text in zip(table.annotations, rule.annotations):
@@ -288,18 +300,18 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
             blocks.append(Para(t(em(f"{col.name}: "), text)))
     interpretation = annotation(table, rule, INTERPRETATION)
     if interpretation:
-        blocks.append(Para(t(bold("Tolkning: "), interpretation)))
+        blocks.append(Para(t(bold(_("Interpretation: ")), interpretation)))
     if NOT_COVERED in rule.outputs:
-        blocks.append(Para(t(bold("Ikke dekket av teksten"), " (", code(NOT_COVERED),
-                             "): klinisk skjønn; spørsmål til faggruppen.")))
+        blocks.append(Para(t(bold(_("Not covered by the text")), " (", code(NOT_COVERED),
+                             _("): clinical judgement; a question for the committee."))))
     ids = source_ids(annotation(table, rule, SOURCES))
     if not ids:
-        blocks.append(Para(t(bold("Kilder: "), "ingen oppgitt.")))
+        blocks.append(Para(t(bold(_("Sources: ")), _("none given."))))
     quotes = []
     for pid in ids:
         par = paragraphs.get(pid)
         if par is None:
-            quotes.append(t(bold(pid), " – (avsnittet finnes ikke i retningslinjeteksten)"))
+            quotes.append(t(bold(pid), _(" – (the paragraph is not in the guideline text)")))
             continue
         quotes.append(t(bold(pid), f" – «{par.text}»"))
         if par.english:
@@ -314,7 +326,9 @@ def _when(model: Model, table: Table, rule: Rule) -> Inline:
             for c, x in zip(table.inputs, rule.inputs) if x is None or not x.any]
     answer = join(t(label(model, c.name), " = ", *value_inline(v, labels_of(model, c.name)))
                   for c, v in zip(table.outputs, rule.outputs))
-    return t("når ", *join(held, "; ")) + t(" ⇒ ") + answer if held else t("alltid ⇒ ") + answer
+    if held:
+        return t(_("when") + " ", *join(held, "; ")) + t(" ⇒ ") + answer
+    return t(_("always") + " ⇒ ") + answer
 
 
 def _questions(model: Model, tables: list[Table]) -> list[Block]:
@@ -323,29 +337,30 @@ def _questions(model: Model, tables: list[Table]) -> list[Block]:
         for rule in table.rules:
             if not is_question(table, rule):
                 continue
-            text = t(bold(f"{table.sheet} {rule.id}"), " (beslutning ", code(table.name),
+            text = t(bold(f"{table.sheet} {rule.id}"), " (" + _("decision") + " ", code(table.name),
                      ", ", code(rule.cell), "): ") + _when(model, table, rule) + t(".")
             interpretation = annotation(table, rule, INTERPRETATION)
             if NOT_COVERED in rule.outputs:
-                text += t(" ", bold("Ikke dekket av teksten."))
+                text += t(" ", bold(_("Not covered by the text.")))
             note = annotation(table, rule, NOTE)
             if note and not interpretation:
                 text += t(" ", note)
             if interpretation:
-                text += t(" ", bold("Tolkning: "), interpretation)
+                text += t(" ", bold(_("Interpretation: ")), interpretation)
             ids = source_ids(annotation(table, rule, SOURCES))
-            text += t(f" Kilder: {', '.join(ids) or 'ingen'}.")
+            text += t(" " + _("Sources: ") + f"{', '.join(ids) or _('none')}.")
             items.append(text)
         if table.default is not None and NOT_COVERED in table.default:
-            items.append(t(bold(f"{table.sheet} default"), " (beslutning ", code(table.name),
-                           "): når ingen regel passer, svarer tabellen ", code(NOT_COVERED), ". ",
-                           bold("Ikke dekket av teksten.")))
-    intro = t("Regler som tolker der retningslinjeteksten er taus, og regler som svarer ",
-              code(NOT_COVERED), " (teksten dekker ikke situasjonen). Faggruppen bes bekrefte "
-              "eller rette hver av dem.")
+            items.append(t(bold(f"{table.sheet} default"), " (" + _("decision") + " ",
+                           code(table.name), _("): when no rule matches, the table answers "),
+                           code(NOT_COVERED), ". ", bold(_("Not covered by the text."))))
+    intro = t(_("Rules that interpret where the guideline text is silent, and rules that answer "),
+              code(NOT_COVERED), _(" (the text does not cover the situation). The committee is "
+                                   "asked to confirm or correct each of them."))
     if not items:
-        return [Heading(2, t(QUESTIONS)), Para(t("Ingen: hver regel følger direkte av teksten."))]
-    return [Heading(2, t(QUESTIONS)), Para(intro), Items(tuple(items), ordered=True)]
+        return [Heading(2, t(_(QUESTIONS))),
+                Para(t(_("None: every rule follows directly from the text.")))]
+    return [Heading(2, t(_(QUESTIONS))), Para(intro), Items(tuple(items), ordered=True)]
 
 
 def _paragraph_index(model: Model, tables: list[Table],
@@ -357,20 +372,21 @@ def _paragraph_index(model: Model, tables: list[Table],
                 cited.setdefault(pid, []).append(f"{table.sheet} {rule.id}")
     if not paragraphs:
         return []
-    blocks: list[Block] = [Heading(2, t("Avsnittene i retningslinjen")), Para(t(
-        "Hvert avsnitt med reglene som bygger på det. Et avsnitt uten regel er ikke lagt inn "
-        "i tabellene."))]
+    blocks: list[Block] = [Heading(2, t(_("The paragraphs of the guideline"))), Para(t(_(
+        "Each paragraph with the rules that build on it. A paragraph without a rule is not in "
+        "the tables.")))]
     groups = list(dict.fromkeys(p.group for p in paragraphs.values()))
     for group in groups:
         if group:
             blocks.append(Heading(3, t(group)))
         rows = tuple((t(bold(p.id)), t(p.text), t(p.english),
-                      t(", ".join(cited.get(p.id, [])) or "(ingen regel)"))
+                      t(", ".join(cited.get(p.id, [])) or _("(no rule)")))
                      for p in paragraphs.values() if p.group == group)
-        blocks.append(Grid((t("Avsnitt"), t("Tekst (ordrett)"), t("English"), t("Regler")), rows))
+        blocks.append(Grid((t(_("Paragraph")), t(_("Text (verbatim)")), t("English"),
+                            t(_("Rules"))), rows))
     unknown = sorted(set(cited) - set(paragraphs))
     if unknown:
-        blocks.append(Para(t(bold("Ukjente kilder: "), ", ".join(
+        blocks.append(Para(t(bold(_("Unknown sources: ")), ", ".join(
             f"{pid} ({', '.join(cited[pid])})" for pid in unknown))))
     return blocks
 
@@ -379,17 +395,17 @@ def _glossary(model: Model) -> list[Block]:
     rows = []
     for var in model.variables.values():
         producer = model.producer(var.name)
-        role = t("svar fra ", code(producer.name)) if producer else t("inndata")
+        role = t(_("answer of "), code(producer.name)) if producer else t(_("input"))
         rows.append((t(var.label or var.name), t(code(var.name)), role, t(code(var.type)),
                      _allowed(var, labels_of(model, var.name)), t(var.description)))
-    header = (t("Etikett"), t("Navn"), t("Rolle"), t("Type"), t("Tillatte verdier"),
-              t("Beskrivelse"))
-    return [Heading(2, t("Ordliste")), Grid(header, tuple(rows))]
+    header = (t(_("Label")), t(_("Name")), t(_("Role")), t(_("Type")), t(_("Allowed values")),
+              t(_("Description")))
+    return [Heading(2, t(_("Glossary"))), Grid(header, tuple(rows), wide=True)]
 
 
 def _allowed(var: Variable, labels: Labels) -> Inline:
     if var.type == "boolean":
-        return t("ja, nei")
+        return t(_("yes") + ", " + _("no"))
     if var.values:
         return join(t(labels[v], " (", code(str(v)), ")") if v in labels else value_inline(v)
                     for v in var.values)
@@ -443,10 +459,11 @@ def to_markdown(blocks: list[Block]) -> str:
 
 def to_html(blocks: list[Block], template: str = "render.html", **extra: Any) -> str:
     """The blocks as one self-contained page, with a table of contents (templates/*.html)."""
-    title = next((b.text for b in blocks if isinstance(b, Heading)), t("Beslutningstabeller"))
+    title = next((b.text for b in blocks if isinstance(b, Heading)), t(_("Decision tables")))
     anchors, entries, toc_after = pages.contents(blocks)
-    return pages.page(template, lang="nb", title=pages.plain(title), blocks=blocks,
-                      anchors=anchors, contents=entries, toc_after=toc_after, **extra)
+    return pages.page(template, translations=translations(), lang=language(),
+                      title=pages.plain(title), blocks=blocks, anchors=anchors,
+                      contents=entries, toc_after=toc_after, **extra)
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -470,7 +487,7 @@ def render(path: str, fmt: str = "markdown", guideline: str | None = None) -> st
         paragraphs = read_paragraphs(source)
     else:
         paragraphs = {}
-        note = (f"retningslinjeteksten ble ikke funnet ({source.name} ved siden av "
-                "arbeidsboken, eller --guideline FIL), så kildene er ikke sitert.")
+        note = _("the guideline text was not found ({name} beside the workbook, or "
+                 "--guideline FILE), so the sources are not quoted.").format(name=source.name)
     blocks = build(model, Path(path).name, paragraphs, note, order)
     return to_html(blocks) if fmt == "html" else to_markdown(blocks)

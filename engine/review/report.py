@@ -14,20 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import Finding, UsageError
+from ..core.errors import Finding, UsageError, kind_word, severity_word
+from ..core.i18n import _
 from ..core.model import Model
 from ..core.sfeel import literal_text
 from ..verify.check import check_model
 from ..verify.testing import Outcome, run_tests
+from ..workbook.labels import in_words
 from ..workbook.xlsx import read_sheets
 from . import render as r
 from .coverage import measure
 from .diff import shown_value
-from .diff_text import answer_words
+from .diff_text import EDIT_WORDS, answer_words
 from .paragraphs import default_paragraphs, read_paragraphs
 from .render import label
 
-SEVERITY = {"error": "feil", "warning": "advarsel", "info": "merknad"}
 RANK = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -45,13 +46,13 @@ def build_report(model: Model, change: Any = None) -> str:
     blocks: list[Any] = r.build(model, Path(model.path).name, paragraphs, note, _order(model))
     findings = check_model(model)
     outcomes = [] if model.errors else run_tests(model)
-    extra = [r.Heading(2, r.t("Kontroll, testdekning og endringer"))]
+    extra = [r.Heading(2, r.t(_("Check, test coverage and changes")))]
     extra += findings_blocks(model, findings)
     extra += coverage_blocks(model, outcomes)
     if change is not None:
         extra += diff_blocks(change, model)
     at = next((i for i, b in enumerate(blocks) if isinstance(b, r.Heading) and b.level == 2
-               and "".join(s for _, s in b.text).startswith("Beslutning")), len(blocks))
+               and "".join(s for _k, s in b.text).startswith(_("Decision"))), len(blocks))
     return r.to_html(blocks[:at] + extra + blocks[at:], "report.html",
                      status=status_line(model, findings, outcomes, change))
 
@@ -62,18 +63,19 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     level = "error" if errors else "warning" if warnings else "ok"
-    out = [Status(level, f"Kontroll: {errors} feil, {warnings} advarsler")]
+    out = [Status(level, _("Check: {errors} error(s), {warnings} warning(s)").format(
+        errors=errors, warnings=warnings))]
     if model.errors:
-        out.append(Status("error", "Testene kan ikke kjøres"))
+        out.append(Status("error", _("The tests cannot run")))
     elif not outcomes:
-        out.append(Status("warning", "Ingen testtilfeller"))
+        out.append(Status("warning", _("No test cases")))
     else:
         failed = sum(not o.ok for o in outcomes)
-        out.append(Status("error" if failed else "ok",
-                          f"Tester: {len(outcomes) - failed} består, {failed} feiler"))
+        out.append(Status("error" if failed else "ok", _("Tests: {passed} pass, {failed} fail")
+                          .format(passed=len(outcomes) - failed, failed=failed)))
     asked = len(r.questions(model))
     if asked:
-        out.append(Status("warning", f"{asked} spørsmål til faggruppen"))
+        out.append(Status("warning", _("{n} question(s) for the committee").format(n=asked)))
     if change is not None:
         out.append(Status("warning" if change.answers else "ok", verdict(change)))
     return out
@@ -82,8 +84,8 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
 def _paragraphs(path: str) -> tuple[dict[str, Any], str]:
     source = default_paragraphs(path)
     if not source.exists():
-        return {}, (f"retningslinjeteksten ({source.name}) ligger ikke ved siden av "
-                    "arbeidsboken, så kildene er ikke sitert.")
+        return {}, _("the guideline text ({name}) is not beside the workbook, so the sources "
+                     "are not quoted.").format(name=source.name)
     try:
         return read_paragraphs(source), ""
     except UsageError as exc:
@@ -99,34 +101,39 @@ def _order(model: Model) -> list[str]:
 
 def findings_blocks(model: Model, findings: list[Finding]) -> list[Any]:
     errors = sum(f.severity == "error" for f in findings)
-    head = r.Heading(3, r.t("Funn fra kontrollen (", r.code("guideline check"), ")"))
+    head = r.Heading(3, r.t(_("Findings of the check") + " (", r.code("guideline check"), ")"))
     if not findings:
-        return [head, r.Para(r.t("Ingen funn: hver tabell er fullstendig og uten motsigelser."))]
+        return [head, r.Para(r.t(_("No findings: every table is complete and without "
+                                   "contradictions.")))]
     rows, marks = [], []
     for f in sorted(findings, key=lambda f: RANK[f.severity]):
         marks.append(f.severity if f.severity in ("error", "warning") else "")
         region = "; ".join(f"{k} = {v}" for k, v in (f.region or {}).items())
-        rows.append((r.t(r.bold(SEVERITY[f.severity]) if f.severity == "error"
-                         else SEVERITY[f.severity]),
-                     r.t(f.kind), r.t(f.decision or "–"), r.t(r.code(", ".join(f.cells) or "–")),
+        rows.append((r.t(r.bold(severity_word(f.severity)) if f.severity == "error"
+                         else severity_word(f.severity)),
+                     r.t(kind_word(f.kind)), r.t(f.decision or "–"),
+                     r.t(r.code(", ".join(f.cells) or "–")),
                      r.t(f.message), r.t(r.code(region) if region else "–")))
-    verdict = (f"{errors} feil må rettes før arbeidsboken kan godkjennes." if errors else
-               "Ingen feil; advarsler og merknader bør vurderes.")
+    verdict = (_("{errors} error(s) must be fixed before the workbook can be approved.").format(
+        errors=errors) if errors else _("No errors; warnings and notes should be reviewed."))
     return [head, r.Para(r.t(verdict)), r.Grid(
-        (r.t("Alvorlighet"), r.t("Type"), r.t("Beslutning"), r.t("Celle"), r.t("Melding"),
-         r.t("Område")), tuple(rows), tuple(marks))]
+        (r.t(_("Severity")), r.t(_("Kind")), r.t(_("Decision")), r.t(_("Cell")),
+         r.t(_("Message")), r.t(_("Region"))), tuple(rows), tuple(marks))]
 
 
 def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
-    head = r.Heading(3, r.t("Regeldekning (", r.code("guideline test --coverage"), ")"))
+    head = r.Heading(3, r.t(_("Rule coverage") + " (", r.code("guideline test --coverage"), ")"))
     if model.errors:
-        return [head, r.Para(r.t("Testtilfellene kan ikke kjøres før feilene over er rettet."))]
+        return [head, r.Para(r.t(_("The test cases cannot run until the errors above are "
+                                   "fixed.")))]
     cov = measure(model, outcomes)
     failed = [o for o in outcomes if not o.ok]
-    lines = [head, r.Para(r.t(r.bold(f"{cov.rules_fired} av {cov.rules} regler"),
-                        f" brukes av minst ett av {cov.cases} testtilfeller "
-                        f"({cov.percent:.0f} %). ",
-                        f"{len(outcomes) - len(failed)} tilfeller består, {len(failed)} feiler."))]
+    lines = [head, r.Para(r.t(
+        r.bold(_("{fired} of {rules} rules").format(fired=cov.rules_fired, rules=cov.rules)),
+        _(" are used by at least one of {cases} test cases ({percent:.0f} %). ").format(
+            cases=cov.cases, percent=cov.percent),
+        _("{passed} case(s) pass, {failed} fail.").format(passed=len(outcomes) - len(failed),
+                                                        failed=len(failed))))]
     rows, marks = [], []
     for d in cov.decisions:
         marks.append("warning" if d.unfired else "")
@@ -138,23 +145,26 @@ def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
         rows.append((r.t(r.code(d.decision)), r.t(f"{d.n_fired}/{len(d.fired)}"),
                      r.t(", ".join(d.unfired) or "–"), r.t(counts),
                      r.t(unexpected or "–"), r.t(unused or "–")))
-    lines.append(r.Grid((r.t("Beslutning"), r.t("Regler brukt"), r.t("Ingen tilfelle bruker"),
-                         r.t("Tilfeller per regel"), r.t("Svar ingen tilfelle forventer"),
-                         r.t("Inndataverdier ingen tilfelle bruker")), tuple(rows),
+    lines.append(r.Grid((r.t(_("Decision")), r.t(_("Rules used")), r.t(_("No case uses")),
+                         r.t(_("Cases per rule")), r.t(_("Answers no case expects")),
+                         r.t(_("Input values no case uses"))), tuple(rows),
                         tuple(marks)))
     if failed:
         lines.append(r.Items(tuple(r.t(r.bold(o.case.id), f" ({o.case.cell}): ",
                                        o.error or "; ".join(
-                                           f"{n}: forventet {literal_text(e)}, fikk "
-                                           f"{literal_text(a)}" for n, e, a in o.failures))
+                                           _("{name}: expected {expected}, got {actual}").format(
+                                               name=n, expected=literal_text(e),
+                                               actual=literal_text(a))
+                                           for n, e, a in o.failures))
                                    for o in failed), mark="failures"))
     return lines
 
 
 def diff_blocks(change: Any, model: Model) -> list[Any]:
-    out: list[Any] = [r.Heading(3, r.t("Endringer siden ", r.code(change.old))),
+    out: list[Any] = [r.Heading(3, r.t(_("Changes since "), r.code(change.old))),
                       r.Para(r.t(r.bold(verdict(change))))]
-    notes = [f"{c.column}: {c.old or '(tom)'} → {c.new or '(tom)'}" for c in change.about]
+    empty = _("(empty)")
+    notes = [f"{c.column}: {c.old or empty} → {c.new or empty}" for c in change.about]
     notes += [*change.glossary, *change.tables]
     if notes:
         out.append(r.Items(tuple(r.t(n) for n in notes)))
@@ -164,31 +174,33 @@ def diff_blocks(change: Any, model: Model) -> list[Any]:
             cells = "; ".join(f"{c.column}: {c.old} → {c.new}" for c in e.changes) or \
                 "; ".join(f"{k}: {v}" for k, v in e.row.items() if v)
             rows.append((r.t(r.code(e.decision)), r.t(r.bold(e.rule), f" ({e.cell})"),
-                         r.t(e.kind), r.t(cells)))
-        out.append(r.Grid((r.t("Beslutning"), r.t("Regel"), r.t("Endring"), r.t("Celler")),
+                         r.t(_(EDIT_WORDS.get(e.kind, e.kind))), r.t(cells)))
+        out.append(r.Grid((r.t(_("Decision")), r.t(_("Rule")), r.t(_("Edit")), r.t(_("Cells"))),
                           tuple(rows)))
     if change.answers:
         answer_rows = []
         for n, a in enumerate(change.answers, 1):
-            when = "; ".join(f"{label(model, k)} = {v}" for k, v in a.region.items()) or \
-                "alltid"
+            when = "; ".join(f"{label(model, k)} = {in_words(r.labels_of(model, k), v)}"
+                             for k, v in a.region.items()) or _("always")
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
             answer_rows.append((r.t(str(n)), r.t(r.code(a.decision)), r.t(when),
                          r.t(answer_words(a, "old")), r.t(r.bold(answer_words(a, "new"))),
                          r.t(", ".join(a.old_rules), " → ", ", ".join(a.new_rules)),
                          r.t(example)))
-        out.append(r.Grid((r.t("#"), r.t("Beslutning"), r.t("Når"), r.t("Før"), r.t("Nå"),
-                           r.t("Regler"), r.t("Eksempel")), tuple(answer_rows), wide=True))
+        out.append(r.Grid((r.t("#"), r.t(_("Decision")), r.t(_("When")), r.t(_("Before")),
+                           r.t(_("Now")), r.t(_("Rules")), r.t(_("Example"))),
+                          tuple(answer_rows), wide=True))
     for name, why in change.skipped.items():
-        out.append(r.Para(r.t(f"{name}: ikke sammenlignet: {why}")))
+        out.append(r.Para(r.t(_("{name}: not compared: {why}").format(name=name, why=why))))
     return out
 
 
 def verdict(change: Any) -> str:
-    """The diff's summary line in Norwegian."""
-    parts = [f"{len(change.edits)} regelendring(er)"] if change.edits else []
-    parts.append(f"endrede svar i {len(change.answers)} område(r)" if change.answers
-                 else "ingen endrede svar")
+    """The diff's summary line, for the status line and the changes section."""
+    parts = [_("{n} rule edit(s)").format(n=len(change.edits))] if change.edits else []
+    parts.append(_("changed answers in {n} region(s)").format(n=len(change.answers))
+                 if change.answers else _("no changed answers"))
     if change.skipped:
-        parts.append(f"{len(change.skipped)} beslutning(er) ikke sammenlignet")
-    return "; ".join(parts).capitalize()
+        parts.append(_("{n} decision(s) not compared").format(n=len(change.skipped)))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]

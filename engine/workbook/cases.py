@@ -51,7 +51,10 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
     seen: set[str] = set()
     for row in rule_rows(sheet, header.role_row + 1):
         id_cell = cell_name(sheet.name, row, 1)
-        if sheet.get(row, 1) is None:
+        first = sheet.get(row, 1)
+        if isinstance(first, str) and normalise_text(first).startswith("#"):
+            continue  # a note among the cases
+        if first is None:
             problems.add("structure", _("this test row has no case id in column A"), id_cell)
             continue
         case_id = id_text(sheet.get(row, 1))

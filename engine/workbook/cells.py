@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..core.sfeel import (
     parse_literal,
     parse_unary,
 )
-from ..domain.values import ValueProblem, check_test, conform
+from ..domain.values import BOOLEAN_WORDS, ValueProblem, check_test, conform
 from .xlsx import Sheet, cell_name
 
 
@@ -78,11 +79,16 @@ def reading(var: Variable) -> dict[str, Any]:
 
 
 def bool_text(raw: Any, var: Variable) -> Any:
-    """TRUE / False typed as text in a boolean column: what Excel shows for a boolean."""
+    """A boolean word typed as text in a boolean column (TRUE, ja, Nei, sann, usann): in such a
+    column it can mean nothing else. Another bare word there gets a hint that says so."""
     if var.type == "boolean" and isinstance(raw, str):
         word = normalise_text(raw).casefold()
-        if word in ("true", "false"):
-            return word == "true"
+        if word in BOOLEAN_WORDS:
+            return BOOLEAN_WORDS[word]
+        if re.fullmatch(r"[^\W\d_]+", word) and word != "null":
+            raise ValueProblem("syntax", _("{name} is true or false: write ja or nei (true or "
+                                         "false), or - for either; {word!r} is not one of "
+                                         "them").format(name=var.title(), word=raw.strip()))
     return raw
 
 

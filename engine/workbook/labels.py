@@ -8,10 +8,13 @@ never name a value the glossary does not allow; every problem is located at its 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from difflib import get_close_matches
 from functools import partial
 from typing import Any
 
+from ..core.i18n import _
 from ..core.model import Variable
 from ..core.problems import Problems
 from ..core.sfeel import Value, literal_text, normalise_text
@@ -24,6 +27,7 @@ COLUMNS = {"variable": "variable", "variabel": "variable", "value": "value", "ve
            "label": "label", "etikett": "label"}
 
 ValueLabels = dict[str, dict[Value, str]]
+QUOTED = re.compile(r'"([^"]*)"')
 
 
 def is_values_sheet(sheet: Sheet) -> bool:
@@ -42,9 +46,10 @@ def read_value_labels(sheet: Sheet, variables: dict[str, Variable],
             columns[word] = col
     missing = [w for w in ("variable", "value", "label") if w not in columns]
     if missing:
-        problems.add("structure", f"the values sheet has no {', '.join(missing)} column in its "
-                                  "header row: write Variable, Value, Label (or Variabel, "
-                                  "Verdi, Etikett)", cell_name(sheet.name, header, 1))
+        problems.add("structure", _("the values sheet has no {missing} column in its "
+                                    "header row: write Variable, Value, Label (or "
+                                    "Variabel, Verdi, Etikett)").format(
+                                      missing=', '.join(missing)), cell_name(sheet.name, header, 1))
         return {}
     labels: ValueLabels = {}
     seen: dict[tuple[str, Any], str] = {}
@@ -57,26 +62,37 @@ def read_value_labels(sheet: Sheet, variables: dict[str, Variable],
         if var is None:
             continue
         if raw["value"] is None:
-            problems.add("syntax", f"the value of {var.title()} is empty: write the code this "
-                                   "label is for", cells["value"])
+            problems.add("syntax", _("the value of {title} is empty: write the code "
+                                     "this label is for").format(title=var.title()), cells["value"])
             continue
         before = len(problems.items)
-        value = read_cell(partial(cell_value, raw["value"], var),
-                          f"the value of {var.title()}", cells["value"], problems)
+        value = read_cell(
+            partial(cell_value, raw["value"], var),
+            _("the value of {title}").format(title=var.title()),
+            cells["value"],
+            problems,
+        )
         if value is None:
             if len(problems.items) == before:  # null: unknown has no code to label
-                problems.add("syntax", f"null cannot have a label: write a value of "
-                                       f"{var.title()}", cells["value"])
+                problems.add("syntax", _("null cannot have a label: write a value of "
+                                         "{title}").format(title=var.title()), cells["value"])
             continue
         label = normalise_text(str(raw["label"])) if raw["label"] is not None else ""
         if not label:
-            problems.add("syntax", f"the label of {literal_text(value)} ({var.title()}) is "
-                                   "empty", cells["label"])
+            problems.add(
+                "syntax",
+                _("the label of {literal_text} ({title}) is empty").format(
+                    literal_text=literal_text(value), title=var.title()
+                ),
+                cells["label"],
+            )
             continue
         key = (var.name, (type(value).__name__, value))  # True and 1 are different values
         if key in seen:
-            problems.add("duplicate", f"{literal_text(value)} of {var.title()} is labelled "
-                                      f"twice (also at {seen[key]})", cells["value"])
+            problems.add("duplicate", _("{literal_text} of {title} is labelled twice "
+                                        "(also at {seen})").format(
+                                          literal_text=literal_text(value), title=var.title(),
+                                          seen=seen[key]), cells["value"])
             continue
         seen[key] = cells["value"]
         labels.setdefault(var.name, {})[value] = label
@@ -90,11 +106,13 @@ def _variable(raw: Any, variables: dict[str, Variable], cell: str,
     if name in variables:
         return variables[name]
     if not name:
-        problems.add("syntax", "the variable is empty: write its name from the glossary", cell)
+        problems.add("syntax", _("the variable is empty: write its name from the "
+                                 "glossary"), cell)
         return None
     close = get_close_matches(name, list(variables), n=1, cutoff=0.6)
-    hint = f' (did you mean "{close[0]}"?)' if close else ""
-    problems.add("unknown", f"{name!r} is not a variable in the glossary{hint}", cell)
+    hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+    problems.add("unknown", _("{name!r} is not a variable in the glossary{hint}").format(
+                                name=name, hint=hint), cell)
     return None
 
 
@@ -108,11 +126,22 @@ def _same_words(labels: ValueLabels, variables: dict[str, Variable], sheet: Shee
         for values in by_label.values():
             if len(values) > 1:
                 codes = ", ".join(literal_text(v) for v in values)
-                problems.add("duplicate", f"{codes} of {variables[name].title()} have the same "
-                                          f"label {shown[values[0]]!r}: a reader cannot tell "
-                                          "them apart", f"{sheet.name}!A1", severity="warning")
+                problems.add(
+                    "duplicate",
+                    _(
+                        "{codes} of {title} have the same label "
+                        "{shown!r}: a reader cannot tell them apart"
+                    ).format(codes=codes, title=variables[name].title(), shown=shown[values[0]]),
+                    f"{sheet.name}!A1",
+                    severity="warning",
+                )
 
 
 def shown_value(labels: ValueLabels, name: str, value: Value) -> str | None:
     """The label of `value` of variable `name`, or None when it has none."""
     return labels.get(name, {}).get(value) if isinstance(value, (str, bool, int)) else None
+
+
+def in_words(labels: Mapping[Value, str], text: str) -> str:
+    """A condition as written (`"CR", "PR"`) with each quoted code replaced by its label."""
+    return QUOTED.sub(lambda m: labels.get(m.group(1), m.group(0)), text)

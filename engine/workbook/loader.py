@@ -13,7 +13,7 @@ from typing import Any
 from ..core.errors import WorkbookInvalid
 from ..core.graph import order_tables
 from ..core.i18n import _
-from ..core.model import HIT_POLICIES, Column, Model, Rule, Table, Variable
+from ..core.model import HIT_POLICIES, Column, Model, Note, Rule, Table, Variable
 from ..core.problems import Problems
 from ..core.sfeel import (
     Value,
@@ -38,7 +38,7 @@ from .layout import (
     read_header,
     rule_rows,
 )
-from .roles import report_near_misses, use_language
+from .roles import note_row, report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
         problems.add("structure", _("the table has no output column"), cell_name(
             sheet.name, header.role_row, 1), decision=name)
     _check_merged(sheet, header.row, problems, name)
-    rules = _read_rules(sheet, header, vars_of, name, problems)
+    rules, notes = _read_rules(sheet, header, vars_of, name, problems)
     default = _take_default(rules, name, problems)
     if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:
         problems.add(
@@ -198,7 +198,8 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
     _check_policy_outputs(policy, [variables[c.name] for c in cols["output"]], policy_cell,
                           name, problems)
     return Table(name, policy, tuple(cols["input"]), tuple(cols["output"]),
-                 tuple(cols["annotation"]), tuple(rules), sheet.name, name_cell, title, default)
+                 tuple(cols["annotation"]), tuple(rules), sheet.name, name_cell, title, default,
+                 tuple(notes))
 
 
 def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decision: str,
@@ -241,8 +242,9 @@ def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) 
 
 
 def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name: str,
-                problems: Problems) -> list[Rule]:
+                problems: Problems) -> tuple[list[Rule], list[Note]]:
     rules: list[Rule] = []
+    found_notes: list[Note] = []
     seen: dict[str, str] = {}
     inputs = [c for c, _, role in header.columns if role == "input" and c in vars_of]
     outputs = [c for c, _, role in header.columns if role == "output" and c in vars_of]
@@ -250,12 +252,17 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
     for row in rule_rows(sheet, header.role_row + 1):
         id_cell = cell_name(sheet.name, row, 1)
         raw_id = sheet.get(row, 1)
+        note = note_row(sheet, row, header, id_cell, name, problems)
+        if note is not None:
+            if note.text:
+                found_notes.append(note)
+            continue
         if raw_id is None:
             problems.add(
                 "structure",
                 _(
-                    "this row holds cells but no rule id in column "
-                    "A: give the rule an id, or clear the row"
+                    "this row holds cells but no rule id in column A: give the rule an "
+                    "id, start column A with # to keep the row as a note, or clear the row"
                 ),
                 id_cell,
                 decision=name,
@@ -295,7 +302,7 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
                                  "rules: they still count; unhide the sheet").format(
                                    name=sheet.name, n_rules=len(rules)), f"{sheet.name}!A1",
                      severity="warning", decision=name)
-    return rules
+    return rules, found_notes
 
 
 def _take_default(rules: list[Rule], decision: str, problems: Problems) -> tuple[Value, ...] | None:

@@ -1,4 +1,4 @@
-"""Sheets that almost have a role, and the workbook's language: no silent pass.
+"""Sheets that almost have a role, notes written in a table, the workbook's language.
 
 A tests sheet renamed `Tester` used to be ignored like any other sheet, which turned every test
 off without a word; a glossary renamed `Glosary` gave one error and an echo for every header.
@@ -13,8 +13,10 @@ from difflib import SequenceMatcher
 
 from ..core import i18n
 from ..core.i18n import _
+from ..core.model import Note
 from ..core.problems import Problems
-from .layout import ABOUT, GLOSSARY, TESTS, keyword
+from ..core.sfeel import normalise_text
+from .layout import ABOUT, GLOSSARY, TESTS, Header, keyword
 from .xlsx import Sheet, cell_name
 
 # The spelling a hint shows for each role keyword (the keyword sets are lower case).
@@ -38,8 +40,8 @@ def near_role(name: str) -> tuple[str, str] | None:
     ratio, key = scored[0]
     if ratio >= CUTOFF:
         return ROLE_WORDS[key], key
-    if word.startswith("test"):
-        return "tests", next(k for _r, k in scored if ROLE_WORDS[k] == "tests")
+    if word.startswith("test"):  # the tests sheet's name in the language the messages use
+        return "tests", "testtilfeller" if i18n.language() == "nb" else "tests"
     return None
 
 
@@ -85,3 +87,28 @@ def use_language(about: Sheet | None, problems: Problems) -> None:
         problems.add("structure", _("the language {word!r} is not one the messages come in: "
                                     "write nb (norsk bokmål) or en (English)").format(word=word),
                      cell, severity="warning")
+
+
+def note_row(sheet: Sheet, row: int, header: Header, id_cell: str, decision: str,
+             problems: Problems) -> Note | None:
+    """A `#` row is a note (its text, without the `#`); a row with text in column A only is
+    not a rule either, but one finding saying how to write a note (instead of an error for
+    every empty cell). None: the row is a rule, or a row without an id."""
+    first = sheet.get(row, 1)
+    if first is None:
+        return None
+    text = normalise_text(str(first))
+    last = max([c for c, _head, _role in header.columns] + [1])
+    others = [sheet.get(row, c) for c in range(2, max(last, sheet.max_col) + 1)]
+    if text.startswith("#"):
+        rest = " ".join(normalise_text(str(v)) for v in others if v is not None)
+        return Note(" ".join(part for part in (text.lstrip("#").strip(), rest) if part),
+                    id_cell)
+    if any(v is not None for v in others) or not isinstance(first, str):
+        return None
+    if " " not in text and len(text) <= 20:
+        return None  # an id whose cells are empty: a rule, and each empty cell says so
+    problems.add("structure", _("this row holds only text in column A, so it is not a rule: "
+                                "to keep it as a note, start it with # (# {text})").format(
+                                  text=text), id_cell, decision=decision)
+    return Note("", id_cell)  # reported, not kept: the committee writes it as a note
