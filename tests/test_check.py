@@ -427,7 +427,8 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(spec, tmp_path / "wb.xlsx")
     code, out, _ = run(capsys, str(path), "--format", "json")
     doc = json.loads(out)
-    assert code == 1 and set(doc) == {"workbook", "language", "ok", "findings"} and not doc["ok"]
+    assert code == 1 and doc["ok"] is False
+    assert set(doc) == {"workbook", "ok", "language", "findings"}
     [gap] = [f for f in doc["findings"] if f["kind"] == "gap"]
     assert gap["region"] == row(COMPLETE[0]) and gap["severity"] == "error"
 

@@ -6,15 +6,17 @@ scroll box around it. The print layout is checked at the width of an A4 page's p
 area, and the page is printed to PDF to count its pages. Skipped where /usr/bin/chromium is
 missing (Playwright never downloads a browser here).
 
-`GUIDELINE_SCREENSHOTS=docs` also writes docs/report-1280.png, docs/report-print.png and
-docs/report.pdf from the same run, for the documentation.
+`GUIDELINE_SCREENSHOTS=docs` also writes docs/report-1280-top.png, docs/report-1280.png and
+docs/report-print.png from the same run (NBCG with its proposed value labels).
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +25,11 @@ import openpyxl
 import pytest
 
 from engine.cli.main import main
+from engine.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
+NBCG_LABELS = ROOT / "tables" / "nbcg-verdier.tsv"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREEN = 1280
 # A4 is 210 x 297 mm; page.css keeps 11 mm side margins on portrait pages and 12 mm on
@@ -66,6 +70,15 @@ CLIPPED_CELLS = """([limit, landscape]) => {
 }"""
 
 
+# scroll to the heading of the first decision shown as rule cards (NBCG: Bisfosfonat)
+TO_FIRST_CARDS = """() => {
+  const cards = document.querySelector('table.cards');
+  let el = cards.closest('.table');
+  while (el && el.tagName !== 'H2') el = el.previousElementSibling;
+  (el || cards).scrollIntoView();
+}"""
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The report (with a diff, so every section is there) and the HTML review document."""
@@ -77,7 +90,28 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     report, review = work / "report.html", work / "render.html"
     assert main(["report", str(NBCG), "-o", str(report), "--diff", str(old), "--lang", "nb"]) == 0
     assert main(["render", str(NBCG), "--format", "html", "-o", str(review), "--lang", "nb"]) == 0
-    return {"report": report, "render": review}
+    here = work / "labelled"  # NBCG with the value labels proposed for it, under its own name
+    here.mkdir()
+    labelled = here / NBCG.name
+    shutil.copyfile(NBCG.with_suffix(".paragraphs.md"), labelled.with_suffix(".paragraphs.md"))
+    shutil.copyfile(old, here / "forrige.xlsx")
+    wb = openpyxl.load_workbook(NBCG)
+    sheet = wb.create_sheet("Verdier")
+    with NBCG_LABELS.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            sheet.append(row)
+    wb.save(labelled)
+    words = work / "labelled.html"
+    cwd = Path.cwd()
+    os.chdir(here)  # the page names the earlier version as the committee would: forrige.xlsx
+    try:  # in the committee's language, as NBCG's About sheet asks
+        assert main(["report", NBCG.name, "-o", str(words), "--diff", "forrige.xlsx",
+                     "--lang", "nb"]) == 0
+    finally:
+        os.chdir(cwd)
+        i18n.set_explicit(None)
+        i18n.install("en")  # what the rest of the suite reads (conftest: GUIDELINE_LANG=en)
+    return {"report": report, "render": review, "labelled": words}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +137,7 @@ def _keep(name: str, source: Path) -> None:
         shutil.copyfile(source, ROOT / "docs" / name)
 
 
-@pytest.mark.parametrize("which", ["report", "render"])
+@pytest.mark.parametrize("which", ["report", "render", "labelled"])
 def test_no_cell_clipped_at_1280_px(browser: Any, pages: dict[str, Path], which: str,
                                     tmp_path: Path) -> None:
     page = _open(browser, pages[which], SCREEN, "screen")
@@ -111,14 +145,18 @@ def test_no_cell_clipped_at_1280_px(browser: Any, pages: dict[str, Path], which:
     assert found["cells"] > 300  # the tables are there (NBCG alone has 30 rules)
     assert found["clipped"] == [], found["clipped"][:10]
     assert found["width"] <= SCREEN  # no horizontal scrolling of the page either
-    if which == "report":
+    if which == "labelled":
+        top = tmp_path / "report-1280-top.png"
+        page.screenshot(path=str(top))
+        _keep("report-1280-top.png", top)
+        page.evaluate(TO_FIRST_CARDS)
         shot = tmp_path / "report-1280.png"
         page.screenshot(path=str(shot))
         _keep("report-1280.png", shot)
     page.close()
 
 
-@pytest.mark.parametrize("which", ["report", "render"])
+@pytest.mark.parametrize("which", ["report", "render", "labelled"])
 def test_no_cell_clipped_in_print_layout(browser: Any, pages: dict[str, Path], which: str,
                                          tmp_path: Path) -> None:
     page = _open(browser, pages[which], A4_PRINTABLE, "print")
@@ -134,16 +172,16 @@ def test_no_cell_clipped_in_print_layout(browser: Any, pages: dict[str, Path], w
         == "table-header-group"
     assert page.evaluate("getComputedStyle(document.querySelector('tbody tr')).breakInside") \
         == "avoid"
-    if which == "report":
+    if which == "labelled":
         shot = tmp_path / "report-print.png"
-        page.locator("table.cards").first.scroll_into_view_if_needed()
+        page.evaluate(TO_FIRST_CARDS)
         page.screenshot(path=str(shot))
         _keep("report-print.png", shot)
     page.close()
 
 
 def test_report_prints_on_a4(browser: Any, pages: dict[str, Path], tmp_path: Path) -> None:
-    page = _open(browser, pages["report"], SCREEN, "print")
+    page = _open(browser, pages["labelled"], SCREEN, "print")
     pdf = tmp_path / "report.pdf"
     page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
     page.close()
@@ -153,7 +191,17 @@ def test_report_prints_on_a4(browser: Any, pages: dict[str, Path], tmp_path: Pat
     sizes = {(round(float(w)), round(float(h))) for w, h in boxes}
     assert sizes <= {(595, 842), (842, 595)}, sizes  # A4, portrait or landscape
     assert 5 <= len(boxes) <= 30  # the old page printed on 26 pages with columns cut off
-    _keep("report.pdf", pdf)
+    if shutil.which("pdftotext") is None:  # Debian: poppler-utils
+        return
+    text = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    for page_text in text.split("<page ")[1:]:  # every word inside the paper's margins
+        size = re.search(r'width="([\d.]+)"', page_text)
+        assert size is not None
+        width = float(size.group(1))
+        xs = [(float(a), float(b)) for a, b in
+              re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', page_text)]
+        assert xs and min(a for a, _ in xs) >= 28 and max(b for _, b in xs) <= width - 28
 
 
 def test_report_has_contents_and_highlights(browser: Any, pages: dict[str, Path]) -> None:

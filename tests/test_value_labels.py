@@ -165,3 +165,17 @@ def test_nbcg_labels_proposed_for_the_committee(tmp_path: Path) -> None:
     }, decision="bisphosphonate")
     assert result["recommendation"] == "consider_now"
     assert 'Vurder bisfosfonat umiddelbart ("consider_now")' in result.explain()
+
+
+def test_the_annotated_copy_says_a_gap_in_words(tmp_path: Path) -> None:
+    path = workbook(tmp_path, LABELS)
+    wb = openpyxl.load_workbook(path)
+    wb["Advice"].delete_rows(6)  # rule R3 (risk "high"): those cases get no answer
+    wb.save(path)
+    out = tmp_path / "annotated.xlsx"
+    assert main(["check", str(path), "--annotate", str(out)]) == 1
+    sheet = openpyxl.load_workbook(out)["Advice"]
+    row = next(r for r in range(1, sheet.max_row + 1)
+               if str(sheet.cell(r, 1).value).startswith("FORSLAG"))
+    assert sheet.cell(row, 2).value == '"high"'  # the suggested rule keeps the code
+    assert "These cases in words: Risiko: Høy risiko" in sheet.cell(row, 1).comment.text

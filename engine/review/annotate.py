@@ -18,6 +18,7 @@ from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
+from ..workbook.labels import in_words
 from ..workbook.print_setup import apply_print_setup
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "E4DFEC"}  # red, amber, lilac
@@ -136,13 +137,15 @@ def suggest_rules(wb: Any, model: Model, findings: list[Finding]) -> int:
         next_row[table.name] = row + 1
         count += 1
         ws.cell(row, 1, f"{SUGGESTION_ID}-{count}")
+        words = region_words(model, f.region)
         ws.cell(row, 1).comment = comment(
             Comment,
             _(
                 "Suggested by guideline check: no rule covers these cases. Fill in the "
                 "answer in the output columns and give the row an ordinary id, or delete "
                 "the row.\n\n{message}"
-            ).format(message=f.message),
+            ).format(message=f.message)
+            + (_("\n\nThese cases in words: {words}").format(words=words) if words else ""),
         )
         for col in table.inputs:
             ws[f"{col.letter}{row}"] = safe_text(f.region.get(col.name, "-"))
@@ -157,6 +160,16 @@ def unreadable_rules(findings: list[Finding]) -> set[str]:
     may be where that rule belongs, so no FORSLAG row is proposed until it is fixed."""
     return {f.decision for f in findings
             if f.kind == "not_analysed" and f.rules and f.decision is not None}
+
+
+def region_words(model: Model, region: dict[str, str]) -> str:
+    """The cases of a region in the committee's words (the Values sheet's labels), or "" when
+    the workbook has no labels for them; the row's cells keep the codes, which rules need."""
+    if not any(name in model.value_labels for name in region):
+        return ""
+    return "; ".join(f"{model.variables[name].title() if name in model.variables else name}: "
+                     f"{in_words(model.value_labels.get(name, {}), text)}"
+                     for name, text in region.items() if text != "-")
 
 
 def free_row(ws: Any, table: Table) -> int:

@@ -400,7 +400,7 @@ def _glossary(model: Model) -> list[Block]:
                      _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t(_("Label")), t(_("Name")), t(_("Role")), t(_("Type")), t(_("Allowed values")),
               t(_("Description")))
-    return [Heading(2, t(_("Glossary"))), Grid(header, tuple(rows))]
+    return [Heading(2, t(_("Glossary"))), Grid(header, tuple(rows), wide=True)]
 
 
 def _allowed(var: Variable, labels: Labels) -> Inline:

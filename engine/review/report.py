@@ -20,6 +20,7 @@ from ..core.model import Model
 from ..core.sfeel import literal_text
 from ..verify.check import check_model
 from ..verify.testing import Outcome, run_tests
+from ..workbook.labels import in_words
 from ..workbook.xlsx import read_sheets
 from . import render as r
 from .coverage import measure
@@ -179,8 +180,8 @@ def diff_blocks(change: Any, model: Model) -> list[Any]:
     if change.answers:
         answer_rows = []
         for n, a in enumerate(change.answers, 1):
-            when = "; ".join(f"{label(model, k)} = {v}" for k, v in a.region.items()) or \
-                _("always")
+            when = "; ".join(f"{label(model, k)} = {in_words(r.labels_of(model, k), v)}"
+                             for k, v in a.region.items()) or _("always")
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
             answer_rows.append((r.t(str(n)), r.t(r.code(a.decision)), r.t(when),
                          r.t(answer_words(a, "old")), r.t(r.bold(answer_words(a, "new"))),

@@ -8,6 +8,8 @@ never name a value the glossary does not allow; every problem is located at its 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from difflib import get_close_matches
 from functools import partial
 from typing import Any
@@ -25,6 +27,7 @@ COLUMNS = {"variable": "variable", "variabel": "variable", "value": "value", "ve
            "label": "label", "etikett": "label"}
 
 ValueLabels = dict[str, dict[Value, str]]
+QUOTED = re.compile(r'"([^"]*)"')
 
 
 def is_values_sheet(sheet: Sheet) -> bool:
@@ -137,3 +140,8 @@ def _same_words(labels: ValueLabels, variables: dict[str, Variable], sheet: Shee
 def shown_value(labels: ValueLabels, name: str, value: Value) -> str | None:
     """The label of `value` of variable `name`, or None when it has none."""
     return labels.get(name, {}).get(value) if isinstance(value, (str, bool, int)) else None
+
+
+def in_words(labels: Mapping[Value, str], text: str) -> str:
+    """A condition as written (`"CR", "PR"`) with each quoted code replaced by its label."""
+    return QUOTED.sub(lambda m: labels.get(m.group(1), m.group(0)), text)
