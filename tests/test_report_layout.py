@@ -88,8 +88,14 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     wb["Bisfosfonat"]["I13"] = "consider"  # rule B10 answered differently before
     wb.save(old)
     report, review = work / "report.html", work / "render.html"
-    assert main(["report", str(NBCG), "-o", str(report), "--diff", str(old), "--lang", "nb"]) == 0
-    assert main(["render", str(NBCG), "--format", "html", "-o", str(review), "--lang", "nb"]) == 0
+    try:  # in the committee's language
+        assert main(["report", str(NBCG), "-o", str(report), "--diff", str(old),
+                     "--lang", "nb"]) == 0
+        assert main(["render", str(NBCG), "--format", "html", "-o", str(review),
+                     "--lang", "nb"]) == 0
+    finally:
+        i18n.set_explicit(None)
+        i18n.install("en")
     here = work / "labelled"  # NBCG with the value labels proposed for it, under its own name
     here.mkdir()
     labelled = here / NBCG.name

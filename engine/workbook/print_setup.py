@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from .layout import ABOUT, DECISION, GLOSSARY, TESTS, keyword
+from .xlsx import column_letter
 
 BOOLEAN_FORMAT = '"TRUE";"TRUE";"FALSE"'
 MIN_WIDTH, MAX_WIDTH = 8.0, 60.0
@@ -47,7 +46,7 @@ def column_widths(ws: Any, header_rows: int = HEADER_ROWS) -> dict[str, float]:
                               min(len(text), 24) + 2.0)
             else:
                 longest = max(longest, min(len(text), 40) + 2.0)
-        widths[get_column_letter(col)] = max(MIN_WIDTH, min(MAX_WIDTH, longest))
+        widths[column_letter(col)] = max(MIN_WIDTH, min(MAX_WIDTH, longest))
     return widths
 
 
