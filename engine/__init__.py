@@ -5,12 +5,14 @@ package's one lazy import at its face, so that the `guideline` command, which li
 `engine.cli`, starts without paying for pandas.
 """
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from .core import VERSION
 from .core.errors import (
     CaseError,
     ConflictingRules,
+    DraftWarning,
     EngineError,
     Finding,
     InvalidInput,
@@ -26,10 +28,14 @@ if TYPE_CHECKING:
     from .evaluation.evaluate import Result
 
 __all__ = [
-    "CaseError", "ConflictingRules", "EngineError", "Finding", "InvalidInput", "MissingInput",
-    "Model", "NoRuleMatched", "Result", "SfeelError", "WorkbookError", "WorkbookInvalid", "load",
+    "CaseError", "ConflictingRules", "DraftWarning", "EngineError", "Finding", "InvalidInput",
+    "MissingInput", "Model", "NoRuleMatched", "Result", "SfeelError", "WorkbookError",
+    "WorkbookInvalid", "load",
 ]
 __version__ = VERSION
+# The package logs (logger "engine": loads, check summaries, reloads) and never prints; until
+# the application configures logging, nothing is shown.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 _FACE = {"Model": "api", "load": "api", "Result": "evaluation.evaluate"}
 
 

@@ -6,15 +6,16 @@ The rooms never import this module; it sits on top of them, so that `engine.load
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, fields
 from typing import Any
 
 import pandas as pd
 
 from .core import model as core
-from .core.errors import Finding
+from .core.errors import DraftWarning, Finding
 from .evaluation.bulk import evaluate_frame
-from .evaluation.evaluate import Result, evaluate
+from .evaluation.evaluate import Result, draft_message, evaluate
 from .verify.check import check_model
 from .workbook import loader
 
@@ -24,11 +25,18 @@ class Model(core.Model):
     """A loaded guideline: glossary, decision tables in dependency order, test cases."""
 
     def evaluate(self, case: dict[str, Any], decision: str | None = None) -> Result:
-        """Evaluate one case; raises `CaseError` instead of ever answering with a default."""
+        """Evaluate one case; raises `CaseError` instead of ever answering with a default.
+        A draft guideline (About `status`) answers too, with a `DraftWarning`."""
+        if self.draft:
+            warnings.warn(draft_message(self), DraftWarning, stacklevel=2)
         return evaluate(self, case, decision)
 
     def evaluate_frame(self, frame: pd.DataFrame, decision: str | None = None) -> pd.DataFrame:
-        """Evaluate a data frame of cases, one answer (or error) per row."""
+        """Evaluate every row of `frame` as a case: the outputs and deciding rules of each
+        decision on the way, then `error` and `error_kind` (None on answered rows); a bad row
+        never raises. See `engine.evaluation.bulk.evaluate_frame` for the columns."""
+        if self.draft:
+            warnings.warn(draft_message(self), DraftWarning, stacklevel=2)
         return evaluate_frame(self, frame, decision)
 
     def check(self) -> list[Finding]:

@@ -409,7 +409,66 @@ LOCATED: list[Bad] = [
         0, "Advice!A20001", "were not read"),
 ]
 
-CORPUS: list[Bad] = UNREADABLE + LOCATED
+
+
+# -- issue 17: the red team's second round, as categories of the corpus ----------------------
+def _part_edit(part: str, old: bytes, new: bytes) -> Callable[[Path], Any]:
+    """The good workbook with `old` replaced by `new` in one XML part."""
+    return _good_then(lambda src: {part: _replaced(src, part, old, new)})
+
+
+def _replaced(src: Path, part: str, old: bytes, new: bytes) -> bytes:
+    with zipfile.ZipFile(src) as zf:
+        data = zf.read(part)
+    assert old in data, (part, old)
+    return data.replace(old, new)
+
+
+def _unsaved_role(wb: Any) -> None:
+    sheet = wb.copy_worksheet(wb["Advice"])
+    sheet.title = "Second"
+    sheet["A1"] = '=IF(TRUE,"Decision","")'
+    sheet["B1"] = "second"
+
+
+def _merge_glossary(wb: Any) -> None:
+    wb["Glossary"].merge_cells("C2:C3")
+
+
+def _hide_column(wb: Any) -> None:
+    wb["Advice"].column_dimensions["C"].hidden = True
+
+
+ADVICE = "xl/worksheets/sheet2.xml"
+ROW5 = b'<row r="5">'
+REDTEAM: list[Bad] = [
+    Bad("hidden-row-entity.xlsx", _part_edit(ADVICE, ROW5, b'<row r="5" hidden="&#49;">'),
+        0, "Advice!A5", "hidden row"),
+    Bad("zero-height-row.xlsx", _part_edit(ADVICE, ROW5, b'<row r="5" ht="0" customHeight="1">'),
+        0, "Advice!A5", "hidden row"),
+    Bad("hidden-row-gt.xlsx", _part_edit(ADVICE, ROW5,
+                                         b'<row r="5" customFormat="a>b" hidden="1">'),
+        0, "Advice!A5", "hidden row"),
+    Bad("hidden-column.xlsx", lambda p: write_good(p, _hide_column), 0, "Advice!C2",
+        "is hidden"),
+    Bad("merged-glossary.xlsx", lambda p: write_good(p, _merge_glossary), 1, "Glossary!C2",
+        "merged cells in the glossary"),
+    Bad("unsaved-role-formula.xlsx", lambda p: write_good(p, _unsaved_role), 1, "Second!A1",
+        "no saved result"),
+    Bad("strict-ooxml.xlsx", _part_edit("xl/workbook.xml", SHEET_NS.encode(),
+                                        b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+        2, "Strict Open XML is not supported"),
+    Bad("long-sheet-name.xlsx", _part_edit("xl/workbook.xml", b'name="Advice"',
+                                           b'name="' + b"A" * 300_000 + b'"'),
+        2, "300,000 characters"),
+    Bad("foreign-digits.xlsx", lambda p: write_good(p, set_cell("Advice", "C5", "< \u0665\u0660")),
+        1, "Advice!C5", "digits other than 0-9"),
+    Bad("zero-width-value.xlsx",
+        lambda p: write_good(p, set_cell("Advice", "B4", '"posi\u200btive"')),
+        1, "Advice!B4", "\\u200b"),
+]
+
+CORPUS: list[Bad] = UNREADABLE + LOCATED + REDTEAM
 
 
 def build(bad: Bad, folder: Path) -> Path:

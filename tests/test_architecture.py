@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "engine"
 # bottom first: a room may import itself and the rooms before it, nothing else
-ROOMS = ("core", "domain", "dmn", "workbook", "evaluation", "verify", "review", "cli")
+ROOMS = ("core", "domain", "dmn", "workbook", "evaluation", "verify", "review", "serve", "cli")
 FACE = ("engine", "engine.api")
 MAX_LINES = 600
 

@@ -9,6 +9,7 @@ Tests sheets (tests/build_examples.py) and from the small tables built below.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def expected_row(model: Model, case: dict[str, Any], decision: str | None,
         result = model.evaluate(case, decision)
     except CaseError as exc:
         row["error"] = str(exc)
+        row["error_kind"] = type(exc).__name__  # the frame names the class evaluate raises
         return row
     for step in result.trace:
         row.update(step.outputs)
@@ -257,7 +259,7 @@ def test_unique_answers_rule_ids_and_errors_by_hand(tmp_path: Path) -> None:
                           "smoker": [True, False, True, False, True, False, "yes"]},
                          index=list("abcdefg"))
     out = model.evaluate_frame(frame)
-    assert list(out.columns) == ["risk", "risk_rule", "error"]
+    assert list(out.columns) == ["risk", "risk_rule", "error", "error_kind"]
     assert out["risk"].tolist()[:2] == ["medium", "medium"]
     assert out["risk_rule"].tolist()[:2] == ["U2", "U3"]
     assert out.loc["c":, "risk"].isna().all() and out.loc["c":, "risk_rule"].isna().all()
@@ -269,6 +271,8 @@ def test_unique_answers_rule_ids_and_errors_by_hand(tmp_path: Path) -> None:
         "Alder (age) must be a whole number, not 30.5",
         'Røyker (smoker) must be true or false, not "yes"',
     ]
+    assert out["error_kind"].tolist() == [None, None, "ConflictingRules", "NoRuleMatched",
+                                          "InvalidInput", "InvalidInput", "InvalidInput"]
 
 
 def test_any_agrees_or_reports_the_disagreement(examples: dict[str, Path]) -> None:
@@ -342,7 +346,7 @@ def test_an_empty_frame_has_the_columns_and_types_of_a_full_one(examples: dict[s
     empty = model.evaluate_frame(frame.iloc[:0], "referral")
     assert list(empty.columns) == list(full.columns) == [
         "ckd_stage", "ckd_stage_rule", "risk_group", "risk_group_rule", "follow_up",
-        "follow_up_rule", "referral", "referral_rule", "error"]
+        "follow_up_rule", "referral", "referral_rule", "error", "error_kind"]
     assert empty.dtypes.to_dict() == full.dtypes.to_dict()
     assert full["referral"].tolist() == [True, False]  # severe: R1; normal+diabetic: 6 > 3, R3
     assert str(full["follow_up"].dtype) == "Int64" and str(full["referral"].dtype) == "boolean"
@@ -491,8 +495,9 @@ def test_the_command_line_runs_without_a_traceback(chain_wb: str, tmp_path: Path
                            str(tmp_path / "r.csv")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+    sha = hashlib.sha256(Path(chain_wb).read_bytes()).hexdigest()  # the version that answered
     assert (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()[1] == \
-        "25,false,50,severe,K1,high,G1,3,M1,true,R1,"
+        f"25,false,50,severe,K1,high,G1,3,M1,true,R1,,,,,{sha}"  # no About: version, status empty
 
 
 def test_a_byte_order_mark_and_a_too_long_sheet(chain_wb: str, tmp_path: Path,
@@ -525,7 +530,8 @@ def test_no_cases_still_give_a_file_with_every_column(chain_wb: str, tmp_path: P
     assert len(out) == 0
     assert list(out.columns) == ["id", "egfr", "diabetic", "age", "ckd_stage", "ckd_stage_rule",
                                  "risk_group", "risk_group_rule", "statin", "statin_rule",
-                                 "error"]
+                                 "error", "error_kind", "guideline_version", "guideline_status",
+                                 "guideline_sha256"]
 
 
 def test_a_number_column_for_a_date_is_refused_as_evaluate_refuses_it(tmp_path: Path) -> None:
@@ -541,3 +547,4 @@ def test_a_number_column_for_a_date_is_refused_as_evaluate_refuses_it(tmp_path: 
         with pytest.raises(engine.InvalidInput) as refused:
             model.evaluate({"d": column.iloc[0]})
         assert frame["error"].iloc[0] == str(refused.value)
+        assert set(frame["error_kind"]) == {"InvalidInput"}

@@ -35,7 +35,9 @@ def cmd_test(args: argparse.Namespace) -> int:
         print("\n".join(describe_failure(o)))
     status = OK if not failed else FOUND
     if getattr(args, "coverage", False) or getattr(args, "min_coverage", None) is not None:
-        status = max(status, report_coverage(model, outcomes, args.min_coverage))
+        code, text = report_coverage(model, outcomes, args.min_coverage)
+        sys.stdout.write(text)
+        status = max(status, code)
     if not model.tests and model.tables and not getattr(args, "allow_empty", False):
         print(_("nothing was tested: the workbook has decision tables but no test cases; add "
                 "a 'Testtilfeller' (or 'Tests') sheet, or pass --allow-empty"))
@@ -55,5 +57,5 @@ def cmd_check(args: argparse.Namespace) -> int:
     text = render_check(model, findings, args.format)
     sys.stdout.write(text)
     if getattr(args, "annotate", None):
-        annotate(model, findings, args.workbook, args.annotate)
+        print(annotate(model, findings, args.workbook, args.annotate), file=sys.stderr)
     return FOUND if any(f.severity == "error" for f in findings) else OK

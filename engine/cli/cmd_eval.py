@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import Any
 
-from ..core.errors import CaseError, UsageError
+from ..core.errors import CaseError, DraftWarning, UsageError
 from ..core.i18n import _
-from ..evaluation.batch import run_batch
-from ..evaluation.evaluate import evaluate
+from ..core.model import Model
+from ..core.text import MAX_CASE_BYTES, MAX_DIGITS
+from ..evaluation.batch import run_batch, summarise
+from ..evaluation.evaluate import draft_message, evaluate
 from ..evaluation.explain import shown
 from ..workbook.loader import load
 
@@ -44,54 +47,70 @@ def _parse_case(text: str) -> dict[str, Any]:
         raise UsageError(_("{source}: {name} is not a value a case may hold").format(
                              source=source, name=name))
 
+    def whole(digits: str) -> int:  # Python refuses to read more than 4,300 digits anyway
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            raise UsageError(f"{source}: a number of {len(digits):,} digits is not a value a "
+                             f"case may hold (at most {MAX_DIGITS})")
+        return int(digits)
+
+    if len(text) > MAX_CASE_BYTES:
+        raise UsageError(f"{source} is {len(text):,} characters long; one case is at most "
+                         f"{MAX_CASE_BYTES:,}")
     try:
-        case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+        case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant,
+                          parse_int=whole)
     except json.JSONDecodeError as exc:
         raise UsageError(
             _("{source} is not valid JSON: {msg} at line {lineno}, column {colno}").format(
                 source=source, msg=exc.msg, lineno=exc.lineno, colno=exc.colno
             )
         ) from None
+    except RecursionError:
+        raise UsageError(f"{source} is nested too deeply: a case is one object of input names "
+                         "and plain values") from None
     if not isinstance(case, dict):
         raise UsageError(_("{source} must be a JSON object of input names and values").format(
                              source=source))
     return case
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value.isoformat() if hasattr(value, "isoformat") else value
+def _warn_if_draft(model: Model) -> None:
+    """A draft is evaluated all the same; the person running it is told, on stderr."""
+    if model.draft:
+        print(f"warning: {draft_message(model)}", file=sys.stderr)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.input or args.output:
-        return run_batch(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DraftWarning)  # said once, below, in our words
+        if args.input or args.output:
+            tally, model = run_batch(args)
+            _warn_if_draft(model)
+            code, lines = summarise(tally, args.output)
+            print("\n".join(lines))
+            return code
+        return _one_case(args)
+
+
+def _one_case(args: argparse.Namespace) -> int:
     if args.case is None:
         raise UsageError(_("give a case with --case '{...}' or --case @case.json, or a "
                            "file of cases with --input"))
     model = load(args.workbook)
     case = _parse_case(args.case)
+    _warn_if_draft(model)
     try:
         result = evaluate(model, case, args.decision)
     except CaseError as exc:
         if args.format == "json":
-            print(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
+            doc: dict[str, Any] = {"ok": False, "error": str(exc), "kind": type(exc).__name__,
+                                   "inputs": list(exc.inputs), "guideline": model.provenance()}
+            print(json.dumps(doc, ensure_ascii=False))
         else:
             print(f"error: {exc}", file=sys.stderr)
         return FOUND
     if args.format == "json":
-        doc: dict[str, Any] = {
-            "ok": True, "decision": result.decision,
-            "outputs": {k: _json_value(v) for k, v in result.outputs.items()},
-            "rules": list(result.rules),
-            "trace": [{"decision": s.decision, "rules": list(s.decided),
-                       "matched": list(s.matched), "cells": list(s.cells),
-                       "outputs": {k: _json_value(v) for k, v in s.outputs.items()}}
-                      for s in result.trace],
-        }
-        if args.explain:
-            doc["explanation"] = result.explain()
+        doc = {"ok": True, **result.to_dict(explanation=args.explain)}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return OK
     if args.explain:

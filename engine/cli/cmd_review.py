@@ -8,6 +8,7 @@ answer changed, with --fail-on-change), 2 for unusable input.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,9 @@ OK, FOUND = 0, 1
 # -- diff ------------------------------------------------------------------------------------
 def committed_copy(path: str, rev: str, folder: str) -> str:
     """`git show REV:path` into a file in `folder`; the path is taken relative to the repository."""
+    if not rev or rev.startswith("-") or any(ch.isspace() or ord(ch) < 32 for ch in rev):
+        raise UsageError(f"{rev!r} is not a git revision (a commit, branch or tag such as "
+                         "HEAD~1 or main)")
     target = Path(path).resolve()
     top = subprocess.run(["git", "-C", str(target.parent), "rev-parse", "--show-toplevel"],
                          capture_output=True, text=True)
@@ -43,7 +47,7 @@ def committed_copy(path: str, rev: str, folder: str) -> str:
         reason = shown.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(_("git has no {rel} at revision {rev}{value}").format(
                              rel=rel, rev=rev, value=': ' + reason[0] if reason else ''))
-    out = Path(folder) / f"{rev.replace('/', '_')}-{target.name}"
+    out = Path(folder) / f"{re.sub(r'[^A-Za-z0-9._~^-]', '_', rev)[:60]}-{target.name}"
     out.write_bytes(shown.stdout)
     return str(out)
 

@@ -7,7 +7,10 @@ clear sentence, and anything else is reported as an internal error, still withou
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +30,34 @@ def run_command(target: str, args: Any) -> int:
     return int(getattr(importlib.import_module(f"engine.{module}"), function)(args))
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every temporary file is removed on the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _catch_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers (the CLI run inside a test thread)
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a value: shown, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    _catch_signals()
+    warnings.filterwarnings("ignore", module=r"openpyxl(\..*)?$")  # its notes name source paths
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -58,6 +88,10 @@ def _run(args: Any) -> int:
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"stopped by signal {signal.Signals(exc.signum).name}; nothing was written",
+              file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
         return OK
     except OSError as exc:

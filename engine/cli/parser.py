@@ -9,6 +9,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..serve.command import add_parser as add_serve
+
+
+def percent(text: str) -> float:
+    """A threshold from 0 to 100: `nan` would never fail a gate, and 150 always would."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 100:  # also false for nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="guideline", description="Check, test and evaluate "
@@ -29,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("test", help="run the workbook's own test cases")
     t.add_argument("workbook")
     t.add_argument("--coverage", action="store_true", help="report which rules the cases fire")
-    t.add_argument("--min-coverage", type=float, default=None, metavar="N",
+    t.add_argument("--min-coverage", type=percent, default=None, metavar="N",
                    help="fail when fewer than N percent of the rules are fired")
     t.add_argument("--allow-empty", action="store_true",
                    help="pass a workbook with decision tables but no test cases (else exit 1)")
@@ -54,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(run="cli.cmd_review:cmd_render")
     _review_commands(sub)
     _dmn_commands(sub)
+    add_serve(sub)
     for command in sub.choices.values():
         command.add_argument("--lang", choices=("nb", "en"), default=None,
                              help="the language of the messages (default: GUIDELINE_LANG, "

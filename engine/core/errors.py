@@ -114,6 +114,11 @@ class WorkbookInvalid(EngineError):
         return "\n".join(lines)
 
 
+class DraftWarning(UserWarning):
+    """The guideline evaluated is a draft (About sheet `status`): its answers are not approved.
+    A warning, not an error: drafts are evaluated, tested and served while they are written."""
+
+
 class CaseError(EngineError):
     """A case cannot be evaluated: never answered with a default."""
 

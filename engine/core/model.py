@@ -15,6 +15,7 @@ from .errors import Finding, WorkbookInvalid
 from .sfeel import UnaryTest, Value
 
 TYPES = ("boolean", "string", "number", "integer", "date")
+DRAFT_WORDS = ("draft", "utkast")
 SINGLE_HIT = ("U", "A", "P", "F")
 HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C#", "C<", "C>")
 
@@ -158,12 +159,23 @@ class Model:
     problems: list[Finding] = field(default_factory=list)
     # the Values / Verdier sheet: variable -> code -> the words people read (cases keep codes)
     value_labels: dict[str, dict[Value, str]] = field(default_factory=dict)
+    sha256: str = ""  # of the file's bytes when loaded: names the exact version that answered
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
         return [p for p in self.problems if p.severity == "error"]
+
+    def provenance(self) -> dict[str, str | None]:
+        """Which guideline answered: the About sheet's version and status, the file's hash."""
+        return {"version": self.about.get("version"), "status": self.about.get("status"),
+                "sha256": self.sha256 or None}
+
+    @property
+    def draft(self) -> bool:
+        """The About sheet says the guideline is a draft: its answers are not yet approved."""
+        return (self.about.get("status") or "").strip().casefold() in DRAFT_WORDS
 
     @cached_property
     def producers(self) -> dict[str, Table]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,11 +41,23 @@ def refuse_overwrite(output: str | os.PathLike[str], *inputs: str | os.PathLike[
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
     """Yield a temporary path beside `target`; rename it into place only if all went well."""
     target = Path(target)
+    try:
+        mode: int | None = os.stat(target).st_mode  # through any symlink
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+    if mode is not None and not stat.S_ISREG(mode):
+        yield str(target)  # a FIFO, /dev/stdout, a terminal: written as it is, never replaced
+        return
+    if mode is not None and target.is_symlink():  # write beside the real file, keep the link
+        target = Path(os.path.realpath(target))
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(_("cannot write {target}: the folder {folder} does not exist").format(
                               target=target, folder=folder))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    # the temporary name must fit where the target's does: a legal 255-byte name is cut
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         yield tmp

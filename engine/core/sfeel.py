@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import SfeelError
 from .i18n import _
+from .text import has_foreign_digits, looks_like, nfc, visible
 
 Value = Any  # bool | int | float | str | datetime.date | None
 
@@ -92,8 +93,10 @@ class UnaryTest:
 
 ANY = UnaryTest(any=True)
 
-_DATE = re.compile(r'date\(\s*"(\d{4}-\d{2}-\d{2})"\s*\)')
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+MAX_NUMBER = 400  # characters of a number: a float's whole range written out (FEEL has no 1e300)
+_DATE = re.compile(r'date\(\s*"([0-9]{4}-[0-9]{2}-[0-9]{2})"\s*\)')
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_TOKEN = re.compile(r'date\(\s*"[^"]*"\s*\)|[^\s,()\[\]<>=]+')
 _WORD = re.compile(r"[^\s,()\[\]<>=\"]+")
 _AMBIGUOUS_COMMA = re.compile(r"\d,\d")
 
@@ -107,8 +110,10 @@ def normalise_text(text: str) -> str:
     """Undo what spreadsheets and word processors do to typed text (documented in the format).
 
     Curly quotes become straight ones; the rest is changed only outside quoted text, so that
-    a value such as "≥2" stays as written.
+    a value such as "≥2" stays as written. Letters are composed (NFC), so "på" is one text
+    however it was typed.
     """
+    text = nfc(text)
     for src, dst in QUOTES.items():
         text = text.replace(src, dst)
     parts = re.split(r'("(?:[^"\\]|\\.)*"?)', text)  # quoted texts, escapes and all, at odd places
@@ -171,6 +176,7 @@ class _Reader:
                 raise self.error(_("a text in quotes is not closed"), _('add the closing "'))
             self.pos = end + 1
             return "".join(chars), False
+        self.refuse_foreign_digits()
         m = _DATE.match(s, p)
         if m:
             try:
@@ -183,7 +189,7 @@ class _Reader:
         m = _NUMBER.match(s, p)
         if m and not (m.end() < len(s) and (s[m.end()].isalpha() or s[m.end()] == "_")):
             text = m.group(0)
-            if len(text) > 50 or float(text) in (float("inf"), float("-inf")):
+            if len(text) > MAX_NUMBER or float(text) in (float("inf"), float("-inf")):
                 raise self.error(_("the number {text} is too long or too large").format(
                                      text=text[:20]))
             self.pos = m.end()
@@ -206,10 +212,13 @@ class _Reader:
             self.pos = m.end()
             return word, False
         if self.words:
-            close = get_close_matches(word, self.words, n=1, cutoff=0.5)
+            close = get_close_matches(word, self.words, n=1, cutoff=0.5) if len(word) < 200 else []
             allowed = ", ".join(self.words)
             hint = _("allowed: {allowed}").format(allowed=allowed)
-            if close:
+            if close and looks_like(word, close[0]):  # the difference cannot be seen: show it
+                hint = (f'it looks like "{close[0]}" but is written '
+                        f'"{visible(word, combining=True)}"; retype it. Allowed: {allowed}')
+            elif close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)
             hint += _("; a new value is added to the allowed values in the glossary first")
@@ -217,6 +226,13 @@ class _Reader:
         raise self.error(_("{word!r} is not a value: write text in quotes, a number, "
                            "true or false").format(word=word),
                          _('e.g. "positive", 12, true'))
+
+    def refuse_foreign_digits(self) -> None:
+        """Only 0-9 are digits here, in numbers and dates alike: `٥0` is never read as 50."""
+        m = _TOKEN.match(self.src, self.pos)
+        if m and has_foreign_digits(m.group(0)) and not (self.words and m.group(0) in self.words):
+            raise self.error(f"{visible(m.group(0))!r} is written with digits other than 0-9",
+                             "type numbers and dates with the digits 0-9")
 
     def endpoint(self) -> Value:
         value, is_null = self.literal()

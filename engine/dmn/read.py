@@ -24,6 +24,7 @@ from ..core.problems import Problems
 from ..core.safe_io import input_size
 from ..core.sfeel import Value, normalise_text
 from ..domain.values import ValueProblem, conform
+from .bounds import bound_model
 from .cells import Cells, domain_key, kind_of, narrowed
 from .export import EXT_NS
 from .names import DecisionSpec, Names
@@ -78,6 +79,7 @@ def parse_file(path: str) -> Element:
     if parsed is None:
         raise WorkbookError(_("{path}: the XML file holds no element").format(path=path))
     root: Element = parsed
+    bound_model(path, root, MODEL_NAMESPACES)
     ns, _brace, tag = (root.tag[1:].partition("}") if root.tag.startswith("{")
                        else ("", "", root.tag))
     if ns in DRAFTS:
@@ -281,6 +283,10 @@ class _Reader(Names):
         """First pass: a decision's name and outputs, so that any other may refer to them."""
         name = (node.get("name") or "").strip()
         did = self.eid(node, name)
+        if not name:
+            self.add("syntax", "a decision without a name cannot be asked for or required: "
+                               "give it a name", did)
+            return
         if name in self.decisions or name in self.vars:
             self.add("duplicate", _("the name {name!r} is used twice").format(name=name), did)
             return
@@ -475,6 +481,12 @@ class _Reader(Names):
                 d.id,
                 decision=d.name,
             )
+        if head.policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
+            self.add("type", "hit policy C+ (COLLECT SUM) adds up the answers, so the output "
+                             "must be a number", d.id, decision=d.name)  # as the workbook says
+        if head.policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
+            self.add("type", f"hit policy {head.policy} takes the smallest or largest answer; "
+                             "true and false have no order", d.id, decision=d.name)
         return Table(d.name, head.policy, tuple(columns), out_cols, note_cols,
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from ..core.sfeel import Interval, UnaryTest, Value, literal_text
 Pos = tuple[float, int]
 LOW: Pos = (-math.inf, 0)
 HIGH: Pos = (math.inf, 0)
+# the calendar's ends: a date line starts at the first day and its last atom ends at the last,
+# so no atom (and no gap, example or region) lies beyond them
+DATE_FIRST: Pos = (dt.date.min.toordinal(), 0)
+DATE_END: Pos = (dt.date.max.toordinal() + 1, 0)
 ANY_DATE = dt.date(2000, 1, 1).toordinal()  # the example of a date column no cell bounds
 
 
@@ -37,12 +42,21 @@ OTHER = _Other()
 
 
 def bits(mask: int) -> list[int]:
-    """Indices of the set bits, lowest first."""
+    """Indices of the set bits, lowest first. A sparse mask bit by bit; a dense one through
+    its binary text, since each step on a big integer costs its whole length."""
+    if mask.bit_count() < 32:
+        out = []
+        while mask:
+            low = mask & -mask
+            out.append(low.bit_length() - 1)
+            mask ^= low
+        return out
+    text = bin(mask)[:1:-1]
     out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
+    at = text.find("1")
+    while at >= 0:
+        out.append(at)
+        at = text.find("1", at + 1)
     return out
 
 
@@ -102,6 +116,8 @@ class Atoms:
         for p in points:
             cuts.update(point_range(var, p))
         cuts.discard(HIGH)
+        if var.type == "date":
+            cuts = {c for c in cuts if DATE_FIRST < c < DATE_END} | {DATE_FIRST}
         starts = sorted(cuts)
         atoms = cls(var, False, [], starts, 0, {})
         domain = atoms.mask(var.allowed) if var.allowed else atoms.full
@@ -137,6 +153,35 @@ class Atoms:
                 m |= ((1 << (hi - lo)) - 1) << lo
         return self.full ^ m if test.negated else m
 
+    def spans(self, test: UnaryTest) -> list[tuple[int, int]]:
+        """The atoms `mask(test)` holds, as half-open runs (start, end): on a line of thousands
+        of atoms, read from the test's ranges, never from the mask's bits."""
+        if self.discrete or test.any:
+            text = bin(self.mask(test))[:1:-1]
+            return [(m.start(), m.end()) for m in re.finditer("1+", text)]
+        runs = []
+        for start, end in ranges(self.var, test):
+            lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+            if hi > lo:
+                runs.append((lo, hi))
+        runs.sort()
+        merged: list[tuple[int, int]] = []
+        for lo, hi in runs:
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        if not test.negated:
+            return merged
+        out, at = [], 0
+        for lo, hi in merged:
+            if lo > at:
+                out.append((at, lo))
+            at = hi
+        if at < self.size:
+            out.append((at, self.size))
+        return out
+
     def locate(self, value: Value) -> int:
         """The atom a (valid, non-null) value falls in."""
         if self.discrete:
@@ -154,7 +199,7 @@ class Atoms:
         start = self.starts[atom]
         end = self.starts[atom + 1] if atom + 1 < len(self.starts) else HIGH
         k = _inside(start, end, self.var.type != "number")
-        if self.var.type == "date" and start[0] == -math.inf and end[0] == math.inf:
+        if self.var.type == "date" and start <= DATE_FIRST and end[0] == math.inf:
             k = ANY_DATE  # no cell names a date: 0 is no day at all
         return from_key(self.var, k)
 
@@ -178,9 +223,10 @@ class Atoms:
             return f"not({literal_text(self.example(rest.bit_length() - 1))})"
         parts = []
         for first, last in self.runs(m):
-            inside = [i for i in range(first, last + 1) if self.domain >> i & 1]
-            if len(inside) == 1 and self._is_point(1 << inside[0]):
-                parts.append(literal_text(self.example(inside[0])))
+            inside = (self.domain >> first) & ((1 << (last - first + 1)) - 1)  # domain atoms
+            one = first + inside.bit_length() - 1
+            if inside and inside & (inside - 1) == 0 and self._is_point(1 << one):
+                parts.append(literal_text(self.example(one)))
             else:
                 parts.append(self._interval(first, last).to_text())
         return ", ".join(parts)
@@ -190,20 +236,24 @@ class Atoms:
         return [self._interval(first, last) for first, last in self.runs(mask)]
 
     def runs(self, mask: int) -> list[tuple[int, int]]:
-        """Maximal runs (first, last atom) of the mask, bridging atoms outside the domain."""
+        """Maximal runs (first, last atom) of the mask, bridging atoms outside the domain.
+
+        A run ends only at an atom of the domain that the mask leaves out: between two such
+        breaks, the run is the mask's first to last atom. Found with string searches over the
+        masks' binary text, linear in the atoms (shifting a big integer per atom was not)."""
+        size = self.size
+        inside = mask & self.full
+        breaks = self.domain & ~mask & self.full
+        text = format(inside, f"0{size}b")[::-1] if size else ""
+        stops = format(breaks, f"0{size}b")[::-1] if size else ""
         out: list[tuple[int, int]] = []
-        start = last = -1
-        for i in range(self.size + 1):
-            inside = i < self.size and bool(mask >> i & 1)
-            dont_care = i < self.size and not self.domain >> i & 1
-            if inside:
-                if start < 0:
-                    start = i
-                last = i
-            elif not (dont_care and start >= 0):
-                if start >= 0:
-                    out.append((start, last))
-                start = -1
+        first = text.find("1")
+        while first >= 0:
+            end = stops.find("1", first)  # the break after this run's first atom
+            if end < 0:
+                end = size
+            out.append((first, text.rfind("1", first, end)))
+            first = text.find("1", end)
         return out
 
     def is_point(self, single: int) -> bool:

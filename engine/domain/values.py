@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import numbers
 from difflib import get_close_matches
@@ -11,6 +12,9 @@ from typing import Any
 from ..core.i18n import _
 from ..core.model import Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
+from ..core.text import MAX_TEXT, looks_like, nfc, safe_str, visible
+
+EXACT = 2**53  # beyond this a float has gaps: a larger whole number is refused, not rounded
 
 TYPE_WORDS = {
     "boolean": "boolean", "bool": "boolean", "boolsk": "boolean", "sannhetsverdi": "boolean",
@@ -36,13 +40,23 @@ class ValueProblem(Exception):
 
 
 def closest(word: str, choices: tuple[Value, ...]) -> str:
+    """The hint for a text that is not allowed; difflib only on texts of a sane length."""
     texts = [str(c) for c in choices]
-    match = get_close_matches(str(word), texts, n=1, cutoff=0.4)
+    word = str(word)
+    match = get_close_matches(word, texts, n=1, cutoff=0.4) if len(word) <= 200 else []
     listed = ", ".join(literal_text(c) for c in choices)
+    if match and looks_like(word, match[0]):  # the difference cannot be seen: show it
+        return (f'it looks like "{match[0]}" but is written "{visible(word, combining=True)}"; '
+                f"retype it. Allowed: {listed}")
     if match:
         return _('did you mean "{match}"? Allowed: {listed}').format(
                    match=match[0], listed=listed)
     return f"allowed: {listed}"
+
+
+def shown_text(value: str) -> str:
+    """A text as a message quotes it: invisible characters written out, a long one cut."""
+    return visible(literal_text(value))
 
 
 def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
@@ -52,6 +66,13 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
     t = var.type
     if type(value) is str and t == "string" and value in var.value_set:
         return value  # the common case, kept fast
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueProblem("type", f"the value given for {var.name} is {len(value):,} "
+                                       f"characters long; at most {MAX_TEXT:,} are read")
+        value = nfc(value)
+    if isinstance(value, decimal.Decimal) and t in ("number", "integer"):
+        value = _from_decimal(value, var)
     if type(value) is bool and t == "boolean":
         return value
     if t == "boolean":
@@ -63,11 +84,11 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
     if t == "string":
         if not isinstance(value, str):
             raise _wrong(value, var)
-        if var.values and value not in var.values:
+        if var.values and value not in var.value_set:
             raise ValueProblem("domain", _("{literal_text} is not an allowed value of "
                                            "{name} ({closest}); a new value is added to "
                                            "the allowed values in the glossary first").format(
-                                             literal_text=literal_text(value), name=_who(var),
+                                             literal_text=shown_text(value), name=_who(var),
                                              closest=closest(value, var.values)))
         return value
     if t in ("number", "integer"):
@@ -87,6 +108,13 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
                 raise ValueProblem("type", _("{name} must be a whole number, not "
                                              "{number}").format(name=_who(var), number=number))
             number = int(number)
+        if isinstance(number, int) and abs(number) > EXACT and t == "number" \
+                and number.bit_length() <= 1023:
+            number = float(number)  # a number, not a count: as a float, as a frame has it
+        if isinstance(number, int) and abs(number) > EXACT:
+            raise ValueProblem("type", f"{var.name} is {safe_str(number)}, beyond the "
+                                       f"{EXACT:,} (2**53) up to which every whole number is "
+                                       "exact: give a smaller number")
         _in_domain(number, var)
         return number
     if t == "date":
@@ -143,10 +171,26 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
                                       "[{low}..{high}] (in a cell formatted as text)").format(
                                         name=_who(var), date=value.isoformat(), low=low,
                                         high=high))
-    plain = (str, bool, int, float, dt.date)
-    shown = literal_text(value) if isinstance(value, plain) else repr(value)
+    if isinstance(value, str):
+        shown = shown_text(value)
+    elif isinstance(value, (bool, float, dt.date)):
+        shown = literal_text(value)
+    else:
+        shown = safe_str(value)
     return ValueProblem("type", _("{name} must be {type_names}, not {shown}").format(
                                     name=_who(var), type_names=TYPE_NAMES[var.type], shown=shown))
+
+
+def _from_decimal(value: decimal.Decimal, var: Variable) -> Value:
+    """A Decimal (Python API, Parquet decimal columns) as the int or float it stands for."""
+    if not value.is_finite():
+        raise ValueProblem("type", f"{var.name} is {value} (not a finite number)")
+    if abs(value) > EXACT:
+        return float(value) if var.type == "number" and abs(value) < decimal.Decimal("1e300") \
+            else EXACT * 2  # refused below as too large, without building a huge int
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
 
 
 def check_test(test: UnaryTest, var: Variable) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.errors import CaseError, UsageError
+from ..core.errors import CaseError, UsageError, WorkbookError
 from ..core.i18n import _
 from ..core.model import Model, Variable
 from ..core.safe_io import (
@@ -33,16 +33,22 @@ from ..core.safe_io import (
     escape_formula,
     refuse_overwrite,
 )
+from ..core.text import MAX_COLUMNS, nfc
 from ..workbook.loader import load
+from ..workbook.xlsx import check_container
 from .bulk import LIST_POLICIES, BulkPlan, bulk_plan, evaluate_frame
+from .case_files import check_text_file, formula_rows, refuse_unsaved
 
 FORMATS = (".csv", ".xlsx", ".parquet")
 EXCEL_ROWS = 1_048_576  # a sheet's last row; one of them holds the header
 TRUE_FALSE = {"true": True, "false": False}
 KEEP_MESSAGES = 1000  # distinct error messages counted for the summary
+# every output row names the guideline that answered it (About version and status, file hash)
+PROVENANCE = ("guideline_version", "guideline_status", "guideline_sha256")
 
 
-def run_batch(args: argparse.Namespace) -> int:
+def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
+    """Answer the file of cases; the CLI reports the tally (`summarise`)."""
     if args.case is not None:
         raise UsageError(_("give either --case (one case) or --input (a file of "
                            "cases), not both"))
@@ -73,7 +79,7 @@ def run_batch(args: argparse.Namespace) -> int:
         tally = _answer_all(model, plan, source, args)
     finally:
         source.close()
-    return _summarise(tally, args.output)
+    return tally, model
 
 
 @dataclass
@@ -105,7 +111,8 @@ def _answer_all(model: Model, plan: BulkPlan, source: Source,
             try:
                 for chunk in source.chunks():
                     typed = type_columns(chunk.cases, plan, source.typed)
-                    answers = evaluate_frame(model, typed, plan.target)
+                    answers = evaluate_frame(model, typed, plan.target).assign(**dict(zip(
+                        PROVENANCE, model.provenance().values())))
                     sink.write(chunk, answers)
                     _count(tally, answers["error"])
                     bar.update(len(answers))
@@ -127,21 +134,25 @@ def _count(tally: Tally, errors: pd.Series) -> None:
             tally.messages[str(message)] += int(count)
 
 
-def _summarise(tally: Tally, output: str) -> int:
+def summarise(tally: Tally, output: str) -> tuple[int, list[str]]:
+    """The exit code and the lines that tell how a file of cases went."""
     answered = tally.rows - tally.errors
-    print(_("{rows:,} cases: {answered:,} answered, {errors:,} with an error; written "
-            "to {output}").format(
-              rows=tally.rows, answered=answered, errors=tally.errors, output=output))
+    lines = [_("{rows:,} cases: {answered:,} answered, {errors:,} with an error; written "
+               "to {output}").format(rows=tally.rows, answered=answered, errors=tally.errors,
+                                     output=output)]
     if not tally.errors:
-        return 0
-    for message, count in tally.messages.most_common(5):
-        print(f"  {count:,} × {message}")
-    print(_("each such row has no answer and says why in its error column"))
-    return 1
+        return 0, lines
+    lines += [f"  {count:,} × {message}" for message, count in tally.messages.most_common(5)]
+    lines.append(_("each such row has no answer and says why in its error column"))
+    return 1, lines
 
 
 def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
-    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if len(columns) > MAX_COLUMNS:
+        raise UsageError(f"{path} has {len(columns):,} columns; at most {MAX_COLUMNS:,} are "
+                         "read (a file of cases names the inputs it gives)")
+    counts = Counter(columns)
+    twice = sorted(c for c, n in counts.items() if n > 1)
     if twice:
         raise UsageError(_("{path}: the column name {twice} is used more than once").format(
                              path=path, twice=', '.join(twice)))
@@ -151,7 +162,7 @@ def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
                            "reads (add it, with empty cells where unknown)").format(
                              path=path, value='s' if len(missing) > 1 else '',
                              missing=', '.join(missing), target=plan.target))
-    clash = [c for c in plan.names if c in columns]
+    clash = [c for c in (*plan.names, *PROVENANCE) if c in columns]
     if clash:
         raise UsageError(_("{path} already has a column named {clash}, which the "
                            "answers would repeat: rename it in the input").format(
@@ -234,18 +245,20 @@ class CsvSource(Source):
         if not first.strip():
             raise UsageError(_("{path} is empty: its first line must name the columns").format(
                                  path=path))
+        check_text_file(path)
         # Excel in many European locales writes ';' between cells
         self.sep = ";" if first.count(";") > first.count(",") else ","
-        self.columns = next(csv.reader([first], delimiter=self.sep))
+        self.columns = [nfc(c) for c in next(csv.reader([first], delimiter=self.sep))]
         if sys.stderr.isatty():  # only the progress bar needs the count
             self.total = _count_lines(path) - 1
 
     def chunks(self) -> Iterator[Chunk]:
         import pandas.errors
 
-        reader = pd.read_csv(self.path, sep=self.sep, dtype=str, keep_default_na=False,
-                             na_values=[""], chunksize=self.chunk_size, encoding="utf-8-sig")
         try:
+            reader = pd.read_csv(self.path, sep=self.sep, dtype=str, keep_default_na=False,
+                                 na_values=[""], chunksize=self.chunk_size,
+                                 encoding="utf-8-sig")
             with reader:
                 for frame in reader:
                     yield Chunk(frame)
@@ -269,14 +282,24 @@ class XlsxSource(Source):
         import openpyxl
 
         self.path, self.chunk_size = path, chunk_size
+        try:  # the same guards as a guideline workbook: zip bombs, entity bombs, .xls...
+            check_container(path)
+        except WorkbookError as exc:
+            raise UsageError(str(exc)) from None
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            sheet = self.book.worksheets[0]
+            self.formulas = formula_rows(path, sheet)
         except Exception as exc:  # zipfile, XML and openpyxl errors alike
             raise UsageError(_("{path} cannot be read as a workbook ({exc})").format(
                                  path=path, exc=exc)) from None
-        sheet = self.book.worksheets[0]
+        self.sheet_name = sheet.title
         self.rows = sheet.iter_rows(values_only=True)
-        header = [str(v).strip() if v is not None else "" for v in next(self.rows, ())]
+        header = [nfc(str(v).strip()) if v is not None else "" for v in next(self.rows, ())]
+        next(self.formulas, None)
+        if len(header) > MAX_COLUMNS:
+            raise UsageError(f"{path} has {len(header):,} columns; at most {MAX_COLUMNS:,} "
+                             "are read")
         self.keep = [i for i, name in enumerate(header) if name]  # unnamed columns are skipped
         self.columns = [header[i] for i in self.keep]
         self.width = len(header)
@@ -285,9 +308,12 @@ class XlsxSource(Source):
 
     def chunks(self) -> Iterator[Chunk]:
         batch: list[tuple[Any, ...]] = []
-        for row in self.rows:
+        for number, row in enumerate(self.rows, start=2):
+            texts = next(self.formulas, None)
             if row is None or all(v is None for v in row):
                 continue
+            if texts is not None:
+                refuse_unsaved(self.path, f"{self.sheet_name}!", number, row, texts)
             cells = tuple(row[:self.width]) + (None,) * (self.width - len(row))
             batch.append(tuple(cells[i] for i in self.keep))
             if len(batch) == self.chunk_size:
@@ -335,7 +361,7 @@ def open_sink(output: str, tmp: str, source: Source, plan: BulkPlan, model: Mode
     kind = _format(output)
     lists = [n for tp in plan.tables if tp.table.hit_policy in LIST_POLICIES
              for n in tp.table.output_names]
-    header = [*source.columns, *plan.names]  # written even when there are no cases
+    header = [*source.columns, *plan.names, *PROVENANCE]  # written even with no cases
     if kind == ".csv":
         return CsvSink(tmp, lists, header)
     if kind == ".xlsx":
@@ -446,7 +472,8 @@ def answer_types(plan: BulkPlan, model: Model) -> dict[str, Any]:
                 kind = pa.list_(kind)
             out[name] = kind
         out[f"{table.name}_rule"] = pa.string()
-    out["error"] = pa.string()
+    for name in ("error", "error_kind", *PROVENANCE):
+        out[name] = pa.string()
     return out
 
 

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.errors import CaseError, ConflictingRules, MissingInput, NoRuleMatched
+from ..core.errors import CaseError, ConflictingRules, InvalidInput, MissingInput, NoRuleMatched
 from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.sfeel import Value
+from ..core.text import nfc
 from ..domain.atoms import Atoms
 from .columns import Column, encode, small_int
 from .compiled import CompiledTable
@@ -35,15 +36,26 @@ _LOCK = threading.Lock()  # outcomes found while evaluating (the rule-mask path)
 
 
 def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = None) -> pd.DataFrame:
-    """One row per case (same index): every decision's outputs, `<decision>_rule`, `error`.
+    """Evaluate every row of `frame` as a case: one result row per case, on the same index.
 
-    Columns the decision does not read are ignored. A missing column raises `MissingInput`
-    once; a bad row never raises: its `error` holds what `evaluate` would have raised.
+    `frame` has a column per input the decision reads (more columns are ignored); an empty
+    cell (None, NaN, NaT) is an unknown value, as null is for `evaluate`. The result has, for
+    every decision evaluated on the way (required ones first): a column per output and
+    `<decision>_rule` (the deciding rules' ids, joined by ", "); then `error`, the message
+    `evaluate` would have raised for that row, and `error_kind`, its class name
+    (`InvalidInput`, `NoRuleMatched` or `ConflictingRules`), both None on answered rows.
+    A bad row never raises and has no outputs; the other rows go on. A missing input column
+    raises `MissingInput` once, and anything but a DataFrame raises `CaseError`.
     """
     if not isinstance(frame, pd.DataFrame):
         raise CaseError(_("evaluate_frame takes a pandas DataFrame, not {name}").format(
                             name=type(frame).__name__))
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise CaseError("the cases' columns have several levels (a MultiIndex): give one level "
+                        "of input names, e.g. frame.columns = frame.columns.get_level_values(-1)")
     plan = bulk_plan(model, decision)
+    if any(isinstance(c, str) and not c.isascii() for c in frame.columns):
+        frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)
     twice = sorted({n for n in frame.columns[frame.columns.duplicated()] if isinstance(n, str)})
     if twice:
         raise CaseError(_("the cases have more than one column named {twice}").format(
@@ -58,7 +70,7 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
     for name, var in plan.needed:
         column = encode(frame[name], var, plan.domains.get(name))
         run.columns[name] = column
-        run.fail(column.bad, lambda rows, c=column: c.messages(rows))
+        run.fail(column.bad, lambda rows, c=column: c.messages(rows), InvalidInput)
     for tp in plan.tables:
         run.table(tp)
     return run.frame(frame.index)
@@ -112,11 +124,11 @@ def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
         domains = {name: Atoms.build(var, []) for name, var in base.needed
                    if var.ordered and var.allowed is not None}
         names = [n for tp in tables for n in (*tp.table.output_names, rule_column(tp.table))]
-        names.append("error")
+        names += ["error", "error_kind"]
         if len(set(names)) < len(names):
             raise CaseError(_("the result columns {names} repeat a name: rename the "
-                              "variable that clashes with a decision's rule column or "
-                              "'error'").format(names=', '.join(names)))
+                              "variable that clashes with a decision's rule column, 'error' "
+                              "or 'error_kind'").format(names=', '.join(names)))
         outputs = {o: model.variables[o] for o in producer}
         plan = BulkPlan(base.target, base.needed, tables, producer, domains, names, outputs)
         cache[decision] = plan
@@ -182,7 +194,7 @@ def resolve(tp: TablePlan, codes: Sequence[Any]) -> int:
         except NoRuleMatched:
             outcome = Outcome(None, no_match=True)
         except ConflictingRules as exc:
-            outcome = Outcome(None, error=str(exc))
+            outcome = Outcome(None, error=str(exc))  # every such error is a ConflictingRules
         tp.outcomes.append(outcome)
         tp.by_mask[mask] = len(tp.outcomes) - 1
         return len(tp.outcomes) - 1
@@ -197,14 +209,15 @@ class _Run:
         self.columns: dict[str, Column] = {}
         self.results: list[np.ndarray] = []  # per table: the outcome of every row
         self.error = np.full(n, -1, dtype=np.int32)
-        self.messages: dict[str, int] = {}
+        self.messages: dict[tuple[str, str], int] = {}  # (kind, text) -> id
 
-    def fail(self, rows_bad: np.ndarray, why: Any) -> None:
+    def fail(self, rows_bad: np.ndarray, why: Any, kind: type[CaseError]) -> None:
         """Give rows that have no error yet a message: `why(rows)` -> (per row, texts)."""
         rows = np.flatnonzero(rows_bad & (self.error < 0))
         if len(rows):
             which, texts = why(rows)
-            ids = [self.messages.setdefault(m, len(self.messages)) for m in texts]
+            ids = [self.messages.setdefault((kind.__name__, m), len(self.messages))
+                   for m in texts]
             self.error[rows] = np.asarray(ids, dtype=np.int32)[which]
 
     def codes(self, tp: TablePlan, c: int, scale: int = 1) -> np.ndarray:
@@ -225,7 +238,7 @@ class _Run:
             bad = np.array([v is not None and not allowed.matches(v) for v in values], dtype=bool)
             texts = [outside(tp.table.name, col.name, v, allowed.text) for v in values]
             self.fail(bad, lambda rows, texts=texts: (np.arange(len(rows)),
-                                                      [texts[r] for r in rows]))
+                                                      [texts[r] for r in rows]), InvalidInput)
         width = len(tp.sizes)
         if tp.lut is not None:
             index = np.zeros(self.n, dtype=np.int32)
@@ -237,9 +250,9 @@ class _Run:
         self.results.append(result)
         error = np.array([o.error is not None for o in tp.outcomes], dtype=bool)
         conflicts = [o.error or "" for o in tp.outcomes]
-        self.fail(error[result], lambda rows: (result[rows], conflicts))
+        self.fail(error[result], lambda rows: (result[rows], conflicts), ConflictingRules)
         no_match = np.array([o.no_match for o in tp.outcomes], dtype=bool)
-        self.fail(no_match[result], lambda rows: self._no_match(tp, rows))
+        self.fail(no_match[result], lambda rows: self._no_match(tp, rows), NoRuleMatched)
 
     def _by_masks(self, tp: TablePlan, codes: list[np.ndarray]) -> np.ndarray:
         """Too many combinations to tabulate: AND the rules' bit sets row by row."""
@@ -296,10 +309,12 @@ class _Run:
                                                         taken)
             else:
                 data[rule_column(table)] = _objects(rules, taken)
-        texts = np.array(list(self.messages), dtype=object)
-        error = np.full(self.n, None, dtype=object)
-        error[~answered] = texts[self.error[~answered]]
-        data["error"] = error
+        bad = self.error[~answered]
+        for column, part in (("error_kind", 0), ("error", 1)):
+            texts = np.array([key[part] for key in self.messages], dtype=object)
+            cells = np.full(self.n, None, dtype=object)
+            cells[~answered] = texts[bad]
+            data[column] = cells
         # object columns stay object (None for no value) rather than pandas' inferred text
         data = {k: pd.Series(v, index=index, dtype=object, copy=False)
                 if isinstance(v, np.ndarray) else v for k, v in data.items()}

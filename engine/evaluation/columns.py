@@ -11,7 +11,7 @@ import pandas as pd
 from ..core.model import Variable
 from ..core.sfeel import Value
 from ..domain.atoms import Atoms
-from ..domain.values import ValueProblem, conform
+from ..domain.values import EXACT, ValueProblem, conform
 
 DAY_ZERO = 719163  # datetime.date(1970, 1, 1).toordinal(): numpy's day 0 on the ordinal line
 
@@ -151,7 +151,10 @@ def encode(series: pd.Series, var: Variable, domain: Atoms | None = None) -> Col
         if kind not in SAFE_KINDS:
             return _one_by_one(series, var)
         if numeric and kind in ("integer", "floating", "mixed-integer-float"):
-            return _numbers(pd.to_numeric(series), series, var, domain)
+            try:
+                return _numbers(pd.to_numeric(series), series, var, domain)
+            except (OverflowError, ValueError):  # a whole number beyond 64 bits: one by one
+                return _one_by_one(series, var)
         if kind == "boolean":  # only booleans and nulls: two comparisons beat factorize
             arr = series.to_numpy()
             truth, false = arr == True, arr == False  # noqa: E712 - elementwise
@@ -170,6 +173,8 @@ def _numbers(numeric: pd.Series, raw: pd.Series, var: Variable, domain: Atoms | 
     null = np.isnan(keys)
     with np.errstate(invalid="ignore"):
         bad = np.isinf(keys)
+        if var.type == "integer" and pd.api.types.is_integer_dtype(numeric.dtype):  # exact
+            bad |= ((numeric > EXACT) | (numeric < -EXACT)).to_numpy(dtype=bool, na_value=False)
         if var.type == "integer":
             bad |= ~null & ~bad & (keys != np.floor(keys))
     return Ordered(keys, null, bad, raw, var, domain)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -12,6 +13,7 @@ from ..core.graph import required
 from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Variable
 from ..core.sfeel import Value, literal_text
+from ..core.text import nfc, safe_str
 from ..domain.atoms import bits
 from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
@@ -87,15 +89,54 @@ class Result(Mapping[str, Any]):
     def explain(self) -> str:
         return explain(self)
 
+    def to_dict(self, explanation: bool = True) -> dict[str, Any]:
+        """The result as JSON-ready data: the answer, the deciding rules, every step on the
+        way (its inputs, matching and deciding rules, their id cells, its outputs), the
+        explanation, and which guideline answered (About version and status, file sha256)."""
+        out: dict[str, Any] = {
+            "decision": self.decision,
+            "outputs": {k: json_value(v) for k, v in self.outputs.items()},
+            "rules": list(self.rules),
+            "trace": [{"decision": s.decision,
+                       "inputs": {k: json_value(v) for k, v in s.inputs.items()},
+                       "matched": list(s.matched), "rules": list(s.decided),
+                       "cells": list(s.cells),
+                       "outputs": {k: json_value(v) for k, v in s.outputs.items()},
+                       "default": s.default} for s in self.trace],
+            "guideline": self.model.provenance(),
+        }
+        if explanation:
+            out["explanation"] = self.explain()
+        return out
+
+
+PLAIN = (str, bool, int, float, type(None))
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON holds it: dates as ISO text, lists item by item."""
+    if type(value) in PLAIN:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
 
 def resolve_decision(model: Model, decision: str | None) -> str:
+    if decision is not None and not isinstance(decision, str):
+        raise CaseError(f"a decision is named by its text, not by {type(decision).__name__} "
+                        f"{safe_str(decision)}; the decisions are: {', '.join(model.tables)}")
     if decision is not None:
+        decision = nfc(decision)
         if decision not in model.tables:
-            close = get_close_matches(decision, list(model.tables), n=1)
+            close = get_close_matches(decision[:200], list(model.tables), n=1)
             hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
             raise CaseError(_("there is no decision {decision!r}{hint}; the decisions "
                               "are: {tables}").format(
-                                decision=decision, hint=hint, tables=', '.join(model.tables)))
+                                decision=safe_str(decision), hint=hint,
+                                tables=', '.join(model.tables)))
         return decision
     tops = model.top_decisions()
     if len(tops) == 1:
@@ -131,13 +172,20 @@ def plan_for(model: Model, decision: str | None) -> Plan:
     return plan
 
 
+def draft_message(model: Model) -> str:
+    return _("{path}: the guideline's status is {status} (About sheet): its answers are not "
+             "approved for use with patients").format(path=model.path,
+                                                      status=model.about.get("status"))
+
+
 def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
     for name in case:
         if not isinstance(name, str) or name not in model.variables:
-            close = get_close_matches(str(name), sorted(plan.case_inputs), n=1)
+            text = safe_str(name)
+            close = get_close_matches(text, sorted(plan.case_inputs), n=1)
             hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
-            return InvalidInput(_("unknown input {name!r}{hint}").format(name=name, hint=hint),
-                                inputs=(str(name),))
+            return InvalidInput(_("unknown input {name!r}{hint}").format(name=text, hint=hint),
+                                inputs=(text,))
         if name not in plan.case_inputs:
             return InvalidInput(_("{name} is decided by the guideline, not given by a "
                                   "case").format(name=name),
@@ -150,6 +198,8 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
     if not isinstance(case, Mapping):
         raise CaseError(_("a case is a mapping of input names to values, not {name}").format(
                             name=type(case).__name__))
+    if not all(type(name) is str and name.isascii() for name in case):  # NFC names, as loaded
+        case = {nfc(n) if isinstance(n, str) else n: v for n, v in case.items()}
     if not plan.case_inputs.issuperset(case.keys()):
         raise unknown_key(model, plan, case)
     known: dict[str, Value] = {}

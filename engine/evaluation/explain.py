@@ -28,7 +28,15 @@ def explain(result: Result) -> str:
     if len(result.trace) > 1:
         lines.append(_("(decisions evaluated in order: {join})").format(
                          join=' -> '.join(s.decision for s in result.trace)))
+    lines.append(provenance(result.model.provenance()))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def provenance(about: dict[str, str | None]) -> str:
+    """One line naming the guideline that answered, for a printed or stored explanation."""
+    return _("(guideline version {version}, status {status}, sha256 {sha256})").format(
+        version=about.get("version") or "-", status=about.get("status") or "-",
+        sha256=about.get("sha256") or "-")
 
 
 def _step(result: Result, step: Step) -> list[str]:
@@ -45,14 +53,16 @@ def _step(result: Result, step: Step) -> list[str]:
         lines.append(_("  no rule matched (an empty answer is allowed for this hit "
                        "policy)"))
         return lines
-    rules = {r.id: r for r in table.rules}
+    decided = step.decided  # built on each access, as inputs below
+    rules = {r.id: r for r in table.rules if r.id in decided}
+    inputs = step.inputs  # built on each access: once per step
     policy = {"U": _("the only matching rule"), "A": _("matching rules agree"),
               "P": _("highest priority among matches"), "F": _("first matching rule")}
     if len(step.matched) > 1 and table.hit_policy in policy:
         lines.append(_("  rules matching: {matched} (hit policy {hit_policy}: {policy})").format(
                          matched=', '.join(step.matched), hit_policy=table.hit_policy,
                          policy=policy[table.hit_policy]))
-    for rule_id in step.decided:
+    for rule_id in decided:
         rule = rules[rule_id]
         lines.append(_("  rule {id} ({cell}) applies because:").format(
                          id=rule.id, cell=rule.cell))
@@ -61,7 +71,7 @@ def _step(result: Result, step: Step) -> list[str]:
             if test is None or test.any:
                 continue
             held = True
-            value = step.inputs.get(col.name)
+            value = inputs.get(col.name)
             up = model.producer(col.name)
             source = _(" (decided by {decision})").format(decision=up.name) if up else ""
             value_text = shown(value, model.value_labels.get(col.name)) + source

@@ -10,7 +10,6 @@ temporary file and moved into place (core/safe_io.py).
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +61,9 @@ def collect(findings: list[Finding]) -> dict[tuple[str, str], Marks]:
     return marks
 
 
-def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path: str) -> None:
-    """Write the annotated copy of `workbook_path` to `out_path` (never the input itself)."""
+def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path: str) -> str:
+    """Write the annotated copy of `workbook_path` to `out_path` (never the input itself);
+    return what was written, in one line for the person who asked."""
     if not str(out_path).lower().endswith(".xlsx"):
         raise OutputError(_("the annotated copy must be an .xlsx file, not {out_path}").format(
                               out_path=out_path))
@@ -79,9 +79,9 @@ def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path
     suggested = suggest_rules(wb, model, findings)
     list_findings(wb, findings)
     write_with(out_path, wb.save)
-    print(_("annotated copy written to {out_path}: {marked} cell(s) marked, "
-            "{suggested} suggested rule(s)").format(
-              out_path=out_path, marked=marked, suggested=suggested), file=sys.stderr)
+    return _("annotated copy written to {out_path}: {marked} cell(s) marked, "
+             "{suggested} suggested rule(s)").format(
+               out_path=out_path, marked=marked, suggested=suggested)
 
 
 def mark_cells(wb: Any, marks: dict[tuple[str, str], Marks]) -> int:
@@ -211,6 +211,9 @@ def list_findings(wb: Any, findings: list[Finding]) -> None:
         ws.append([severity_word(f.severity), kind_word(f.kind), f.decision or "",
                    ", ".join(f.cells),
                    safe_text(f.message)])
+        for cell in ws[ws.max_row]:  # a sheet named "=HYPERLINK(...)" stays text, never runs
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
         colour = FILLS[f.severity]
         ws.cell(ws.max_row, 1).fill = PatternFill(fill_type="solid", start_color=colour,
                                                   end_color=colour)

@@ -152,12 +152,13 @@ def summary_line(cov: Coverage) -> str:
                rules_fired=cov.rules_fired, rules=cov.rules, percent=cov.percent, tail=tail)
 
 
-def report_coverage(model: Model, outcomes: list[Outcome], min_coverage: float | None) -> int:
-    """Print the coverage report; 1 when rule coverage is below `min_coverage` percent."""
+def report_coverage(model: Model, outcomes: list[Outcome],
+                    min_coverage: float | None) -> tuple[int, str]:
+    """The coverage report's text, and 1 when rule coverage is below `min_coverage` percent."""
     cov = measure(model, outcomes)
-    print(render_text(model, cov), end="")
+    text = render_text(model, cov)
     if min_coverage is not None and cov.percent + 1e-9 < min_coverage:
-        print(_("FAILED: rule coverage is {percent:.1f} %, below the required "
-                "{min_coverage:g} %").format(percent=cov.percent, min_coverage=min_coverage))
-        return 1
-    return 0
+        return 1, text + _("FAILED: rule coverage is {percent:.1f} %, below the required "
+                           "{min_coverage:g} %").format(percent=cov.percent,
+                                                        min_coverage=min_coverage) + "\n"
+    return 0, text

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core.i18n import N_, _
 from .diff import json_value, shown_value
+from .markdown_safe import code, plain
 
 
 def when(model_labels: dict[str, str], region: dict[str, str]) -> str:
@@ -94,20 +95,21 @@ def render_text(result: Any) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Workbook text outside a code span: Markdown and HTML escaped (no raw `<script>`)."""
+    return plain(text)
 
 
 def render_markdown(result: Any) -> str:
 
     out = [
-        _("## Guideline diff: `{old}` → `{new}`").format(old=result.old, new=result.new),
+        _("## Guideline diff: {old} → {new}").format(old=code(result.old), new=code(result.new)),
         "",
         f"**{verdict(result)}**",
         "",
     ]
     if result.about:
         out += ["### About", "", _("| field | old | new |"), "|---|---|---|"]
-        out += [f"| {c.column} | {_md(c.old)} | {_md(c.new)} |" for c in result.about]
+        out += [f"| {_md(c.column)} | {_md(c.old)} | {_md(c.new)} |" for c in result.about]
         out.append("")
     if result.glossary or result.tables:
         out += [_("### Glossary and decisions"), ""]
@@ -117,11 +119,11 @@ def render_markdown(result: Any) -> str:
         out += [_("### Rule edits"), "", _("| decision | rule | edit | cells |"),
                 "|---|---|---|---|"]
         for e in result.edits:
-            cells = "<br>".join(f"{c.column}: `{_md(c.old)}` → `{_md(c.new)}`"
+            cells = "<br>".join(f"{c.column}: {code(c.old)} → {code(c.new)}"
                                 for c in e.changes)
             if e.row:
-                cells = "<br>".join(f"{k}: `{_md(v)}`" for k, v in e.row.items() if v)
-            out.append(f"| {e.decision} | {e.rule} ({e.cell}) | {e.kind} | {cells} |")
+                cells = "<br>".join(f"{k}: {code(v)}" for k, v in e.row.items() if v)
+            out.append(f"| {e.decision} | {_md(e.rule)} ({_md(e.cell)}) | {e.kind} | {cells} |")
         out.append("")
     out += [_("### Changed answers"), ""]
     if not result.answers:
@@ -131,7 +133,7 @@ def render_markdown(result: Any) -> str:
         out += [_("| # | decision | when | was | now | rules | example |"),
                 "|---|---|---|---|---|---|---|"]
         for n, a in enumerate(result.answers, 1):
-            region = "<br>".join(f"{k} = `{_md(v)}`" for k, v in a.region.items()) or "always"
+            region = "<br>".join(f"{k} = {code(v)}" for k, v in a.region.items()) or "always"
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
             rules = f"{', '.join(a.old_rules)} → {', '.join(a.new_rules)}"
             out.append(f"| {n} | {a.decision} | {region} | {_md(answer_words(a, 'old'))} | "
@@ -140,7 +142,7 @@ def render_markdown(result: Any) -> str:
         out.append(_("- {name}: not compared: {md}").format(name=name, md=_md(why)))
     if result.cohort:
         c = result.cohort
-        out += ["", f"### Cohort `{c.path}`", "",
+        out += ["", f"### Cohort {code(c.path)}", "",
                 _("{changed} of {rows} case(s) change answer ({method} evaluation).").format(
                     changed=c.changed, rows=c.rows, method=c.method), ""]
         out += [f"- {_md(k)}: {v}" for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]

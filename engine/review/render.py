@@ -24,6 +24,7 @@ from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
+from .markdown_safe import code as md_code
 from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
@@ -420,10 +421,8 @@ def _md_inline(text: Inline) -> str:
     out = []
     for style, raw in text:
         raw = re.sub(r"\s+", " ", raw)
-        if style == "code":
-            fence = "``" if "`" in raw else "`"
-            pad = " " if fence == "``" else ""
-            out.append(f"{fence}{pad}{raw.replace('|', chr(92) + '|')}{pad}{fence}")
+        if style == "code":  # a fence no backtick run inside can close
+            out.append(md_code(raw))
             continue
         esc = MD_SPECIAL.sub(r"\\\1", raw)
         mark = {"b": "**", "i": "*"}.get(style, "")

@@ -19,6 +19,7 @@ The boxes returned are disjoint; `merge_boxes` joins them into the few regions a
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,6 +57,69 @@ def accepting(cover: Sequence[int], atoms: int, rules: int) -> tuple[int, int]:
     return every, some & rules
 
 
+Span = tuple[int, int]  # a rule's atoms on one column when they are one run: first, last
+
+
+def span(mask: int) -> Span | None:
+    """The run of atoms a mask holds, or None when it holds none or more than one run."""
+    if not mask:
+        return None
+    first = (mask & -mask).bit_length() - 1
+    run = mask >> first
+    return (first, first + run.bit_length() - 1) if run & (run + 1) == 0 else None
+
+
+def column_spans(boxes: Sequence[Box], active: int, k: int) -> list[Span | None] | None:
+    """Every active rule's run on column k, or None when some rule's cell is not one run
+    (a list or a negation): then the atom-by-atom way is taken for that column."""
+    out: list[Span | None] = [None] * len(boxes)
+    for i in members(active):
+        found = span(boxes[i][k])
+        if found is None:
+            return None
+        out[i] = found
+    return out
+
+
+def _mask_of(indices: Sequence[int]) -> int:
+    """The bit set of many rule indices, built once as bytes (not one big OR per rule)."""
+    if not indices:
+        return 0
+    flags = bytearray(max(indices) // 8 + 1)
+    for i in indices:
+        flags[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(flags, "little")
+
+
+def interval_neighbours(spans: Sequence[Span | None], active: int
+                        ) -> tuple[list[int], list[int]]:
+    """On one column of runs: per rule, the active rules whose runs share an atom with its
+    run, and those whose runs hold all of it. Prefix sets over the sorted run ends answer
+    each rule with two ANDs, where comparing atom by atom cost rules x atoms x rules."""
+    rules = members(active)
+    starts = sorted(rules, key=lambda i: spans[i][0])  # type: ignore[index]
+    ends = sorted(rules, key=lambda i: -spans[i][1])  # type: ignore[index]
+    start_keys = [spans[i][0] for i in starts]  # type: ignore[index]
+    end_keys = [-spans[i][1] for i in ends]  # type: ignore[index]
+    begun = _prefixes(starts)  # begun[m]: the first m rules by start
+    still = _prefixes(ends)  # still[m]: the first m rules by end, latest first
+    near, hold = [0] * len(spans), [0] * len(spans)
+    for i in rules:
+        lo, hi = spans[i]  # type: ignore[misc]
+        near[i] = begun[bisect_right(start_keys, hi)] & still[bisect_right(end_keys, -lo)]
+        hold[i] = begun[bisect_right(start_keys, lo)] & still[bisect_right(end_keys, -hi)]
+    return near, hold
+
+
+def _prefixes(order: Sequence[int]) -> list[int]:
+    out = [0]
+    acc = 0
+    for i in order:
+        acc |= 1 << i
+        out.append(acc)
+    return out
+
+
 @dataclass
 class Uncovered:
     """The result of `uncovered`: disjoint boxes, and whether the search stopped early."""
@@ -70,10 +134,13 @@ class _Limit(Exception):
 
 
 def uncovered(region: Box, cover: Cover, active: int, limit: int | None = None,
-              max_steps: int | None = None, ordered: Sequence[bool] = ()) -> Uncovered:
+              max_steps: int | None = None, ordered: Sequence[bool] = (),
+              spans: Sequence[Sequence[Span | None] | None] = ()) -> Uncovered:
     """The parts of `region` that no rule in `active` covers (at most `limit` boxes).
 
-    `ordered[k]` says column k is a line of numbers or dates (cut in halves where needed)."""
+    `ordered[k]` says column k is a line of numbers or dates (cut in halves where needed).
+    `spans[k]`, when given, is every rule's run of atoms on column k (`column_spans`): a cell
+    of one run is then cut from the sorted runs (`split_runs`), not atom by atom."""
     n = len(region)
     line = list(ordered) or [False] * n
     cells = list(region)
@@ -104,9 +171,13 @@ def uncovered(region: Box, cover: Cover, active: int, limit: int | None = None,
             return  # one rule covers the whole region
         k = max(range(n), key=lambda c: (rules & ~full[c]).bit_count())
         parent = cells[k]
-        for atoms, sub in split(cover[k], parent, rules, full[k], line[k]):
+        runs = spans[k] if k < len(spans) and line[k] else None
+        cut = split_runs(runs, parent, rules, full[k]) if runs is not None else None
+        if cut is None:
+            cut = [(atoms, sub, accepting(cover[k], atoms, sub)[0])
+                   for atoms, sub in split(cover[k], parent, rules, full[k], line[k])]
+        for atoms, sub, every in cut:
             cells[k] = atoms
-            every, _ = accepting(cover[k], atoms, sub)
             walk(sub, [every if c == k else f & sub for c, f in enumerate(full)])
         cells[k] = parent
 
@@ -169,6 +240,96 @@ def split(cover: Sequence[int], cell: int, rules: int, full: int,
         for _, sig in (line[:best + 1] if atoms & low else line[best + 1:]):
             touch |= sig
         halves.append((atoms, touch | full))
+    return halves
+
+
+def split_runs(spans: Sequence[Span | None], cell: int, rules: int, full: int
+               ) -> list[tuple[int, int, int]] | None:
+    """`split` on an ordered column whose rules are runs, for a cell of one run: the same
+    pieces in the same order, with the rules accepting all of each, found from the rules'
+    sorted ends instead of atom by atom (None: the cell is not one run, ask `split`)."""
+    whole = span(cell)
+    if whole is None:
+        return None
+    lo, hi = whole
+    items = []
+    for i in members(rules & ~full):
+        s, e = spans[i]  # type: ignore[misc]
+        s, e = max(s, lo), min(e, hi)
+        if s <= e:
+            items.append((s, e, i))
+    items.sort()
+    groups = _chain(items)
+    if not groups:
+        return [(cell, full, full)]
+    pieces: list[tuple[int, int, int, int]] = []  # first atom, atoms, rules, every
+    covered = 0
+    for group in groups:
+        a, b = group[0][0], max(e for _, e, _ in group)
+        atoms = _range(a, b)
+        covered |= atoms
+        sig = _mask_of([i for _, _, i in group])
+        every = _mask_of([i for s, e, i in group if s <= a and e >= b])
+        pieces.append((a, atoms, sig, every))
+    rest = cell & ~covered
+    if rest:
+        pieces.append(((rest & -rest).bit_length() - 1, rest, 0, 0))
+    if len(pieces) > 1:
+        pieces.sort(key=lambda p: p[0])
+        return [(atoms, sig | full, every | full) for _, atoms, sig, every in pieces]
+    return _classes(items, lo, hi, full)
+
+
+def _chain(items: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+    groups: list[list[tuple[int, int, int]]] = []
+    reach = -1
+    for item in items:
+        if groups and item[0] <= reach:
+            groups[-1].append(item)
+            reach = max(reach, item[1])
+        else:
+            groups.append([item])
+            reach = item[1]
+    return groups
+
+
+def _range(a: int, b: int) -> int:
+    return ((1 << (b - a + 1)) - 1) << a
+
+
+def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
+             ) -> list[tuple[int, int, int]]:
+    """One chained run: the classes of atoms no rule tells apart when there are at most three,
+    else two halves cut where the most rules start or end, nearest the middle."""
+    starts: dict[int, list[int]] = {}
+    stops: dict[int, list[int]] = {}
+    for s, e, i in items:
+        starts.setdefault(s, []).append(i)
+        stops.setdefault(e + 1, []).append(i)
+    bounds = sorted({lo, hi + 1, *starts, *stops})
+    sig = 0
+    classes: dict[int, int] = {}
+    for a, b in zip(bounds, bounds[1:]):
+        for i in stops.get(a, ()):
+            sig &= ~(1 << i)
+        for i in starts.get(a, ()):
+            sig |= 1 << i
+        if a <= hi:
+            classes[sig] = classes.get(sig, 0) | _range(a, b - 1)
+        if len(classes) > 3:
+            break
+    if len(classes) == 1 or len(classes) <= 3:
+        return [(atoms, s | full, s | full) for s, atoms in classes.items()]
+    middle = (hi - lo) / 2
+    best = max((t for t in set(starts) | set(stops) if lo < t <= hi),
+               key=lambda t: (len(starts.get(t, ())) + len(stops.get(t, ())),
+                              -abs(t - 1 - lo - middle), -t))
+    cut = best - 1  # the last atom of the low half
+    halves = []
+    for a, b in ((lo, cut), (cut + 1, hi)):
+        touch = _mask_of([i for s, e, i in items if s <= b and e >= a])
+        every = _mask_of([i for s, e, i in items if s <= a and e >= b])
+        halves.append((_range(a, b), touch | full, every | full))
     return halves
 
 

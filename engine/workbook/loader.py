@@ -6,6 +6,8 @@ here touches openpyxl: `xlsx.read_sheets` hands over plain grids.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from typing import Any
 
 from ..core.errors import WorkbookInvalid
@@ -17,6 +19,7 @@ from ..core.sfeel import (
     Value,
     normalise_text,
 )
+from ..core.text import MAX_TEXT
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
@@ -39,6 +42,8 @@ from .layout import (
 from .roles import note_row, report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
+log = logging.getLogger(__name__)
+
 
 def load(path: str, strict: bool = True) -> Model:
     """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`."""
@@ -46,9 +51,24 @@ def load(path: str, strict: bool = True) -> Model:
         model = read_dmn(str(path))
     else:
         model = build_model(str(path), read_sheets(str(path)))
+    model.sha256 = file_sha256(str(path))
+    log.info("loaded %s (sha256 %s): %d decision(s), %d variable(s), %d error(s)", path,
+             model.sha256[:12], len(model.tables), len(model.variables), len(model.errors))
     if strict and model.errors:
         raise WorkbookInvalid(str(path), model.problems)
     return model
+
+
+def file_sha256(path: str) -> str:
+    """The hex SHA-256 of a file's bytes ("" if it is gone): which version of it was read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
@@ -57,11 +77,16 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                        "values": []}
     unread: list[Sheet] = []
     for sheet in sheets:
+        for (row, col), length in sheet.too_long.items():
+            problems.add("structure", f"this cell holds {length:,} characters; at most "
+                                      f"{MAX_TEXT:,} are read: shorten it",
+                         cell_name(sheet.name, row, col))
         role = _sheet_role(sheet)
         if role:
             by_role[role].append(sheet)
         else:
             unread.append(sheet)
+            _unsaved_role(sheet, problems)
     use_language(by_role["about"][0] if by_role["about"] else None, problems)  # before any word
     filled = {role for role, found in by_role.items() if found}
     suggested = report_near_misses(unread, filled, problems)
@@ -116,6 +141,18 @@ def _sheet_role(sheet: Sheet) -> str | None:
     return None
 
 
+def _unsaved_role(sheet: Sheet, problems: Problems) -> None:
+    """A sheet whose first cell is a formula never saved with a result may be a decision
+    table nobody can see: say so, rather than pass it over in silence."""
+    first = next(((r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
+                  if sheet.get(r, 1) is not None), None)
+    if first is not None and first in sheet.formulas:
+        problems.add("formula", f"this cell holds a formula ({sheet.get(*first)}) with no saved "
+                                "result, so whether the sheet is a decision table cannot be "
+                                "told: open and save the file in Excel or LibreOffice, or type "
+                                "the word", cell_name(sheet.name, *first))
+
+
 def _policy(raw: Any) -> str | None:
     word = keyword(raw)
     if word.upper() in HIT_POLICIES:
@@ -165,6 +202,12 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
         problems.add("structure", _("the table has no output column"), cell_name(
             sheet.name, header.role_row, 1), decision=name)
     _check_merged(sheet, header.row, problems, name)
+    for col, head, _role in header.columns:
+        if col in sheet.hidden_cols:
+            problems.add("hidden", f"the column {head} is hidden: it still counts; unhide it so "
+                                   "that the committee can see it",
+                         cell_name(sheet.name, header.row, col), severity="warning",
+                         decision=name)
     rules, notes = _read_rules(sheet, header, vars_of, name, problems)
     default = _take_default(rules, name, problems)
     if policy in ("C+", "C#", "C<", "C>") and len(cols["output"]) > 1:

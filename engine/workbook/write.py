@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,8 @@ class _Names:
 
     def __call__(self, name: str) -> str:
         if name not in self.mapped:
-            base = name if NAME.match(name) else re.sub(r"\W+", "_", name).strip("_") or "x"
+            base = name if NAME.match(name) else re.sub(r"[^A-Za-z0-9_]+", "_", _ascii(name)
+                                                        ).strip("_") or "x"
             if not NAME.match(base):
                 base = "_" + base
             candidate, n = base, 2
@@ -85,6 +87,17 @@ class _Names:
             self.taken.add(candidate.casefold())
             self.mapped[name] = candidate
         return self.mapped[name]
+
+
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d",
+                          "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th"})
+
+
+def _ascii(name: str) -> str:
+    """A name in the letters a workbook name may hold (`å` -> `a`, `ø` -> `o`), since the
+    glossary reads names of A-Z, digits and _ only: a name with `å` would not load back."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_LETTERS))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def write_workbook(model: Model, path: str | os.PathLike[str],

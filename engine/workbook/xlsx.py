@@ -19,16 +19,19 @@ from typing import Any
 from ..core.errors import WorkbookError
 from ..core.i18n import _
 from ..core.safe_io import input_size
+from .xml_attrs import attributes, bound_sheet, is_true, is_zero
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of the zip, uncompressed
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the whole workbook, uncompressed
 MAX_RATIO = 200  # a real sheet compresses ~10x; a bomb, thousands of times
 MAX_MEMBERS = 10_000  # parts in the zip; a workbook has tens
 MAX_ROWS = 20_000  # rows read per sheet; a table ends long before this
+MAX_COLS = 16_384  # Excel's last column (XFD)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 XML_PARTS = (".xml", ".rels", ".vml")
 PROLOG_BYTES = 64 * 1024  # where a DOCTYPE would have to be: before the first element
 CHUNK = 1 << 20
+STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"  # ISO 29500 Strict
 FAST_BYTES = 4 * 1024 * 1024  # sheet XML a workbook may hold and still be read whole by calamine
 
 
@@ -39,6 +42,8 @@ class Sheet:
     formulas: set[tuple[int, int]] = field(default_factory=set)  # formulas with no cached value
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    too_long: dict[tuple[int, int], int] = field(default_factory=dict)  # cut texts: length
     hidden: bool = False
     truncated_at: int | None = None  # rows beyond MAX_ROWS were not read
 
@@ -166,6 +171,11 @@ def _check_members(path: str, zf: zipfile.ZipFile) -> None:
     for info in infos:
         if info.filename.lower().endswith(XML_PARTS):
             _refuse_doctype(path, zf, info)
+    with zf.open("xl/workbook.xml") as fh:
+        if STRICT_NAMESPACE in fh.read(PROLOG_BYTES):
+            raise WorkbookError(f"{path}: Strict Open XML is not supported: open it and save it "
+                                "as an Excel Workbook (.xlsx), not a Strict Open XML "
+                                "Spreadsheet")
 
 
 def _other_zip(zf: zipfile.ZipFile, names: set[str]) -> str:
@@ -201,7 +211,10 @@ def read_sheets(path: str) -> list[Sheet]:
     """Every worksheet as a grid of cell values (formulas replaced by their cached values)."""
     check_container(path)
     fast = _read_plain(path)
-    return fast if fast is not None else _read_streaming(path)
+    sheets = fast if fast is not None else _read_streaming(path)
+    for sheet in sheets:
+        bound_sheet(path, sheet)
+    return sheets
 
 
 # -- the fast path: a plain workbook of values, read by calamine ------------------------------
@@ -321,8 +334,10 @@ def _read_streaming(path: str) -> list[Sheet]:
         if pending:
             _fill_cached(path, sheets, pending)
         return sheets
-    except WorkbookError:
-        raise
+    except WorkbookError as exc:
+        if str(exc).startswith(path):
+            raise
+        raise WorkbookError(f"{path}: {exc}") from None
     except Exception as exc:  # a sheet's XML is parsed only now, in streaming mode
         raise WorkbookError(_("{path}: cannot be read as a workbook ({reason})").format(
                                 path=path, reason=_reason(exc))) from None
@@ -359,12 +374,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_HIDDEN_ROW = re.compile(
-    rb"<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*>")
+# A tag with its attributes; a quoted value may hold '>' (only '<' is barred in XML).
+_ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row" + _ATTRS)
+_COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col" + _ATTRS)
 _SPECIAL_CELL = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|\st\s*=\s*[\"']e[\"']")  # formula, error
-_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 _MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)"
                     rb"(?::\$?([A-Za-z]+)\$?(\d+))?[\"']")
+# a shared-string cell whose index is negative: openpyxl would read the last string
+_NEGATIVE_SHARED = re.compile(
+    rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*<(?:[\w.-]+:)?v>\s*-")
 
 
 def _read_layout(zf: zipfile.ZipFile, part: str, sheet: Sheet) -> bool:
@@ -393,17 +412,34 @@ def _read_layout(zf: zipfile.ZipFile, part: str, sheet: Sheet) -> bool:
 
 def _scan_layout(text: bytes, sheet: Sheet) -> bool:
     special = _SPECIAL_CELL.search(text) is not None
-    if b"hidden" not in text and b"mergeCell" not in text:  # the usual chunk: fast out
-        return special
-    for m in _HIDDEN_ROW.finditer(text):
-        number = _ROW_NUMBER.search(m.group(0))
-        if number is not None and int(number.group(1)) <= MAX_ROWS:
-            sheet.hidden_rows.add(int(number.group(1)))
+    if not any(word in text for word in (b"hidden", b"mergeCell", b"customHeight", b"<v>-",
+                                         b":v>-")):
+        return special  # the usual chunk: fast out
+    for m in _ROW_TAG.finditer(text):
+        attrs = attributes(m.group(0))
+        hidden = is_true(attrs.get("hidden")) or (is_zero(attrs.get("ht"))
+                                                and is_true(attrs.get("customHeight")))
+        number = attrs.get("r", "")
+        if hidden and number.isdigit() and int(number) <= MAX_ROWS:
+            sheet.hidden_rows.add(int(number))
+    for m in _COL_TAG.finditer(text):
+        attrs = attributes(m.group(0))
+        hidden = is_true(attrs.get("hidden")) or (is_zero(attrs.get("width"))
+                                                and is_true(attrs.get("customWidth")))
+        lo, hi = attrs.get("min", ""), attrs.get("max", "")
+        if hidden and lo.isdigit() and hi.isdigit():
+            sheet.hidden_cols.update(range(int(lo), min(int(hi), MAX_COLS) + 1))
     for m in _MERGE.finditer(text):
         c1, r1 = column_number(m.group(1).decode()), int(m.group(2))
         c2 = column_number(m.group(3).decode()) if m.group(3) else c1
         r2 = int(m.group(4)) if m.group(4) else r1
         sheet.merged.append((r1, c1, r2, c2))
+    bad = _NEGATIVE_SHARED.search(text)
+    if bad is not None:
+        ref = attributes(bad.group(0).split(b">", 1)[0] + b">").get("r", "")
+        raise WorkbookError(f"{sheet.name}!{ref}: this text cell points at a negative "
+                            "shared-string index, so the file is damaged; open it in Excel, "
+                            "let it repair the file, and save it")
     return special
 
 

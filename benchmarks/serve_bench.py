@@ -1,0 +1,314 @@
+"""Load and faults for `guideline serve`, on 127.0.0.1 only.
+
+    python benchmarks/serve_bench.py [--seconds 20] [--clients 32] [--out FILE]
+
+Starts the server as the command does (`--watch`, on a copy of the NBCG workbook in a temp
+folder, a free loopback port), then:
+
+1. steady: 32 clients, each on one keep-alive connection, POST the README case to
+   /decisions/bisphosphonate/evaluate as fast as answers come back, for 20 s;
+2. reloads: the same, while the workbook is replaced 10 times (a broken save, a good one,
+   alternating, as a spreadsheet program saves: write beside, rename over);
+3. hostile bodies: malformed JSON, 10 MB, deeply nested JSON, wrong content types, a wrong
+   method, and a request cut off mid-body: each must get a 4xx with the error shape.
+
+A request fails if the connection fails, the status is not 200, or the answer is not
+`observe` by rule B3 from a good version's sha256. The client is a minimal HTTP/1.1 writer
+and reader on asyncio streams so that it takes as little of the 2 cores as it can; its cost
+is still in the numbers (server and client share the machine). Every loop is bounded in
+time and the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parent.parent
+NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
+CASE = json.loads((ROOT / "docs" / "example-case.json").read_text())
+PATH = "/decisions/bisphosphonate/evaluate"
+HOST = "127.0.0.1"
+
+
+def request(path: str, body: bytes, content_type: str = "application/json",
+            method: str = "POST") -> bytes:
+    head = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = next((int(v) for k, _, v in (line.partition(":") for line in lines[1:])
+                   if k.strip().lower() == "content-length"), 0)
+    return status, await reader.readexactly(length)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.failures: dict[str, int] = {}
+        self.shas: dict[str, int] = {}
+        self.client_cpu = 0.0  # seconds of CPU the load generator itself took
+
+    def fail(self, why: str) -> None:
+        self.failures[why] = self.failures.get(why, 0) + 1
+
+
+async def client(port: int, until: float, tally: Tally, good: set[str]) -> None:
+    payload = request(PATH, json.dumps(CASE).encode())
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        while time.monotonic() < until:
+            start = time.perf_counter()
+            try:
+                writer.write(payload)
+                status, body = await read_response(reader)
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                tally.fail(f"connection: {type(exc).__name__}")
+                writer.close()
+                reader, writer = await asyncio.open_connection(HOST, port)
+                continue
+            tally.latencies.append(time.perf_counter() - start)
+            if status != 200:
+                tally.fail(f"status {status}: {body[:120]!r}")
+                continue
+            answer = json.loads(body)
+            sha = answer["guideline"]["sha256"]
+            tally.shas[sha] = tally.shas.get(sha, 0) + 1
+            if answer["rules"] != ["B3"] or answer["outputs"]["recommendation"] != "observe":
+                tally.fail("wrong answer")
+            elif sha not in good:
+                tally.fail("answered by a version that is not good")
+    finally:
+        writer.close()
+
+
+async def load(port: int, clients: int, seconds: float, good: set[str]) -> tuple[Tally, float]:
+    tally = Tally()
+    start, cpu = time.monotonic(), time.process_time()
+    until = start + seconds
+    await asyncio.gather(*(client(port, until, tally, good) for _ in range(clients)))
+    tally.client_cpu = time.process_time() - cpu
+    return tally, time.monotonic() - start
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to cost a request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summary(name: str, tally: Tally, took: float, cpu: float) -> dict[str, Any]:
+    lat = sorted(tally.latencies)
+    n = len(lat)
+    return {"phase": name, "requests": n, "seconds": round(took, 1),
+            "server_cpu_us_per_request": round(cpu / n * 1e6),
+            "client_cpu_us_per_request": round(tally.client_cpu / n * 1e6),
+            "per_second": round(n / took), "p50_ms": round(lat[n // 2] * 1000, 1),
+            "p99_ms": round(lat[int(n * 0.99)] * 1000, 1),
+            "max_ms": round(lat[-1] * 1000, 1), "mean_ms": round(statistics.fmean(lat) * 1000, 1),
+            "failed": sum(tally.failures.values()), "failures": tally.failures,
+            "versions_answering": len(tally.shas)}
+
+
+# -- workbook versions ----------------------------------------------------------------------
+def versions(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Two good workbooks (About version 0.1 and 0.1-b) and two broken ones."""
+    goods, broken = [folder / "good-a.xlsx", folder / "good-b.xlsx"], []
+    shutil.copyfile(NBCG, goods[0])
+    wb = openpyxl.load_workbook(NBCG)
+    about = wb["Om"]
+    row = next(r for r in range(1, about.max_row + 1) if about.cell(r, 1).value == "version")
+    about.cell(row, 2).value = "0.1-b"
+    wb.save(goods[1])
+    for i, (sheet, cell, value) in enumerate((("Bisfosfonat", "I6", "observ"),
+                                              ("Spor", "F8", "chemo"))):
+        wb = openpyxl.load_workbook(NBCG)
+        wb[sheet][cell] = value
+        wb.save(folder / f"broken-{i}.xlsx")
+        broken.append(folder / f"broken-{i}.xlsx")
+    return goods, broken
+
+
+def rewrite(target: Path, sequence: list[Path], every: float, log: list[dict[str, Any]],
+            stop: threading.Event, port: int) -> None:
+    """Save version i over the served file at (i + 1/4) * every seconds; until the next save,
+    poll /guideline for when a good one is served, or a broken one is reported stale."""
+    start = time.monotonic()
+    for i, source in enumerate(sequence):
+        if stop.wait(max(0.0, start + (i + 0.25) * every - time.monotonic())):
+            return
+        temp = target.with_name(".saving.xlsx")
+        shutil.copyfile(source, temp)
+        sha = hashlib.sha256(source.read_bytes()).hexdigest()
+        good = source.name.startswith("good")
+        saved = time.monotonic()
+        os.replace(temp, target)
+        seen = None
+        while seen is None and time.monotonic() < start + (i + 1.2) * every:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/guideline") as r:
+                info = json.loads(r.read())
+            if (info["sha256"] == sha) if good else info["check"]["stale"]:
+                seen = round(time.monotonic() - saved, 2)
+            else:
+                time.sleep(0.05)
+        log.append({"saved": source.name, "seen_after_s": seen})
+
+
+# -- hostile bodies -------------------------------------------------------------------------
+HOSTILE: list[tuple[str, bytes]] = [
+    ("malformed JSON", request(PATH, b'{"skeletal_metastases": tru')),
+    ("not UTF-8", request(PATH, b'{"a": "\xff\xfe"}')),
+    ("NaN", request(PATH, b'{"chemotherapy_line": NaN}')),
+    ("duplicate key", request(PATH, b'{"response": "CR", "response": "PD"}')),
+    ("10 MB body", request(PATH, b'{"x": "' + b"a" * (10 * 1024 * 1024) + b'"}')),
+    ("10 MB batch", request(PATH + "-batch", b"[" + b"{}," * (3_500_000) + b"{}]")),
+    ("deep JSON 100k (over the size limit too)", request(PATH, b"[" * 100_000 + b"]" * 100_000)),
+    ("deep JSON 30k", request(PATH, b"[" * 30_000 + b"]" * 30_000)),
+    ("deep JSON objects", request(PATH, b'{"a":' * 6_000 + b"1" + b"}" * 6_000)),
+    ("deep value the parser still reads", request(PATH, json.dumps(CASE).replace(
+        '"therapy": "chemotherapy"', '"therapy": ' + "[" * 900 + "]" * 900).encode())),
+    ("deep JSON batch", request(PATH + "-batch", b"[" * 30_000 + b"]" * 30_000)),
+    ("text/plain", request(PATH, json.dumps(CASE).encode(), "text/plain")),
+    ("form encoded", request(PATH, b"skeletal_metastases=true",
+                             "application/x-www-form-urlencoded")),
+    ("no content type", request(PATH, json.dumps(CASE).encode(), "")),
+    ("multipart", request(PATH, b"--x\r\n\r\n--x--", "multipart/form-data; boundary=x")),
+    ("a list, not a case", request(PATH, b"[1, 2, 3]")),
+    ("a string", request(PATH, b'"case"')),
+    ("empty body", request(PATH, b"")),
+    ("GET on evaluate", request(PATH, b"", method="GET")),
+    ("unknown decision", request("/decisions/x%00y/evaluate", json.dumps(CASE).encode())),
+    ("number overflowing to infinity", request(PATH, json.dumps(CASE).encode().replace(
+        b'"chemotherapy_line": 1', b'"chemotherapy_line": 1e400'))),
+    # the client stops sending before the length it announced: the server answers 400 or, as
+    # the connection is half-closed, just closes it (status 0 below); either is right
+    ("lying length", request(PATH, b"{}").replace(b"Content-Length: 2", b"Content-Length: 999")),
+]
+
+
+async def hostile(port: int) -> list[dict[str, Any]]:
+    out = []
+    for name, raw in HOSTILE:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            writer.write(raw)
+            if name == "lying length":
+                await writer.drain()
+                writer.write_eof()  # the client stops sending before its stated length
+            try:
+                status, body = await asyncio.wait_for(read_response(reader), 30)
+                shaped = "kind" in json.loads(body).get("error", {})
+            except (asyncio.IncompleteReadError, ConnectionError):
+                status, shaped = 0, False  # the server closed the connection without answering
+        finally:
+            writer.close()
+        out.append({"body": name, "status": status, "error_shape": shaped,
+                    "ok": (400 <= status < 500 and shaped) or (name == "lying length"
+                                                               and status in (0, 400))})
+    return out
+
+
+# -- the run --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(workbook: Path, port: int) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli.main", "serve", str(workbook),
+                             "--port", str(port), "--watch"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"the server did not start: {proc.communicate()[1]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--out", help="write the results as JSON here too")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        goods, broken = versions(folder)
+        good = {hashlib.sha256(p.read_bytes()).hexdigest() for p in goods}
+        served = folder / "served" / "nbcg.xlsx"
+        served.parent.mkdir()
+        shutil.copyfile(goods[0], served)
+        port = free_port()
+        server = start_server(served, port)
+        try:
+            results = []
+            cpu = cpu_seconds(server.pid)
+            tally, took = asyncio.run(load(port, args.clients, args.seconds, good))
+            results.append(summary("steady", tally, took, cpu_seconds(server.pid) - cpu))
+            sequence = [broken[0], goods[1], broken[1], goods[0]] * 2 + [broken[0], goods[1]]
+            log: list[dict[str, Any]] = []
+            stop = threading.Event()
+            every = args.seconds / len(sequence)
+            writer = threading.Thread(target=rewrite,
+                                      args=(served, sequence, every, log, stop, port))
+            writer.start()
+            cpu = cpu_seconds(server.pid)
+            tally, took = asyncio.run(load(port, args.clients, args.seconds, good))
+            stop.set()
+            writer.join()
+            row = summary("during 10 rewrites", tally, took, cpu_seconds(server.pid) - cpu)
+            row["rewrites"] = log
+            results.append(row)
+            time.sleep(1.5)
+            with urllib.request.urlopen(f"http://{HOST}:{port}/guideline") as r:
+                final = json.loads(r.read())
+            expected_final = hashlib.sha256(sequence[-1].read_bytes()).hexdigest()
+            faults = asyncio.run(hostile(port))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    report = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+              "load_average_after": os.getloadavg()[0],
+              "clients": args.clients, "phases": results, "hostile": faults,
+              "final_version_served": final["sha256"] == expected_final,
+              "final_stale": final["check"]["stale"]}
+    slow = [r for r in results[1]["rewrites"]
+            if r["seen_after_s"] is None or r["seen_after_s"] > 2.0]
+    report["saves_not_seen_within_2s"] = slow
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    bad = (any(p["failed"] for p in results) or not all(f["ok"] for f in faults)
+           or not report["final_version_served"] or bool(slow))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

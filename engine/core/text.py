@@ -1,0 +1,80 @@
+"""Text as people type it and as messages show it: one Unicode form, invisible characters seen.
+
+"på" typed with a combining ring (macOS, some editors) is the same word as "på" typed with the
+single letter; every text a workbook, a DMN file or a case gives is put in NFC before it is
+compared, so both are one value. A message that shows text shows what is really there: a
+zero-width space or a stray combining mark is written as `\\u200b`, and a huge text is cut.
+The limits on what any input may hold are here too, in one place (docs/hostile-input.md).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+# -- limits on every input path (docs/hostile-input.md has the table) ------------------------
+MAX_TEXT = 10_000  # characters in one value: a cell, a case value, a name
+MAX_SHOWN = 80  # characters of a value a message echoes
+MAX_CASE_BYTES = 10 * 1024 * 1024  # a case given as JSON (one case, or --case @file)
+MAX_DEPTH = 32  # nesting of [ and { in a case's JSON (a case is one flat object)
+MAX_DIGITS = 400  # digits of an integer in a case (a float's range is 309 digits)
+MAX_COLUMNS = 2_000  # columns of a batch file of cases
+MAX_NAME = 255  # characters of a sheet, decision or variable name, or a DMN id
+
+INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+COMBINING = ("Mn", "Me")
+
+
+def nfc(text: str) -> str:
+    """The one form every compared text is kept in (composed letters)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def nfc_value(value: Any) -> Any:
+    return nfc(value) if type(value) is str else value
+
+
+def visible(text: str, limit: int = MAX_SHOWN, combining: bool = False) -> str:
+    """`text` with what cannot be seen written out (`\\u200b`), cut to `limit` characters.
+
+    `combining` also writes out combining marks: when two texts look alike, the mark is the
+    difference.
+    """
+    cut = len(text) > limit
+    out = []
+    for ch in text[:limit]:
+        cat = unicodedata.category(ch)
+        if ch == " ":
+            out.append(ch)
+        elif cat in INVISIBLE or cat.startswith("Z") or (combining and cat in COMBINING):
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+        else:
+            out.append(ch)
+    shown = "".join(out)
+    return f"{shown}… ({len(text):,} characters)" if cut else shown
+
+
+def looks_like(a: str, b: str) -> bool:
+    """Two different texts a reader cannot tell apart on screen."""
+    return a != b and _skeleton(a) == _skeleton(b)
+
+
+def _skeleton(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in (*INVISIBLE, *COMBINING))
+
+
+def has_foreign_digits(text: str) -> bool:
+    """Digits other than 0-9 (Arabic-Indic, Devanagari, full-width...): never read as numbers."""
+    return any(ch.isdecimal() and not ch.isascii() for ch in text)
+
+
+def safe_str(value: Any) -> str:
+    """`str(value)` that never fails and never runs long: huge ints, deep lists, surrogates."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1_300:
+        return f"a whole number of about {int(value.bit_length() * 0.30103):,} digits"
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__} too deeply nested or too large to show"
+    return visible(text)

@@ -1,0 +1,53 @@
+"""Run `guideline serve`: load, check and test the workbook, then listen.
+
+The workbook is served only once it loads, checks without errors and passes its own test
+cases. Without `--watch` a workbook that cannot be served is refused at once (exit 1); with
+`--watch` the server starts anyway, answers 503 and shows the findings until a save fixes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from ..core.errors import UsageError
+from .app import create_app
+from .state import Guideline
+
+log = logging.getLogger("engine.serve")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.captureWarnings(True)  # a draft's DraftWarning goes to the log, once per version
+    if not Path(args.workbook).is_file():
+        raise UsageError(f"{args.workbook}: no such file")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port} is not a port number")
+    holder = Guideline(args.workbook, isolate=args.watch)  # reloads off the serving process
+    holder.reload()
+    if holder.current is None:
+        stale = holder.stale
+        lines = [f"{args.workbook}: cannot be served: {stale.reason if stale else 'unreadable'}"]
+        if stale is not None:
+            lines += [f"  {f}" for f in stale.findings if f.severity == "error"]
+            lines += ["  " + text.replace("\n", "\n  ") for text in stale.failures]
+        sys.stderr.write("\n".join(lines) + "\n")
+        if not args.watch:
+            return 1
+        sys.stderr.write("watching it: the server answers 503 until a save fixes it\n")
+    app = create_app(holder, watch=args.watch)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+                            access_log=False, server_header=False)
+    server = uvicorn.Server(config)
+    with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: we say why
+        server.run()
+    if not server.started:  # uvicorn logged why (the port is taken, the address is wrong)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}")
+    return 0

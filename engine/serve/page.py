@@ -1,0 +1,230 @@
+"""The committee's page: findings and tests of the workbook as saved, and a case form.
+
+Rendered by Jinja2 with autoescape on (every text from the workbook is escaped), in the
+workbook's language through `jinja2.ext.i18n`: English msgids, translated by the package's
+catalog when there is one (engine/core/i18n.py), else shown as written. The form is made from
+the glossary: one field per input the decision reads, named after its variable.
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..core import i18n
+from ..core.errors import Finding, UsageError
+from ..core.i18n import _
+from ..core.model import Model
+from ..review.render import default_paragraphs, read_paragraphs
+from .answers import evaluate_one
+from .schemas import needed_inputs
+from .state import Guideline, Rejected, Version
+
+UNKNOWN = "null"  # the form's word for "unknown", as in JSON
+NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
+SOURCES = ("sources", "source", "kilder", "kilde")
+
+_ENVS: dict[str, jinja2.Environment] = {}
+
+
+def language(version: Version | None) -> tuple[str, gettext.NullTranslations]:
+    """The page's language and catalog: the package's choice (--lang, GUIDELINE_LANG, the
+    workbook's About language, else English), made when the workbook was loaded."""
+    return i18n.language(), i18n.translations()
+
+
+def environment(lang: str, translations: gettext.NullTranslations) -> jinja2.Environment:
+    env = _ENVS.get(lang)
+    if env is None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+            autoescape=True, extensions=["jinja2.ext.i18n"], trim_blocks=True,
+            lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        _ENVS[lang] = env
+    return env
+
+
+# -- the form ------------------------------------------------------------------------------------
+def fields(version: Version, decision: str) -> list[dict[str, Any]]:
+    """One field per input the decision reads: what control, which choices, which bounds."""
+    out = []
+    for name in needed_inputs(version.model, decision):
+        var = version.model.variables[name]
+        field: dict[str, Any] = {"name": name, "label": var.label or name, "type": var.type,
+                                 "description": var.description}
+        if var.type == "boolean":
+            field["control"] = "yesno"
+        elif var.type == "string" and var.values:
+            field["control"] = "select"
+            field["choices"] = list(var.values)
+        else:
+            field["control"] = {"date": "date", "string": "text"}.get(var.type, "number")
+            field["step"] = "1" if var.type == "integer" else "any"
+            field.update(_bounds(var))
+        out.append(field)
+    return out
+
+
+def _bounds(var: Any) -> dict[str, Any]:
+    test = var.allowed
+    if test is None or test.any or test.negated or len(test.intervals) != 1 or test.points:
+        return {"allowed": test.text if test is not None and not test.any else ""}
+    iv = test.intervals[0]
+    out: dict[str, Any] = {"allowed": test.text}
+    if iv.lo is not None and iv.lo_closed:
+        out["min"] = str(iv.lo)
+    if iv.hi is not None and iv.hi_closed:
+        out["max"] = str(iv.hi)
+    return out
+
+
+def case_from_form(version: Version, decision: str,
+                   pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The case a filled form means, or the error it holds (typed values, never guessed)."""
+    given: dict[str, list[str]] = {}
+    for key, value in pairs:
+        if value.strip():
+            given.setdefault(key, []).append(value.strip())
+    case: dict[str, Any] = {}
+    for name, values in given.items():
+        var = version.model.variables.get(name)
+        if var is None:
+            case[name] = values[0]  # the answer path refuses it with its name
+            continue
+        if UNKNOWN in values:
+            if len(values) > 1:
+                return case, _problem(_("{name} is given both a value and 'unknown': choose "
+                                        "one").format(name=name), name)
+            case[name] = None
+        elif var.type == "boolean":
+            if values[0] not in ("true", "false"):
+                return case, _problem(_("{name} must be yes, no or unknown").format(name=name),
+                                      name)
+            case[name] = values[0] == "true"
+        elif var.type in ("number", "integer"):
+            if not NUMBER.match(values[0]):
+                return case, _problem(_("{name}: {value!r} is not a number").format(
+                    name=name, value=values[0]), name)
+            number = values[0]
+            case[name] = int(number) if re.fullmatch(r"-?\d+", number) else float(number)
+        else:
+            case[name] = values[0]
+    return case, None
+
+
+def _problem(message: str, variable: str) -> dict[str, Any]:
+    return {"error": {"kind": "InvalidInput", "message": message, "variable": variable}}
+
+
+# -- the answer in words ------------------------------------------------------------------------
+def paragraphs(version: Version) -> dict[str, Any]:
+    """The guideline text beside the workbook (`name.paragraphs.md`), by paragraph id."""
+    def read() -> dict[str, Any]:
+        source = default_paragraphs(version.path)
+        if not source.exists():
+            return {}
+        try:
+            return read_paragraphs(source)
+        except UsageError:
+            return {}
+
+    result: dict[str, Any] = version.memo("paragraphs", read)
+    return result
+
+
+def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows for a case: the answer and why, or the error in plain words."""
+    status, body = evaluate_one(version, decision, case)
+    if status != 200:
+        return {"error": body["error"]}
+    model = version.model
+    quoted = paragraphs(version)
+    steps = []
+    for step in body["trace"]:
+        table = model.tables[step["decision"]]
+        rules = {r.id: r for r in table.rules}
+        deciding: list[dict[str, Any]] = []
+        for rule_id in step["rules"]:
+            rule = rules[rule_id]
+            conditions = [{"label": _label(model, col.name),
+                           "value": shown(step["inputs"][col.name]), "test": test.text,
+                           "cell": cell}
+                          for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells)
+                          if test is not None and not test.any]
+            notes = [{"header": col.name, "text": text}
+                     for col, text in zip(table.annotations, rule.annotations)
+                     if text and col.name.casefold() not in SOURCES]
+            ids = [pid for col, text in zip(table.annotations, rule.annotations)
+                   if col.name.casefold() in SOURCES
+                   for pid in re.findall(r"\b[A-Z]{1,3}\d{1,3}\b", text)]
+            sources = [{"id": pid, "text": getattr(quoted.get(pid), "text", ""),
+                        "english": getattr(quoted.get(pid), "english", "")} for pid in ids]
+            deciding.append({"id": rule.id, "cell": rule.cell, "conditions": conditions,
+                          "notes": notes, "sources": sources,
+                          "outputs": [{"label": _label(model, o), "value": shown(v), "cell": c}
+                                      for o, v, c in zip(table.output_names, rule.outputs,
+                                                         rule.output_cells)]})
+        steps.append({"decision": step["decision"], "title": table.title, "rules": deciding,
+                      "default": step["default"]})
+    outputs = [{"label": _label(model, k), "name": k, "value": shown(v)}
+               for k, v in body["outputs"].items()]
+    return {"error": None, "outputs": outputs, "rules": body["rules"], "steps": steps,
+            "explanation": body["explanation"], "guideline": body["guideline"],
+            "warnings": body["warnings"]}
+
+
+def shown(value: Any) -> str:
+    """A value as the workbook writes it: true, false, null, a list with commas."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(shown(v) for v in value)
+    return str(value)
+
+
+def _label(model: Model, name: str) -> str:
+    var = model.variables.get(name)
+    return var.label if var is not None and var.label else name
+
+
+# -- the page -------------------------------------------------------------------------------------
+def status_view(holder: Guideline) -> dict[str, Any]:
+    version, stale = holder.current, holder.stale
+    return {"version": version, "stale": stale,
+            "counts": version.counts() if version else None,
+            "findings": _findings(version, stale),
+            "failures": stale.failures if isinstance(stale, Rejected) else ()}
+
+
+def _findings(version: Version | None, stale: Rejected | None) -> list[Finding]:
+    source = stale.findings if stale is not None else version.findings if version else ()
+    rank = {"error": 0, "warning": 1, "info": 2}
+    return sorted(source, key=lambda f: rank.get(f.severity, 3))
+
+
+def render_page(holder: Guideline, decision: str | None, answer: dict[str, Any] | None = None,
+                values: dict[str, list[str]] | None = None, nonce: str = "",
+                fragment: str | None = None) -> str:
+    version = holder.current
+    lang, translations = language(version)
+    env = environment(lang, translations)
+    context: dict[str, Any] = {"lang": lang, "nonce": nonce, "status": status_view(holder),
+                               "answer": answer, "values": values or {}, "unknown": UNKNOWN}
+    if version is not None:
+        decisions = list(version.model.tables)
+        tops = version.model.top_decisions()
+        chosen = decision if decision in decisions else (tops[0] if tops else decisions[0])
+        shown = fields(version, chosen)
+        key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
+        context.update(decisions=decisions, decision=chosen, fields=shown,
+                       about=version.about, form_key=key)
+    template = env.get_template(f"{fragment}.html" if fragment else "page.html")
+    return template.render(context)

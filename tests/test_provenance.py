@@ -1,0 +1,104 @@
+"""Every answer says which guideline gave it; drafts warn; the library logs and never prints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+import engine
+
+ROOT = Path(__file__).resolve().parent.parent
+NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
+CASE: dict[str, Any] = json.loads((ROOT / "docs" / "example-case.json").read_text())
+SHA = hashlib.sha256(NBCG.read_bytes()).hexdigest()
+
+
+def with_status(tmp_path: Path, status: str) -> Path:
+    wb = openpyxl.load_workbook(NBCG)
+    about = wb["Om"]
+    row = next(r for r in range(1, about.max_row + 1) if about.cell(r, 1).value == "status")
+    about.cell(row, 2).value = status
+    path = tmp_path / f"{status}.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_result_to_dict_is_json_with_provenance() -> None:
+    model = engine.load(str(NBCG))
+    result = model.evaluate(CASE, "bisphosphonate")
+    doc = json.loads(json.dumps(result.to_dict()))
+    assert doc["guideline"] == {"version": "0.1", "status": "draft", "sha256": SHA}
+    assert doc["outputs"]["recommendation"] == "observe" and doc["rules"] == ["B3"]
+    assert [s["decision"] for s in doc["trace"]] == ["pathway", "bisphosphonate"]
+    assert doc["trace"][0]["inputs"]["skeletal_metastases"] is True
+    assert doc["explanation"] == result.explain()
+    assert "explanation" not in result.to_dict(explanation=False)
+
+
+def test_explain_names_the_guideline_version() -> None:
+    text = engine.load(str(NBCG)).evaluate(CASE, "bisphosphonate").explain()
+    assert text.rstrip().splitlines()[-1] == f"(guideline version 0.1, status draft, sha256 {SHA})"
+
+
+def test_eval_json_carries_provenance_and_error_kinds() -> None:
+    base = [sys.executable, "-m", "engine.cli.main", "eval", str(NBCG), "--decision",
+            "bisphosphonate", "--format", "json", "--case"]
+    done = subprocess.run([*base, json.dumps(CASE)], capture_output=True, text=True)
+    assert done.returncode == 0
+    doc = json.loads(done.stdout)
+    assert doc["ok"] is True and doc["guideline"]["sha256"] == SHA and doc["rules"] == ["B3"]
+    assert "draft" in done.stderr and done.stderr.startswith("warning: ")
+    bad = subprocess.run([*base, json.dumps({**CASE, "therapy": "chemo"})],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    doc = json.loads(bad.stdout)
+    assert doc["ok"] is False and doc["kind"] == "InvalidInput" and doc["inputs"] == ["therapy"]
+    assert doc["guideline"]["version"] == "0.1"
+
+
+def test_a_draft_warns_and_an_approved_version_does_not(tmp_path: Path) -> None:
+    model = engine.load(str(NBCG))
+    assert model.draft
+    with pytest.warns(engine.DraftWarning, match="draft"):
+        assert model.evaluate(CASE, "bisphosphonate").rules == ("B3",)
+    approved = engine.load(str(with_status(tmp_path, "approved")))
+    assert not approved.draft
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        approved.evaluate(CASE, "bisphosphonate")
+
+
+def test_the_library_logs_and_never_prints(caplog: pytest.LogCaptureFixture,
+                                           capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    copy = tmp_path / "nbcg.xlsx"
+    shutil.copyfile(NBCG, copy)
+    with caplog.at_level(logging.INFO, logger="engine"):
+        model = engine.load(str(copy))
+        model.check()
+        model.evaluate(CASE, "bisphosphonate")
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    names = {r.name for r in caplog.records}
+    assert {"engine.workbook.loader", "engine.verify.check"} <= names
+    text = caplog.text
+    assert f"sha256 {SHA[:12]}" in text and "0 error(s)" in text
+
+
+def test_the_package_ships_its_type_hints() -> None:
+    assert (Path(engine.__file__).parent / "py.typed").is_file()
+
+
+def test_evaluate_frame_is_documented_with_its_error_kind() -> None:
+    doc = engine.Model.evaluate_frame.__doc__ or ""
+    assert "error_kind" in doc and "error" in doc
