@@ -533,7 +533,8 @@ def test_report_is_one_self_contained_page(tmp_path: Path, capsys: Capture) -> N
 
 def test_report_of_a_workbook_with_errors(tmp_path: Path, capsys: Capture) -> None:
     out = tmp_path / "report.html"
-    assert run(capsys, "report", str(broken_nbcg(tmp_path)), "-o", str(out), "--lang", "nb")[0] == 0
+    assert run(capsys, "report", str(broken_nbcg(tmp_path)), "-o", str(out),
+               "--lang", "nb")[0] == 0
     page = out.read_text(encoding="utf-8")
     assert "3 feil må rettes" in page  # two gaps, one overlap; the cases still run
     assert "76 tilfeller består" not in page and "43 regler" in page

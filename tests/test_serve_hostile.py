@@ -40,6 +40,8 @@ HOSTILE: list[tuple[str, str, bytes, str, int]] = [
     ("duplicate key", ONE, b'{"response": "CR", "response": "PD"}', JSON, 400),
     ("10 MB case", ONE, b'{"x": "' + b"a" * (10 * 1024 * 1024) + b'"}', JSON, 413),
     ("10 MB batch", MANY, b"[" + b"{}," * 3_500_000 + b"{}]", JSON, 413),
+    ("5,000-digit integer", ONE, json.dumps(CASE).replace(
+        '"chemotherapy_line": 1', '"chemotherapy_line": ' + "9" * 5000).encode(), JSON, 400),
     ("deep arrays", ONE, b"[" * 30_000 + b"]" * 30_000, JSON, 400),
     ("deep objects", ONE, b'{"a":' * 6_000 + b"1" + b"}" * 6_000, JSON, 400),
     ("deep batch", MANY, b"[" * 30_000 + b"]" * 30_000, JSON, 400),

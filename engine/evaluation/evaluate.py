@@ -243,7 +243,7 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
     elif not matches and table.hit_policy in SINGLE_HIT:
         shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
         raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
-                                name=table.name, value=shown or 'this case'),
+                                name=table.name, value=shown or _('this case')),
                             table.name, table.input_names)
     elif not matches:
         outputs, decided = empty_answer(ct), []

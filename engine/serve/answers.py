@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import CaseError
+from ..core.text import MAX_DIGITS
 from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import Result, draft_message, evaluate, json_value
 from .schemas import needed_inputs
@@ -54,12 +55,20 @@ def _no_constant(word: str) -> Any:
     raise RequestProblem(400, "MalformedRequest", f"{word} is not JSON: give a number or null")
 
 
+def _whole(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:  # Python itself refuses past 4,300 digits
+        raise RequestProblem(400, "MalformedRequest", f"a number of {len(digits):,} digits is "
+                             f"not a value a case may hold (at most {MAX_DIGITS})")
+    return int(digits)
+
+
 def parse_json(body: bytes) -> Any:
     """The body as JSON, refusing what JSON parsers disagree on (duplicate keys, NaN)."""
     if not body.strip():
         raise RequestProblem(400, "MalformedRequest", "the request has no body: send JSON")
     try:
-        value = json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
+                           parse_int=_whole)
     except RecursionError:
         raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply") from None
     except UnicodeDecodeError:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..core.model import Model
+from ..domain.values import EXACT
 from ..evaluation.evaluate import plan_for
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -60,6 +61,9 @@ def variable_schema(var: Any) -> dict[str, Any]:
         return schema
     if var.type in ("number", "integer") and var.allowed is not None and not var.allowed.any:
         schema.update(_numeric(var.allowed))
+    if var.type == "integer":  # past 2**53 whole numbers are not exact, and are refused
+        schema.setdefault("minimum", -EXACT)
+        schema.setdefault("maximum", EXACT)
     return schema
 
 
