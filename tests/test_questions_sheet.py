@@ -139,3 +139,12 @@ def test_dump_has_one_line_per_question_keyed_by_id(tmp_path: Path) -> None:
     assert "== Spørsmål [questions] ==" in lines
     assert ("Spørsmål Q1 | Spørsmål: Hvor lenge varer avventingen? | Avsnitt: N1, N2 | "
             "Regler: R1; Bånd R2 | Lesning inntil videre: Ingen frist.") in lines
+
+
+def test_without_a_glossary_the_questions_echo_nothing(tmp_path: Path) -> None:
+    path = _book(tmp_path, "Spørsmål", NORWEGIAN)
+    wb = openpyxl.load_workbook(path)
+    wb["Glossary"].title = "Glosary"  # one misspelt sheet is one error, not one per rule cited
+    wb.save(path)
+    errors = load(str(path), strict=False).errors
+    assert [e.cells for e in errors] == [("Glosary!A1",)]

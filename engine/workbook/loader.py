@@ -103,7 +103,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                          f"{extra.name}!A1")
     variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
     if not by_role["glossary"]:  # every header would echo the one missing sheet
-        by_role["decision"], by_role["tests"] = [], []
+        by_role["decision"], by_role["tests"], by_role["questions"] = [], [], []
     tables: list[Table] = []
     for sheet in by_role["decision"]:
         table = read_decision(sheet, variables, problems)
