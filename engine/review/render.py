@@ -23,6 +23,7 @@ from ..core.sfeel import UnaryTest, literal_text
 from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
+from .declared import declared_items
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 SOURCE_ID = re.compile(r"\b([A-Z]{1,3}\d{1,3})\b")
@@ -356,9 +357,11 @@ def _questions(model: Model, tables: list[Table]) -> list[Block]:
             items.append(t(bold(f"{table.sheet} default"), " (beslutning ", code(table.name),
                            "): når ingen regel passer, svarer tabellen ", code(NOT_COVERED), ". ",
                            bold("Ikke dekket av teksten.")))
-    intro = t("Regler som tolker der retningslinjeteksten er taus, og regler som svarer ",
-              code(NOT_COVERED), " (teksten dekker ikke situasjonen). Faggruppen bes bekrefte "
-              "eller rette hver av dem.")
+    items += declared_items(model, bold, code, t)
+    intro = t("Regler som tolker der retningslinjeteksten er taus, regler som svarer ",
+              code(NOT_COVERED), " (teksten dekker ikke situasjonen), og hvilke opplysninger "
+              "som kan være ukjente og hvilke kombinasjoner som ikke kan forekomme. Faggruppen "
+              "bes bekrefte eller rette hver av dem.")
     if not items:
         return [Heading(2, t(QUESTIONS)), Para(t("Ingen: hver regel følger direkte av teksten."))]
     return [Heading(2, t(QUESTIONS)), Para(intro), Items(tuple(items), ordered=True)]
@@ -395,7 +398,8 @@ def _glossary(model: Model) -> list[Block]:
     rows = []
     for var in model.variables.values():
         producer = model.producer(var.name)
-        role = t("svar fra ", code(producer.name)) if producer else t("inndata")
+        role = t("svar fra ", code(producer.name)) if producer else t(
+            "inndata, kan være ukjent" if var.unknown is True else "inndata")
         rows.append((t(var.label or var.name), t(code(var.name)), role, t(code(var.type)),
                      _allowed(var), t(var.description)))
     header = (t("Etikett"), t("Navn"), t("Rolle"), t("Type"), t("Tillatte verdier"),

@@ -13,7 +13,10 @@ from .regions import (
 )
 
 
-def check_unreachable(ctx: Context, out: list[Finding]) -> None:
+def check_unreachable(ctx: Context, out: list[Finding]) -> set[int]:
+    """Rules whose own cells leave no value; returns the rules it reported (or passed on:
+    a rule that applies only to unknown values is the graph check's to judge)."""
+    told: set[int] = set()
     for i, rule in enumerate(ctx.table.rules):
         if not rule.readable or ctx.active >> i & 1:
             continue
@@ -23,11 +26,24 @@ def check_unreachable(ctx: Context, out: list[Finding]) -> None:
         test, col = rule.inputs[k], ctx.table.inputs[k]
         assert test is not None
         name = ctx.label(col.name)
-        if ctx.atoms[k].mask(test) == 0 and test.null and not test.negated:
-            out.append(ctx.finding(
-                "unreachable", "info", f"rule {rule.id} applies only when {name} is unknown "
-                "(null); the check covers known values only", [i], cells=cells))
+        if all(ctx.ct.null_cover[c] >> i & 1 for c in empty):  # empty but for null
+            required = [c for c in empty if ctx.model.producer(ctx.table.inputs[c].name) is None
+                        and ctx.model.variables[ctx.table.inputs[c].name].unknown is not True]
+            if not required:
+                continue  # unknown is a value here: the graph check says if it occurs
+            told.add(i)
+            var = ctx.model.variables[ctx.table.inputs[required[0]].name]
+            if var.unknown is None:  # a DMN input: evaluation accepts null, the check does not
+                out.append(ctx.finding(
+                    "unreachable", "info", f"rule {rule.id} applies only when {var.title()} "
+                    "is unknown (null); the check covers known values only", [i], cells=cells))
+            else:
+                out.append(ctx.finding(
+                    "unreachable", "warning", f"rule {rule.id} can never apply: it asks for "
+                    f"{var.title()} to be unknown (null), but the glossary says it must be "
+                    "known", [i], cells=cells))
             continue
+        told.add(i)
         up = ctx.model.producer(col.name)
         if ctx.atoms[k].mask(test) == 0:
             why = "no value at all satisfies it"
@@ -41,6 +57,7 @@ def check_unreachable(ctx: Context, out: list[Finding]) -> None:
         out.append(ctx.finding(
             "unreachable", "warning", f"rule {rule.id} can never apply: its condition "
             f"{test.text} on {name} is empty: {why}", [i], cells=cells))
+    return told
 
 
 def winners(ctx: Context, i: int) -> int:

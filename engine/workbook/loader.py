@@ -19,6 +19,7 @@ from ..core.sfeel import (
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
+from .constraints import CONSTRAINTS, read_constraints
 from .glossary import NAME, read_glossary
 from .layout import (
     ABOUT,
@@ -50,7 +51,8 @@ def load(path: str, strict: bool = True) -> Model:
 
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
-    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": []}
+    by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
+                                       "constraints": []}
     for sheet in sheets:
         role = _sheet_role(sheet)
         if role:
@@ -59,7 +61,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
         problems.add("structure", "the workbook has no glossary sheet: add a sheet named "
                                   "'Glossary' or 'Ordliste' listing every variable",
                      f"{path}")
-    for role in ("glossary", "tests", "about"):
+    for role in ("glossary", "tests", "about", "constraints"):
         for extra in by_role[role][1:]:
             problems.add("structure", f"a second {role} sheet '{extra.name}': keep one",
                          f"{extra.name}!A1")
@@ -70,6 +72,9 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
         if table is not None:
             tables.append(table)
     ordered = order_tables(tables, variables, problems)
+    decided = {n for t in ordered for n in t.output_names}
+    constraints = (read_constraints(by_role["constraints"][0], variables, decided, problems)
+                   if by_role["constraints"] else [])
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
@@ -78,7 +83,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
             problems.add("structure", f"rows after {sheet.truncated_at:,} were not read: a "
                                       "guideline table is never that long",
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
-    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items)
+    return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
+                 constraints)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -89,6 +95,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "tests"
     if name in ABOUT:
         return "about"
+    if name in CONSTRAINTS:
+        return "constraints"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:

@@ -1,0 +1,283 @@
+"""Gaps and overlaps over the cases that really reach a table (see `reaching`).
+
+A gap is a region of allowed cases (original inputs in their domains, unknown where the
+glossary allows it, outside every constraint that applies) on which every decision the table
+reads answers, yet no rule of the table matches; an overlap is such a region where two rules
+match. The search runs piece by piece (`View.pieces`, where the decided inputs are fixed);
+what it finds is said in the table's own terms — the decided values and the table's own
+columns — merged into the few rows a person would add, and each comes with a whole case of
+original inputs that `evaluate` is asked about before it is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.errors import ConflictingRules, EngineError, Finding, NoRuleMatched
+from ..core.model import SINGLE_HIT
+from ..core.sfeel import Value, literal_text
+from ..domain.atoms import Atoms
+from ..evaluation.evaluate import evaluate
+from .context import GAP_SEARCH_LIMIT, MAX_GAPS_SHOWN, MAX_OVERLAPS_SHOWN, MAX_STEPS, Context
+from .reaching import Axis, Reaching, View
+from .regions import Box, accepting, contains, intersect, members, merge_boxes, uncovered
+
+GAP_MEANING = {
+    "R": "the answer there is an empty list", "O": "the answer there is an empty list",
+    "C": "the answer there is an empty list", "C#": "the count there is 0",
+    "C+": "the sum there is empty (null)", "C<": "the minimum there is empty (null)",
+    "C>": "the maximum there is empty (null)",
+}
+
+
+class Terms:
+    """How a region of original inputs is said in the table's own columns."""
+
+    def __init__(self, ctx: Context, view: View) -> None:
+        self.ctx, self.view = ctx, view
+        table = view.table
+        seen: dict[str, set[Value]] = {name: set() for _, name in view.decided}
+        for _, values in view.pieces:
+            for name, v in values.items():
+                seen[name].add(v)
+        self.axes: list[Axis] = []
+        for c, name in enumerate(table.input_names):
+            if name in view.space.pos:
+                self.axes.append(view.space.axes[view.space.pos[name]])
+                continue
+            given = seen[name]
+            known = sorted((v for v in given if v is not None), key=repr)
+            atoms = Atoms.build(ctx.model.variables[name], [r.inputs[c] for r in table.rules],
+                                known)
+            self.axes.append(Axis(atoms, None in given))
+
+    def of(self, box: Box, values: dict[str, Value]) -> Box:
+        pos = self.view.space.pos
+        return tuple(box[pos[name]] if name in pos else 1 << axis.locate(values[name])
+                     for name, axis in zip(self.view.table.input_names, self.axes))
+
+    def region(self, box: Box) -> dict[str, str]:
+        return {name: axis.render(m)
+                for name, axis, m in zip(self.view.table.input_names, self.axes, box)}
+
+    def row(self, box: Box) -> str:
+        parts = [f"{self.ctx.label(k)} {v}" if v[0] in "<>" else f"{self.ctx.label(k)} = {v}"
+                 for k, v in self.region(box).items() if v != "-"]
+        return "; ".join(parts) or "every case"
+
+
+def verified(ctx: Context, case: dict[str, Value], expect: type[EngineError] | None,
+             group: list[int]) -> dict[str, Any] | None:
+    """The case, if evaluating the decision does what the finding says (a workbook with load
+    errors is never evaluated: then the case is shown as found)."""
+    model, table = ctx.model, ctx.table
+    if model.errors:
+        return case
+    ids = {table.rules[i].id for i in group}
+    try:
+        result = evaluate(model, dict(case), table.name)
+    except (NoRuleMatched, ConflictingRules) as exc:
+        ok = expect is not None and isinstance(exc, expect) and exc.decision == table.name
+        return case if ok else None
+    except EngineError:
+        return None
+    if expect is not None:
+        return None
+    return case if set(result.trace[-1].matched) == ids else None
+
+
+def finding(ctx: Context, terms: Terms, kind: str, severity: str, message: str,
+            rules: list[int], box: Box | None = None,
+            case: dict[str, Any] | None = None) -> Finding:
+    table = ctx.table
+    cells = tuple(table.rules[i].cell for i in rules) or (table.cell,)
+    return Finding(kind, severity, message, table.name, tuple(table.rules[i].id for i in rules),
+                   cells, case, terms.region(box) if box is not None else None)
+
+
+def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
+    table = ctx.table
+    view = reach.view(table)
+    terms = Terms(ctx, view)
+    raw: list[tuple[Box, Box]] = []  # (the gap over original inputs, in the table's terms)
+    steps, complete, by_steps = 0, True, False
+    for box, values in view.pieces:
+        active = view.applicable(values) | view.constraint_bits
+        found = uncovered(box, view.cover, active, GAP_SEARCH_LIMIT - len(raw),
+                          MAX_STEPS - steps, view.space.ordered)
+        steps += found.steps
+        raw += [(b, terms.of(b, values)) for b in found.boxes]
+        if not found.complete:
+            complete, by_steps = False, len(raw) < GAP_SEARCH_LIMIT
+            break
+    gaps = merge_boxes(list(dict.fromkeys(t for _, t in raw)))
+    if by_steps:  # unproven: for a table that must answer every case, that fails the check
+        proof_needed = table.hit_policy in SINGLE_HIT and table.default is None
+        out.append(finding(
+            ctx, terms, "not_analysed", "error" if proof_needed else "warning",
+            f"the search for gaps in decision {table.name} was stopped after {steps:,} steps: "
+            "the rules overlap too intricately to prove the table complete; the gaps listed "
+            "(if any) are real, others may remain", []))
+    if not gaps:
+        return
+
+    def example(region: Box, expect: type[EngineError] | None) -> dict[str, Any] | None:
+        for b, t in raw:
+            if contains(region, t):
+                return verified(ctx, view.space.case(b), expect, [])
+        return None  # pragma: no cover - every merged region holds a gap it was made of
+
+    count = f"{len(gaps)}" if complete else f"at least {len(gaps)}"
+    if table.default is not None:
+        said = ", ".join(literal_text(v) for v in table.default)
+        out.append(finding(
+            ctx, terms, "default", "info", f"no rule matches {count} region(s) of cases (the "
+            f"first: {terms.row(gaps[0])}); the table's default answer {said} applies there, so "
+            "the table has no gap", [], gaps[0], example(gaps[0], None)))
+        return
+    single = table.hit_policy in SINGLE_HIT
+    severity = "error" if single else "info"
+    for n, region in enumerate(gaps):
+        if n == MAX_GAPS_SHOWN:
+            left = f"{len(gaps) - n}" if complete else f"at least {len(gaps) - n}"
+            out.append(finding(ctx, terms, "gap", severity, f"... and {left} more region(s) that "
+                                                            "no rule matches (fix the ones above "
+                                                            "first)", []))
+            break
+        if single:
+            msg = ("no rule matches these cases, so they get no answer: add a rule for "
+                   f"{terms.row(region)}")
+        else:
+            msg = (f"no rule matches {terms.row(region)}: {GAP_MEANING[table.hit_policy]} "
+                   f"(allowed under hit policy {table.hit_policy})")
+        expect = NoRuleMatched if single else None
+        case = example(region, expect) if single else example_any(ctx, view, raw, region)
+        out.append(finding(ctx, terms, "gap", severity, msg, [], region, case))
+    if not complete and len(gaps) <= MAX_GAPS_SHOWN:
+        out.append(finding(ctx, terms, "gap", severity, "... and more regions that no rule "
+                                                        "matches: the search stopped here (fix "
+                                                        "the ones above first)", []))
+
+
+def example_any(ctx: Context, view: View, raw: list[tuple[Box, Box]],
+                region: Box) -> dict[str, Any] | None:
+    """For a multiple-hit table: a case in the region, checked to match no rule."""
+    for b, t in raw:
+        if contains(region, t):
+            return verified(ctx, view.space.case(b), None, [])
+    return None  # pragma: no cover
+
+
+def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
+    policy = ctx.table.hit_policy
+    if policy not in ("U", "A"):
+        return
+    view = reach.view(ctx.table)
+    terms = Terms(ctx, view)
+    n = view.n_rules
+    covered = [0] * n  # per rule: the rules already reported with it
+    shown = 0
+    for box, values in view.pieces:
+        here = view.applicable(values)
+        for k in range(len(box)):
+            here &= accepting(view.cover[k], box[k], here)[1]
+        adjacent = {i: near_rules(view, box, i, here) for i in members(here)}
+        for i in members(here):
+            for j in members(adjacent[i] >> (i + 1) << (i + 1) & ~covered[i]):
+                if covered[i] >> j & 1:
+                    continue
+                pair = intersect(intersect(box, view.boxes[i]) or box, view.boxes[j])
+                real = view.outside(pair) if pair is not None else []
+                if not real:
+                    continue  # they share only impossible cases
+                if shown == MAX_OVERLAPS_SHOWN:
+                    more_overlaps(ctx, terms, out)
+                    return
+                group, witness = grow(view, adjacent, i, j, real[0])
+                mask = sum(1 << r for r in group)
+                for r in group:
+                    covered[r] |= mask
+                shown += 1
+                out.append(overlap_finding(ctx, terms, view, group, witness, values))
+
+
+def near_rules(view: View, box: Box, i: int, here: int) -> int:
+    """The rules of `here` that share a point of the piece with rule i."""
+    near = here & ~(1 << i)
+    for k, m in enumerate(view.boxes[i]):
+        near &= accepting(view.cover[k], m & box[k], near)[1]
+        if not near:
+            break
+    return near
+
+
+def grow(view: View, adjacent: dict[int, int], i: int, j: int,
+         witness: Box) -> tuple[list[int], Box]:
+    """Add every rule that still shares a point with all of the group: one witness region."""
+    group = [i, j]
+    for r in members(adjacent[i] & adjacent[j]):
+        smaller = intersect(witness, view.boxes[r])
+        if smaller is not None:
+            group.append(r)
+            witness = smaller
+    return sorted(group), witness
+
+
+def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int], witness: Box,
+                    values: dict[str, Value]) -> Finding:
+    policy = ctx.table.hit_policy
+    outputs = [ctx.table.rules[r].outputs for r in group]
+    answers = list(dict.fromkeys(outputs))
+    ids = ctx.ids(group[:-1]) + " and " + ctx.table.rules[group[-1]].id
+    region = terms.of(witness, values)
+    where = terms.row(region)
+    where = "every case" if where == "every case" else f"the cases with {where}"
+    matched = f"rules {ids} {'both' if len(group) == 2 else 'all'} match {where}"
+    expect: type[EngineError] | None = ConflictingRules
+    if policy == "U":
+        severity, msg = "error", f"{matched}; hit policy U allows one rule per case"
+    elif len(answers) > 1:
+        said = " vs ".join(", ".join(literal_text(v) for v in a) for a in answers)
+        severity = "error"
+        msg = f"{matched} but answer differently ({said}): hit policy A needs agreement"
+    else:
+        severity, msg, expect = "info", f"{matched}, with the same answer (allowed under A)", None
+    case = verified(ctx, view.space.case(witness), expect, group)
+    return finding(ctx, terms, "overlap", severity, msg, group, region, case)
+
+
+def more_overlaps(ctx: Context, terms: Terms, out: list[Finding]) -> None:
+    """One closing finding for the overlaps not listed."""
+    severity = "error" if ctx.table.hit_policy == "U" else "warning"
+    out.append(finding(ctx, terms, "overlap", severity, f"... and more than "
+                                                        f"{MAX_OVERLAPS_SHOWN} groups of "
+                                                        "overlapping rules; fix the ones above "
+                                                        "first", []))
+
+
+def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int]) -> set[int]:
+    """Rules that match some case of their own columns, yet no allowed case that reaches the
+    table: every case they match is ruled out by a constraint, or never gets this far
+    (`told`: rules already reported as unreachable from their own cells)."""
+    view = reach.view(ctx.table)
+    live: set[int] = set()
+    for box, values in view.pieces:
+        for i in members(view.applicable(values)):
+            if i in live:
+                continue
+            inside = intersect(box, view.boxes[i])
+            if inside is not None and view.outside(inside):
+                live.add(i)
+    for i in members(view.readable):
+        if i in live or i in told:
+            continue
+        rule = ctx.table.rules[i]
+        blocked = [c.id for c, cbox in zip(view.constraints, view.constraint_boxes)
+                   if any(intersect(intersect(b, cbox) or b, view.boxes[i]) is not None
+                          and intersect(b, cbox) is not None for b, _ in view.pieces)]
+        why = (f"the constraint(s) {', '.join(blocked)} rule out every case it matches"
+               if blocked else "no case that reaches this decision matches it (the decisions "
+                               "it reads never answer so for the cases it matches)")
+        out.append(Finding("unreachable", "warning", f"rule {rule.id} can never apply: {why}",
+                           ctx.table.name, (rule.id,), (rule.cell,)))
+    return live
