@@ -3,10 +3,12 @@
 A gap is a region of allowed cases (original inputs in their domains, unknown where the
 glossary allows it, outside every constraint that applies) on which every decision the table
 reads answers, yet no rule of the table matches; an overlap is such a region where two rules
-match. The search runs piece by piece (`View.pieces`, where the decided inputs are fixed);
-what it finds is said in the table's own terms — the decided values and the table's own
-columns — merged into the few rows a person would add, and each comes with a whole case of
-original inputs that `evaluate` is asked about before it is shown.
+match. One search runs over the table's space (`reaching.View`): its original inputs and the
+decided inputs it reads, where the impossible combinations — a decided value its decision does
+not give for those inputs, a case that decision does not answer, a constraint — count as
+covered. What it finds is said in the table's own terms (its own columns), merged into the few
+rows a person would add, and each comes with a whole case of original inputs that `evaluate`
+is asked about before it is shown.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ from typing import Any
 from ..core.errors import ConflictingRules, EngineError, Finding, NoRuleMatched
 from ..core.model import SINGLE_HIT
 from ..core.sfeel import Value, literal_text
-from ..domain.atoms import Atoms
 from ..evaluation.evaluate import evaluate
 from .context import GAP_SEARCH_LIMIT, MAX_GAPS_SHOWN, MAX_OVERLAPS_SHOWN, MAX_STEPS, Context
-from .reaching import Axis, Reaching, View
+from .reaching import Reaching, View
 from .regions import Box, accepting, contains, intersect, members, merge_boxes, uncovered
 
 GAP_MEANING = {
@@ -31,30 +32,16 @@ GAP_MEANING = {
 
 
 class Terms:
-    """How a region of original inputs is said in the table's own columns."""
+    """How a box of the table's space is said in the table's own columns."""
 
     def __init__(self, ctx: Context, view: View) -> None:
         self.ctx, self.view = ctx, view
-        table = view.table
-        seen: dict[str, set[Value]] = {name: set() for _, name in view.decided}
-        for _, values in view.pieces:
-            for name, v in values.items():
-                seen[name].add(v)
-        self.axes: list[Axis] = []
-        for c, name in enumerate(table.input_names):
-            if name in view.space.pos:
-                self.axes.append(view.space.axes[view.space.pos[name]])
-                continue
-            given = seen[name]
-            known = sorted((v for v in given if v is not None), key=repr)
-            atoms = Atoms.build(ctx.model.variables[name], [r.inputs[c] for r in table.rules],
-                                known)
-            self.axes.append(Axis(atoms, None in given))
+        pos = view.space.pos
+        self.columns = [pos[n] for n in view.table.input_names]
+        self.axes = [view.space.axes[k] for k in self.columns]
 
-    def of(self, box: Box, values: dict[str, Value]) -> Box:
-        pos = self.view.space.pos
-        return tuple(box[pos[name]] if name in pos else 1 << axis.locate(values[name])
-                     for name, axis in zip(self.view.table.input_names, self.axes))
+    def of(self, box: Box) -> Box:
+        return tuple(box[k] for k in self.columns)
 
     def region(self, box: Box) -> dict[str, str]:
         return {name: axis.render(m)
@@ -99,17 +86,14 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
     table = ctx.table
     view = reach.view(table)
     terms = Terms(ctx, view)
-    raw: list[tuple[Box, Box]] = []  # (the gap over original inputs, in the table's terms)
-    steps, complete, by_steps = 0, True, False
-    for box, values in view.pieces:
-        active = view.applicable(values) | view.constraint_bits
-        found = uncovered(box, view.cover, active, GAP_SEARCH_LIMIT - len(raw),
-                          MAX_STEPS - steps, view.space.ordered)
-        steps += found.steps
-        raw += [(b, terms.of(b, values)) for b in found.boxes]
-        if not found.complete:
-            complete, by_steps = False, len(raw) < GAP_SEARCH_LIMIT
-            break
+    if not all(view.space.domain):
+        return  # no case reaches the table: the decisions before it never answer
+    active = view.readable | view.ruled_out
+    found = uncovered(view.space.domain, view.cover, active, GAP_SEARCH_LIMIT, MAX_STEPS,
+                      view.space.ordered)
+    raw = [(b, terms.of(b)) for b in found.boxes]
+    complete, steps = found.complete, found.steps
+    by_steps = not complete and len(raw) < GAP_SEARCH_LIMIT
     gaps = merge_boxes(list(dict.fromkeys(t for _, t in raw)))
     if by_steps:  # unproven: for a table that must answer every case, that fails the check
         proof_needed = table.hit_policy in SINGLE_HIT and table.default is None
@@ -174,38 +158,39 @@ def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
         return
     view = reach.view(ctx.table)
     terms = Terms(ctx, view)
+    if not all(view.space.domain):
+        return  # no case reaches the table
     n = view.n_rules
     covered = [0] * n  # per rule: the rules already reported with it
     shown = 0
-    for box, values in view.pieces:
-        here = view.applicable(values)
-        for k in range(len(box)):
-            here &= accepting(view.cover[k], box[k], here)[1]
-        adjacent = {i: near_rules(view, box, i, here) for i in members(here)}
-        for i in members(here):
-            for j in members(adjacent[i] >> (i + 1) << (i + 1) & ~covered[i]):
-                if covered[i] >> j & 1:
-                    continue
-                pair = intersect(intersect(box, view.boxes[i]) or box, view.boxes[j])
-                real = view.outside(pair) if pair is not None else []
-                if not real:
-                    continue  # they share only impossible cases
-                if shown == MAX_OVERLAPS_SHOWN:
-                    more_overlaps(ctx, terms, out)
-                    return
-                group, witness = grow(view, adjacent, i, j, real[0])
-                mask = sum(1 << r for r in group)
-                for r in group:
-                    covered[r] |= mask
-                shown += 1
-                out.append(overlap_finding(ctx, terms, view, group, witness, values))
+    here = view.readable
+    for k, d in enumerate(view.space.domain):
+        here &= accepting(view.cover[k], d, here)[1]
+    adjacent = {i: near_rules(view, i, here) for i in members(here)}
+    for i in members(here):
+        for j in members(adjacent[i] >> (i + 1) << (i + 1) & ~covered[i]):
+            if covered[i] >> j & 1:
+                continue
+            pair = intersect(view.boxes[i], view.boxes[j])
+            real = view.outside(pair) if pair is not None else []
+            if not real:
+                continue  # they share only impossible cases
+            if shown == MAX_OVERLAPS_SHOWN:
+                more_overlaps(ctx, terms, view, adjacent, covered, out)
+                return
+            group, witness = grow(view, adjacent, i, j, real[0])
+            mask = sum(1 << r for r in group)
+            for r in group:
+                covered[r] |= mask
+            shown += 1
+            out.append(overlap_finding(ctx, terms, view, group, witness))
 
 
-def near_rules(view: View, box: Box, i: int, here: int) -> int:
-    """The rules of `here` that share a point of the piece with rule i."""
+def near_rules(view: View, i: int, here: int) -> int:
+    """The rules of `here` that share a point of the domain with rule i."""
     near = here & ~(1 << i)
-    for k, m in enumerate(view.boxes[i]):
-        near &= accepting(view.cover[k], m & box[k], near)[1]
+    for k, (m, d) in enumerate(zip(view.boxes[i], view.space.domain)):
+        near &= accepting(view.cover[k], m & d, near)[1]
         if not near:
             break
     return near
@@ -223,13 +208,13 @@ def grow(view: View, adjacent: dict[int, int], i: int, j: int,
     return sorted(group), witness
 
 
-def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int], witness: Box,
-                    values: dict[str, Value]) -> Finding:
+def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int],
+                    witness: Box) -> Finding:
     policy = ctx.table.hit_policy
     outputs = [ctx.table.rules[r].outputs for r in group]
     answers = list(dict.fromkeys(outputs))
     ids = ctx.ids(group[:-1]) + " and " + ctx.table.rules[group[-1]].id
-    region = terms.of(witness, values)
+    region = terms.of(witness)
     where = terms.row(region)
     where = "every case" if where == "every case" else f"the cases with {where}"
     matched = f"rules {ids} {'both' if len(group) == 2 else 'all'} match {where}"
@@ -246,13 +231,26 @@ def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int], wi
     return finding(ctx, terms, "overlap", severity, msg, group, region, case)
 
 
-def more_overlaps(ctx: Context, terms: Terms, out: list[Finding]) -> None:
-    """One closing finding for the overlaps not listed."""
-    severity = "error" if ctx.table.hit_policy == "U" else "warning"
-    out.append(finding(ctx, terms, "overlap", severity, f"... and more than "
-                                                        f"{MAX_OVERLAPS_SHOWN} groups of "
-                                                        "overlapping rules; fix the ones above "
-                                                        "first", []))
+def more_overlaps(ctx: Context, terms: Terms, view: View, adjacent: dict[int, int],
+                  covered: list[int], out: list[Finding]) -> None:
+    """One closing finding for the overlaps not listed: how many pairs, how many disagree."""
+    answer: dict[tuple[Value, ...], int] = {}
+    for r in adjacent:
+        answer[ctx.table.rules[r].outputs] = answer.get(ctx.table.rules[r].outputs, 0) | 1 << r
+    left = differ = 0
+    for r, near in adjacent.items():
+        rest = near >> (r + 1) << (r + 1) & ~covered[r]
+        left += rest.bit_count()
+        differ += (rest & ~answer[ctx.table.rules[r].outputs]).bit_count()
+    if ctx.table.hit_policy == "U" or differ:
+        severity = "error"
+        what = "pairs of overlapping rules" if ctx.table.hit_policy == "U" else (
+            f"pairs of overlapping rules ({differ:,} of them answer differently)")
+    else:
+        severity, what = "info", "pairs of overlapping rules (all with the same answer)"
+    out.append(finding(ctx, terms, "overlap", severity, f"... and {left:,} more {what} "
+                                                        "(some may share only impossible "
+                                                        "cases); fix the ones above first", []))
 
 
 def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int]) -> set[int]:
@@ -261,20 +259,16 @@ def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int
     (`told`: rules already reported as unreachable from their own cells)."""
     view = reach.view(ctx.table)
     live: set[int] = set()
-    for box, values in view.pieces:
-        for i in members(view.applicable(values)):
-            if i in live:
-                continue
-            inside = intersect(box, view.boxes[i])
-            if inside is not None and view.outside(inside):
-                live.add(i)
     for i in members(view.readable):
-        if i in live or i in told:
+        if i in told:
+            continue
+        inside = intersect(view.boxes[i], view.space.domain)
+        if inside is not None and view.outside(inside):
+            live.add(i)
             continue
         rule = ctx.table.rules[i]
         blocked = [c.id for c, cbox in zip(view.constraints, view.constraint_boxes)
-                   if any(intersect(intersect(b, cbox) or b, view.boxes[i]) is not None
-                          and intersect(b, cbox) is not None for b, _ in view.pieces)]
+                   if intersect(cbox, view.boxes[i]) is not None]
         why = (f"the constraint(s) {', '.join(blocked)} rule out every case it matches"
                if blocked else "no case that reaches this decision matches it (the decisions "
                                "it reads never answer so for the cases it matches)")

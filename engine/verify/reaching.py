@@ -27,11 +27,10 @@ from ..core.sfeel import UnaryTest, Value, literal_text
 from ..domain.atoms import Atoms, bits
 from ..evaluation.compiled import CompiledTable, compile_table
 from ..evaluation.hitpolicy import HANDLERS, empty_answer
-from .regions import Box, accepting, intersect, merge_boxes, split
+from .regions import Box, accepting, merge_boxes, split, uncovered
 
 LIST_POLICIES = ("R", "O", "C")
 PARTITION_STEPS = 200_000  # splits for one decision's answer map before it is left inexact
-Piece = tuple[Box, dict[str, Value]]  # a box of original inputs, and the decided values there
 
 
 @dataclass
@@ -97,14 +96,18 @@ class Axis:
 
 @dataclass
 class Space:
-    """The original inputs a table's cases are made of (its own first), one axis each."""
+    """The columns a table's cases are searched over: its original inputs (its own first),
+    then the decided inputs it reads, one axis each."""
 
     names: list[str]
     axes: list[Axis]
+    base: int = -1  # how many leading columns are original inputs (the rest are decided)
     pos: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.pos = {n: k for k, n in enumerate(self.names)}
+        if self.base < 0:
+            self.base = len(self.names)
 
     @property
     def domain(self) -> Box:
@@ -114,31 +117,33 @@ class Space:
     def ordered(self) -> list[bool]:
         return [a.ordered for a in self.axes]
 
-    def lift(self, box: Box, other: Space) -> Box:
-        """A box of `other` (whose inputs are some of these) as a box of this space."""
+    def lift(self, box: Box, names: list[str]) -> list[int]:
+        """A box over some of these columns (`names`) as a box over all of them."""
         out = list(self.domain)
-        for k, name in enumerate(other.names):
+        for k, name in enumerate(names):
             out[self.pos[name]] = box[k]
-        return tuple(out)
+        return out
 
     def case(self, box: Box) -> dict[str, Value]:
-        """One whole case inside the box."""
-        return {n: a.first(m) for n, a, m in zip(self.names, self.axes, box)}
+        """One whole case of original inputs inside the box."""
+        return {n: a.first(m) for n, a, m in zip(self.names[:self.base], self.axes, box)}
 
 
 @dataclass
 class View:
-    """One table seen over its original inputs: covers (rules, then constraints) and pieces."""
+    """One table over its space: the cover of its rules, then of the constraints that apply,
+    then of the impossible regions — a decided value its decision does not give there, or a
+    case its decision gives no answer (each a box, `ruled_out`)."""
 
     table: Table
     space: Space
-    cover: list[list[int]]  # per space column, per atom: rules and constraints accepting it
-    boxes: list[Box]  # per rule: its cells on original inputs, as a box of the space
-    decided: list[tuple[int, str]]  # (column of the table, variable) fed by an exact decision
+    cover: list[list[int]]  # per column, per atom: rules, constraints, impossible regions
+    boxes: list[Box]  # per rule
     constraints: list[Constraint]  # those that apply: every variable they name is read here
-    pieces: list[Piece]
+    constraint_boxes: list[Box]
+    impossible: int  # how many impossible regions follow the constraints
     readable: int  # the rules whose cells could all be read
-    constraint_boxes: list[Box] = field(default_factory=list)
+    failed: list[Box] = field(default_factory=list)  # cases a decision read gives no answer
 
     @property
     def n_rules(self) -> int:
@@ -148,25 +153,20 @@ class View:
     def constraint_bits(self) -> int:
         return ((1 << len(self.constraints)) - 1) << self.n_rules
 
-    def applicable(self, values: dict[str, Value]) -> int:
-        """The readable rules whose cells on decided inputs accept these decided values."""
-        m = self.readable
-        for c, name in self.decided:
-            v = values[name]
-            for i in bits(m):
-                test = self.table.rules[i].inputs[c]
-                if test is None or not test.matches(v):
-                    m &= ~(1 << i)
-        return m
+    @property
+    def ruled_out(self) -> int:
+        """Everything that is not a real case reaching the table: constraints, impossible."""
+        return ((1 << (len(self.constraints) + self.impossible)) - 1) << self.n_rules
 
     def outside(self, box: Box, limit: int = 1) -> list[Box]:
-        """Parts of the box that no constraint rules out (all of it when none applies)."""
-        if not self.constraints:
+        """Parts of the box that are real cases (all of it when nothing is ruled out)."""
+        if not self.ruled_out:
             return [box]
-        from .regions import uncovered
-
-        return uncovered(box, self.cover, self.constraint_bits, limit,
+        return uncovered(box, self.cover, self.ruled_out, limit,
                          ordered=self.space.ordered).boxes
+
+
+AnswerMap = tuple[list[tuple[Box, dict[str, Value]]], list[Box]]  # answers, failures
 
 
 class Reaching:
@@ -175,19 +175,19 @@ class Reaching:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.axes: dict[str, Axis] = {}
-        self.spaces: dict[str, Space] = {}
+        self.bases: dict[str, list[str]] = {}
         self.views: dict[str, View] = {}
-        self.maps: dict[str, list[tuple[Box, dict[str, Value]]] | None] = {}
+        self.maps: dict[str, AnswerMap | None] = {}
         self._tests = self._tests_by_variable()
         self._broken = {p.decision for p in model.problems
                         if p.severity == "error" and p.decision}
 
     # -- which decided inputs can be followed ----------------------------------------------
-    def exact(self, table: Table, seen: frozenset[str] = frozenset()) -> bool:
+    def exact(self, table: Table) -> bool:
         """Whether a decision's answers can be followed back to original inputs."""
-        if table.name in seen or table.name in self._broken:
+        if table.name in self._broken or table.hit_policy in LIST_POLICIES:
             return False
-        if table.hit_policy in LIST_POLICIES or not all(r.readable for r in table.rules):
+        if not all(r.readable for r in table.rules):
             return False
         return self.answer_map(table) is not None
 
@@ -217,126 +217,130 @@ class Reaching:
             self.axes[name] = axis
         return axis
 
-    def space(self, table: Table) -> Space:
-        space = self.spaces.get(table.name)
-        if space is None:
-            names: dict[str, None] = {}
-            self._collect(table, names, frozenset())
-            space = Space(list(names), [self.axis(n) for n in names])
-            self.spaces[table.name] = space
-        return space
+    def base(self, table: Table) -> list[str]:
+        """The original inputs of a decision and of those it requires (its own first)."""
+        names = self.bases.get(table.name)
+        if names is None:
+            found: dict[str, None] = {}
+            for name in table.input_names:
+                if self.followed(name) is None:
+                    found.setdefault(name)
+            for name in table.input_names:
+                up = self.followed(name)
+                if up is not None:
+                    found.update(dict.fromkeys(self.base(up)))
+            names = self.bases[table.name] = list(found)
+        return names
 
-    def _collect(self, table: Table, names: dict[str, None], seen: frozenset[str]) -> None:
-        for name in table.input_names:  # the table's own first, in its column order
-            if self.followed(name) is None:
-                names.setdefault(name)
-        for name in table.input_names:
-            up = self.followed(name)
-            if up is not None and up.name not in seen:
-                self._collect(up, names, seen | {table.name})
-
-    # -- one table over its original inputs ------------------------------------------------
+    # -- one table over its space ----------------------------------------------------------
     def view(self, table: Table) -> View:
         view = self.views.get(table.name)
         if view is not None:
             return view
-        space = self.space(table)
-        decided = [(c, n) for c, n in enumerate(table.input_names) if self.followed(n)]
+        base = self.base(table)
+        decided = [n for n in table.input_names if self.followed(n) is not None]
+        ups = list(dict.fromkeys(self.followed(n) for n in decided))
+        maps = {up.name: self.answer_map(up) for up in ups if up is not None}
+        axes = [self.axis(n) for n in base]
+        for name in decided:
+            up = self.model.producer(name)
+            assert up is not None
+            given = [outs[name] for _, outs in (maps[up.name] or ([], []))[0]]
+            c = table.input_names.index(name)
+            known = list(dict.fromkeys(v for v in given if v is not None))
+            atoms = Atoms.build(self.model.variables[name], [r.inputs[c] for r in table.rules],
+                                known)
+            axes.append(Axis(atoms, None in given))
+        space = Space([*base, *decided], axes, len(base))
         constraints = [c for c in self.model.constraints
-                       if all(name in space.pos for name, _ in c.tests)]
+                       if all(name in base for name, _ in c.tests)]
         rules = table.rules
-        own = {n: c for c, n in enumerate(table.input_names) if n in space.pos}
-        cover: list[list[int]] = []
-        everyone = (1 << len(rules)) - 1
-        for name, axis in zip(space.names, space.axes):
-            column = [0] * (axis.atoms.size + 1)
-            if name in own:
-                cover.append(_column(axis, [r.inputs[own[name]] for r in rules], column, 0))
-            else:
-                cover.append([everyone] * len(column))
-            tests = [dict(c.tests).get(name) for c in constraints]
-            _column(axis, [t if t is not None else _ANY for t in tests], cover[-1], len(rules))
-        boxes = [tuple(axis.mask(r.inputs[own[n]]) if n in own else axis.domain
-                       for n, axis in zip(space.names, space.axes)) for r in rules]
+        own = {n: c for c, n in enumerate(table.input_names)}
+        boxes = [tuple(axis.mask(r.inputs[own[n]]) & axis.domain if n in own else axis.domain
+                       for n, axis in zip(space.names, axes)) for r in rules]
+        cboxes = [tuple(axis.mask(dict(c.tests)[n]) & axis.domain if n in dict(c.tests)
+                        else axis.domain for n, axis in zip(space.names, axes))
+                  for c in constraints]
+        impossible: list[Box] = []
+        failed: list[Box] = []
+        for up in ups:
+            assert up is not None
+            answers, failures = maps[up.name] or ([], [])
+            names = self.base(up)
+            mine = [n for n in decided if self.model.producer(n) is up]
+            for box, outs in answers:
+                lifted = space.lift(box, names)
+                for name in mine:  # a value the decision does not give for these cases
+                    k = space.pos[name]
+                    other = list(lifted)
+                    other[k] = axes[k].domain & ~(1 << axes[k].locate(outs[name]))
+                    if other[k]:
+                        impossible.append(tuple(other))
+            failed += [tuple(space.lift(box, names)) for box in failures]
+        impossible += failed
+        cover = _cover(space, [*boxes, *cboxes, *impossible])
         readable = sum(1 << i for i, r in enumerate(rules) if r.readable)
-        cboxes = [tuple(axis.mask(dict(c.tests)[n]) if n in dict(c.tests) else axis.domain
-                        for n, axis in zip(space.names, space.axes)) for c in constraints]
-        view = View(table, space, cover, boxes, decided, constraints, [], readable, cboxes)
-        view.pieces = self.pieces(table, space, decided)
+        view = View(table, space, cover, boxes, constraints, cboxes, len(impossible), readable,
+                    failed)
         self.views[table.name] = view
         return view
 
-    def pieces(self, table: Table, space: Space, decided: list[tuple[int, str]]) -> list[Piece]:
-        pieces: list[Piece] = [(space.domain, {})]
-        by_table: dict[str, list[str]] = {}
-        for _, name in decided:
-            up = self.model.producer(name)
-            assert up is not None
-            by_table.setdefault(up.name, []).append(name)
-        for up_name, names in by_table.items():
-            up = self.model.tables[up_name]
-            amap = self.answer_map(up)
-            assert amap is not None
-            other = self.space(up)
-            lifted = [(space.lift(box, other), {n: outs[n] for n in names}) for box, outs in amap]
-            new: list[Piece] = []
-            for box, values in pieces:
-                for lbox, lvalues in lifted:
-                    both = intersect(box, lbox)
-                    if both is not None:
-                        new.append((both, {**values, **lvalues}))
-            pieces = new
-        return pieces
-
     # -- what a decision answers, where ----------------------------------------------------
-    def answer_map(self, table: Table) -> list[tuple[Box, dict[str, Value]]] | None:
-        """Disjoint boxes over the decision's original inputs, each with its answer; the cases
-        where it answers nothing (a gap, a conflict) are in none. None: too intricate."""
+    def answer_map(self, table: Table) -> AnswerMap | None:
+        """Disjoint boxes over the decision's original inputs, each with its answer, and the
+        boxes where it answers nothing (a gap, a conflict). None: too intricate to follow."""
         if table.name in self.maps:
             return self.maps[table.name]
         self.maps[table.name] = None  # a cycle or a failure below leaves it inexact
         view = self.view(table)
         ct = compile_table(table, self.model.variables)
+        rules = view.readable
+        impossible = ((1 << view.impossible) - 1) << (view.n_rules + len(view.constraints))
+        leaves = partition(view.space.domain, view.cover, rules | impossible,
+                           view.space.ordered, [PARTITION_STEPS])
+        if leaves is None:
+            return None
         found: dict[tuple[Value, ...], list[Box]] = {}
         answers: dict[tuple[Value, ...], dict[str, Value]] = {}
-        budget = [PARTITION_STEPS]
-        for box, values in view.pieces:
-            leaves = partition(box, view.cover, view.applicable(values), view.space.ordered,
-                               budget)
-            if leaves is None:
-                return None
-            for leaf, matched in leaves:
-                outs = answer(ct, matched)
-                if outs is None:
-                    continue
-                key = tuple(outs[n] for n in table.output_names)
-                found.setdefault(key, []).append(leaf)
-                answers[key] = outs
-        amap = [(box, answers[key]) for key, boxes in found.items() for box in merge_boxes(boxes)]
+        n = view.space.base
+        failures: list[Box] = [box[:n] for box in view.failed]  # failed on the way here
+        for leaf, matched in leaves:
+            if matched & impossible:
+                continue  # not a case: a decided value its decision does not give here
+            outs = answer(ct, matched & rules)
+            if outs is None:
+                failures.append(leaf[:n])
+                continue
+            key = tuple(outs[name] for name in table.output_names)
+            found.setdefault(key, []).append(leaf[:n])
+            answers[key] = outs
+        amap = ([(box, answers[key]) for key, boxes in found.items()
+                 for box in merge_boxes(boxes)], merge_boxes(failures))
         self.maps[table.name] = amap
         return amap
 
 
+def _cover(space: Space, boxes: list[Box]) -> list[list[int]]:
+    """Per column, per atom: which of the boxes (bit i for box i) hold it."""
+    cover = []
+    for k, axis in enumerate(space.axes):
+        column = [0] * (axis.atoms.size + 1)
+        whole = axis.domain
+        anyone = 0
+        for i, box in enumerate(boxes):
+            m = box[k]
+            if m & whole == whole:
+                anyone |= 1 << i
+                continue
+            for atom in bits(m):
+                column[atom] |= 1 << i
+        if anyone:
+            column = [c | anyone for c in column]
+        cover.append(column)
+    return cover
+
+
 _ANY = UnaryTest(any=True)
-
-
-def _column(axis: Axis, tests: Sequence[UnaryTest | None], column: list[int],
-            offset: int) -> list[int]:
-    """Add to `column` (per atom) the bit of each test, from bit `offset` on."""
-    anyone = 0
-    for i, test in enumerate(tests):
-        if test is None:
-            continue
-        bit = 1 << (offset + i)
-        if test.any:
-            anyone |= bit
-            continue
-        for atom in bits(axis.mask(test)):
-            column[atom] |= bit
-    if anyone:
-        for a in range(len(column)):
-            column[a] |= anyone
-    return column
 
 
 def answer(ct: CompiledTable, matched: int) -> dict[str, Any] | None:
