@@ -55,7 +55,7 @@ from engine import Model  # noqa: E402
 from engine.core.model import Column, Rule, Table, Variable  # noqa: E402
 from engine.core.sfeel import literal_text, parse_unary  # noqa: E402
 from engine.workbook.cells import cell_test  # noqa: E402
-from engine.workbook.loader import load  # noqa: E402
+from engine import load  # noqa: E402
 
 OUTPUT_VALUES = ("start", "consider", "observe", "defer", "stop", "refer")
 OTHERWISE = "not_covered"  # the catch-all's answer
