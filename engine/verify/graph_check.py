@@ -84,7 +84,7 @@ def finding(ctx: Context, terms: Terms, kind: str, severity: str, message: str,
 
 def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
     table = ctx.table
-    view = reach.view(table)
+    view = reach.view(table, ctx.ct, ctx.boxes)
     terms = Terms(ctx, view)
     if not all(view.space.domain):
         return  # no case reaches the table: the decisions before it never answer
@@ -156,7 +156,7 @@ def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
     policy = ctx.table.hit_policy
     if policy not in ("U", "A"):
         return
-    view = reach.view(ctx.table)
+    view = reach.view(ctx.table, ctx.ct, ctx.boxes)
     terms = Terms(ctx, view)
     if not all(view.space.domain):
         return  # no case reaches the table
@@ -257,7 +257,7 @@ def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int
     """Rules that match some case of their own columns, yet no allowed case that reaches the
     table: every case they match is ruled out by a constraint, or never gets this far
     (`told`: rules already reported as unreachable from their own cells)."""
-    view = reach.view(ctx.table)
+    view = reach.view(ctx.table, ctx.ct, ctx.boxes)
     live: set[int] = set()
     for i in members(view.readable):
         if i in told:

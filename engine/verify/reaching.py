@@ -178,6 +178,7 @@ class Reaching:
         self.bases: dict[str, list[str]] = {}
         self.views: dict[str, View] = {}
         self.maps: dict[str, AnswerMap | None] = {}
+        self._users: dict[str, set[str]] = {}  # variable -> tables and constraints reading it
         self._tests = self._tests_by_variable()
         self._broken = {p.decision for p in model.problems
                         if p.severity == "error" and p.decision}
@@ -202,9 +203,11 @@ class Reaching:
         for t in self.model.tables.values():
             for c, col in enumerate(t.inputs):
                 out.setdefault(col.name, []).extend(r.inputs[c] for r in t.rules)
+                self._users.setdefault(col.name, set()).add(t.name)
         for con in self.model.constraints:
             for name, test in con.tests:
                 out.setdefault(name, []).append(test)
+                self._users.setdefault(name, set()).add(f"constraint {con.id}")
         return out
 
     def axis(self, name: str) -> Axis:
@@ -233,7 +236,11 @@ class Reaching:
         return names
 
     # -- one table over its space ----------------------------------------------------------
-    def view(self, table: Table) -> View:
+    def view(self, table: Table, ct: CompiledTable | None = None,
+             own_boxes: list[Box] | None = None) -> View:
+        """`ct` and `own_boxes` (the table compiled, and its rules as boxes of its own atoms)
+        are reused where a column's atoms are the table's own: an input no other table or
+        constraint reads (the common case, and all of a one-table workbook)."""
         view = self.views.get(table.name)
         if view is not None:
             return view
@@ -241,7 +248,11 @@ class Reaching:
         decided = [n for n in table.input_names if self.followed(n) is not None]
         ups = list(dict.fromkeys(self.followed(n) for n in decided))
         maps = {up.name: self.answer_map(up) for up in ups if up is not None}
-        axes = [self.axis(n) for n in base]
+        own = {n: c for c, n in enumerate(table.input_names)}
+        solo = {n for n in base if ct is not None and own_boxes is not None and n in own
+                and self._users.get(n) == {table.name}}
+        axes = [Axis(ct.atoms[own[n]], self.axis(n).null) if ct is not None and n in solo
+                else self.axis(n) for n in base]
         for name in decided:
             up = self.model.producer(name)
             assert up is not None
@@ -255,9 +266,19 @@ class Reaching:
         constraints = [c for c in self.model.constraints
                        if all(name in base for name, _ in c.tests)]
         rules = table.rules
-        own = {n: c for c, n in enumerate(table.input_names)}
-        boxes = [tuple(axis.mask(r.inputs[own[n]]) & axis.domain if n in own else axis.domain
-                       for n, axis in zip(space.names, axes)) for r in rules]
+        columns: list[list[int]] = []
+        for n, axis in zip(space.names, axes):
+            if n in solo:  # the table's own atoms: its boxes, with null where a cell allows it
+                assert ct is not None and own_boxes is not None
+                c, null = own[n], axis.null_bit if axis.null else 0
+                nulls = ct.null_cover[c]
+                columns.append([b[c] | (null if nulls >> i & 1 else 0)
+                                for i, b in enumerate(own_boxes)])
+            elif n in own:
+                columns.append([axis.mask(r.inputs[own[n]]) & axis.domain for r in rules])
+            else:
+                columns.append([axis.domain] * len(rules))
+        boxes: list[Box] = [tuple(b) for b in zip(*columns)] if columns else [() for _ in rules]
         cboxes = [tuple(axis.mask(dict(c.tests)[n]) & axis.domain if n in dict(c.tests)
                         else axis.domain for n, axis in zip(space.names, axes))
                   for c in constraints]
@@ -278,7 +299,9 @@ class Reaching:
                         impossible.append(tuple(other))
             failed += [tuple(space.lift(box, names)) for box in failures]
         impossible += failed
-        cover = _cover(space, [*boxes, *cboxes, *impossible])
+        cover = _cover(space, [*cboxes, *impossible], len(rules), {
+            k: [*ct.cover[own[n]], ct.null_cover[own[n]]] for k, n in enumerate(space.names)
+            if n in solo and ct is not None}, boxes)
         readable = sum(1 << i for i, r in enumerate(rules) if r.readable)
         view = View(table, space, cover, boxes, constraints, cboxes, len(impossible), readable,
                     failed)
@@ -320,14 +343,21 @@ class Reaching:
         return amap
 
 
-def _cover(space: Space, boxes: list[Box]) -> list[list[int]]:
-    """Per column, per atom: which of the boxes (bit i for box i) hold it."""
+def _cover(space: Space, extra: list[Box], offset: int, known: dict[int, list[int]],
+           rules: list[Box]) -> list[list[int]]:
+    """Per column, per atom: the rules (bit i for rule i) and the extra boxes (from bit
+    `offset`) that hold it; `known` gives a column's rule part already worked out."""
     cover = []
     for k, axis in enumerate(space.axes):
-        column = [0] * (axis.atoms.size + 1)
         whole = axis.domain
         anyone = 0
-        for i, box in enumerate(boxes):
+        if k in known:
+            column = list(known[k])
+            todo = [(offset + i, b) for i, b in enumerate(extra)]
+        else:
+            column = [0] * (axis.atoms.size + 1)
+            todo = [*enumerate(rules), *((offset + i, b) for i, b in enumerate(extra))]
+        for i, box in todo:
             m = box[k]
             if m & whole == whole:
                 anyone |= 1 << i
