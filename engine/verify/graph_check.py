@@ -163,10 +163,13 @@ def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
     n = view.n_rules
     covered = [0] * n  # per rule: the rules already reported with it
     shown = 0
-    here = view.readable
-    for k, d in enumerate(view.space.domain):
-        here &= accepting(view.cover[k], d, here)[1]
-    adjacent = {i: near_rules(view, i, here) for i in members(here)}
+    if plain(ctx, view):  # the table's own boxes: the overlaps the rule checks found already
+        here, adjacent = ctx.active, {i: ctx.adjacent[i] for i in members(ctx.active)}
+    else:
+        here = view.readable
+        for k, d in enumerate(view.space.domain):
+            here &= accepting(view.cover[k], d, here)[1]
+        adjacent = {i: near_rules(view, i, here) for i in members(here)}
     for i in members(here):
         for j in members(adjacent[i] >> (i + 1) << (i + 1) & ~covered[i]):
             if covered[i] >> j & 1:
@@ -184,6 +187,12 @@ def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
                 covered[r] |= mask
             shown += 1
             out.append(overlap_finding(ctx, terms, view, group, witness))
+
+
+def plain(ctx: Context, view: View) -> bool:
+    """A table read on its own: no decided input, nothing ruled out, no unknown values."""
+    return (not any(ctx.model.producer(n) for n in view.table.input_names)
+            and not view.ruled_out and not any(a.null for a in view.space.axes))
 
 
 def near_rules(view: View, i: int, here: int) -> int:
@@ -259,6 +268,8 @@ def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int
     (`told`: rules already reported as unreachable from their own cells)."""
     view = reach.view(ctx.table, ctx.ct, ctx.boxes)
     live: set[int] = set()
+    if plain(ctx, view):
+        return set(members(ctx.active))  # every rule with a case of its own applies
     for i in members(view.readable):
         if i in told:
             continue
