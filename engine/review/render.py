@@ -24,6 +24,7 @@ from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
+from .declared import declared_items
 from .markdown_safe import code as md_code
 from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
@@ -355,9 +356,11 @@ def _questions(model: Model, tables: list[Table]) -> list[Block]:
             items.append(t(bold(f"{table.sheet} default"), " (" + _("decision") + " ",
                            code(table.name), _("): when no rule matches, the table answers "),
                            code(NOT_COVERED), ". ", bold(_("Not covered by the text."))))
-    intro = t(_("Rules that interpret where the guideline text is silent, and rules that answer "),
-              code(NOT_COVERED), _(" (the text does not cover the situation). The committee is "
-                                   "asked to confirm or correct each of them."))
+    items += declared_items(model, bold, code, t)
+    intro = t(_("Rules that interpret where the guideline text is silent, rules that answer "),
+              code(NOT_COVERED), _(" (the text does not cover the situation), which facts may "
+                                   "be unknown and which combinations cannot occur. The "
+                                   "committee is asked to confirm or correct each of them."))
     if not items:
         return [Heading(2, t(_(QUESTIONS))),
                 Para(t(_("None: every rule follows directly from the text.")))]
@@ -396,7 +399,8 @@ def _glossary(model: Model) -> list[Block]:
     rows = []
     for var in model.variables.values():
         producer = model.producer(var.name)
-        role = t(_("answer of "), code(producer.name)) if producer else t(_("input"))
+        role = t(_("answer of "), code(producer.name)) if producer else t(
+            _("input, may be unknown") if var.unknown is True else _("input"))
         rows.append((t(var.label or var.name), t(code(var.name)), role, t(code(var.type)),
                      _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t(_("Label")), t(_("Name")), t(_("Role")), t(_("Type")), t(_("Allowed values")),

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.i18n import _
 from ..core.sfeel import literal_text
+from .constraints import CONSTRAINTS
 from .layout import ABOUT, DECISION, GLOSSARY, ROLES, TESTS, keyword
 from .xlsx import Sheet, column_letter, read_sheets
 
@@ -43,7 +44,7 @@ def dump_sheets(sheets: list[Sheet]) -> str:
         lines.append(f"== {sheet.name} [{kind}]{flags} ==")
         if kind in ("decision", "tests") and (role_row := _role_row(sheet)) is not None:
             lines.extend(_table_lines(sheet, role_row, strict_inputs=kind == "decision"))
-        elif kind == "glossary":
+        elif kind in ("glossary", "constraints"):
             lines.extend(_keyed_lines(sheet, with_header=True))
         elif kind == "about":
             lines.extend(_keyed_lines(sheet, with_header=False))
@@ -58,7 +59,8 @@ def dump_sheets(sheets: list[Sheet]) -> str:
 def sheet_kind(sheet: Sheet) -> str:
     """The sheet's role, found as the loader finds it: by name, or by `Decision` in column A."""
     name = keyword(sheet.name)
-    for kind, words in (("glossary", GLOSSARY), ("tests", TESTS), ("about", ABOUT)):
+    for kind, words in (("glossary", GLOSSARY), ("tests", TESTS), ("about", ABOUT),
+                        ("constraints", CONSTRAINTS)):
         if name in words:
             return kind
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
