@@ -104,6 +104,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
     if not by_role["glossary"]:  # every header would echo the one missing sheet
         by_role["decision"], by_role["tests"], by_role["constraints"] = [], [], []
+        by_role["values"] = []
     tables: list[Table] = []
     for sheet in by_role["decision"]:
         table = read_decision(sheet, variables, problems)
