@@ -211,6 +211,11 @@ class Model:
         evaluation plans ask for it over and over)."""
         return producers(self.tables.values())
 
+    def label(self, name: str) -> str:
+        """The words a person reads for a variable: its glossary label, else its name."""
+        var = self.variables.get(name)
+        return var.label if var is not None and var.label else name
+
     def producer(self, variable: str) -> Table | None:
         """The decision whose output this variable is, if any."""
         return self.producers.get(variable)

@@ -22,7 +22,7 @@ def declared_items(model: Model, bold: Callable[[str], Any], code: Callable[[str
                              "too, and evaluation accepts an empty value. Question: is it right "
                              "that this fact may be missing?").format(label=var.label or var.name)))
     for con in model.constraints:
-        shown = "; ".join(f"{_label(model, name)} = {test.text}" for name, test in con.tests)
+        shown = "; ".join(f"{model.label(name)} = {test.text}" for name, test in con.tests)
         about = f" {con.description}" if con.description else ""
         items.append(t(bold(_("Constraint {id}").format(id=con.id)), " (", code(con.cell), "): ",
                        _("cannot occur: {shown}.{about} The check requires no answer here, and "
@@ -31,6 +31,3 @@ def declared_items(model: Model, bold: Callable[[str], Any], code: Callable[[str
     return items
 
 
-def _label(model: Model, name: str) -> str:
-    var = model.variables.get(name)
-    return var.label if var is not None and var.label else name

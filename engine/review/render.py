@@ -181,13 +181,9 @@ def labels_of(model: Model, name: str) -> Labels:
     return model.value_labels.get(name, NO_LABELS)
 
 
-def label(model: Model, name: str) -> str:
-    var = model.variables.get(name)
-    return var.label if var is not None and var.label else name
-
 
 def _named(model: Model, name: str) -> Inline:
-    shown = label(model, name)
+    shown = model.label(name)
     return t(shown, " (", code(name), ")") if shown != name else t(code(name))
 
 
@@ -269,8 +265,8 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                        "."))
     facts.append(t(_("Conditions: "), *join(_named(model, n) for n in table.input_names), "."))
     facts.append(t(_("Answers: "), *join(_named(model, n) for n in table.output_names), "."))
-    header = (t(_("Rule")), *(t(label(model, n)) for n in table.input_names),
-              *(t("⇒ ", label(model, n)) for n in table.output_names), t(_("Sources")))
+    header = (t(_("Rule")), *(t(model.label(n)) for n in table.input_names),
+              *(t("⇒ ", model.label(n)) for n in table.output_names), t(_("Sources")))
     rows = tuple((t(bold(r.id)), *(test_inline(x, labels_of(model, n))
                                    for x, n in zip(r.inputs, table.input_names)),
                   *(value_inline(v, labels_of(model, n))
@@ -281,8 +277,8 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                            Items(tuple(facts)),
                            Rules(header, rows, tuple("question" if is_question(table, r) else ""
                                                      for r in table.rules),
-                                 conditions=tuple(t(label(model, n)) for n in table.input_names),
-                                 answers=tuple(t(label(model, n)) for n in table.output_names))]
+                                 conditions=tuple(t(model.label(n)) for n in table.input_names),
+                                 answers=tuple(t(model.label(n)) for n in table.output_names))]
     if table.notes:  # the committee's `#` rows, where they wrote them
         blocks.append(Items(tuple(t(note.text, " (", code(note.cell), ")")
                                   for note in table.notes)))
@@ -324,9 +320,9 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
 
 
 def _when(model: Model, table: Table, rule: Rule) -> Inline:
-    held = [t(label(model, c.name), ": ", *test_inline(x, labels_of(model, c.name)))
+    held = [t(model.label(c.name), ": ", *test_inline(x, labels_of(model, c.name)))
             for c, x in zip(table.inputs, rule.inputs) if x is None or not x.any]
-    answer = join(t(label(model, c.name), " = ", *value_inline(v, labels_of(model, c.name)))
+    answer = join(t(model.label(c.name), " = ", *value_inline(v, labels_of(model, c.name)))
                   for c, v in zip(table.outputs, rule.outputs))
     if held:
         return t(_("when") + " ", *join(held, "; ")) + t(" ⇒ ") + answer
