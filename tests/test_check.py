@@ -492,10 +492,10 @@ def test_a_table_without_inputs(tmp_path: Path) -> None:
 
 def test_a_search_that_runs_out_of_steps_says_so(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.verify.check
+    import engine.verify.graph_check
     import engine.verify.rule_checks
 
-    monkeypatch.setattr(engine.verify.check, "MAX_STEPS", 3)
+    monkeypatch.setattr(engine.verify.graph_check, "MAX_STEPS", 3)
     monkeypatch.setattr(engine.verify.rule_checks, "MASK_STEPS", 3)
     findings = load(tmp_path, COMPLETE).check()
     # a Unique table not proven complete fails the check: CI must not pass an unproven table
@@ -508,15 +508,18 @@ def test_a_search_that_runs_out_of_steps_says_so(tmp_path: Path,
 
 
 def test_an_answer_given_only_for_null_still_reaches_the_next_table(tmp_path: Path) -> None:
-    """mid answers "c" only when x is unknown; out must handle "c" or the check says so."""
-    spec = WorkbookSpec(
-        glossary=[("x", "integer", ">= 0"), ("mid", "string", '"a", "b", "c"'),
+    """mid answers "c" only when x is unknown (which the glossary allows); out must handle "c"
+    or the check says so."""
+    from workbooks_v2 import Workbook2, write2
+
+    spec = Workbook2(
+        glossary=[("x", "integer", ">= 0", "", "yes"), ("mid", "string", '"a", "b", "c"'),
                   ("res", "string", '"yes", "no"')],
         tables=[TableSpec("mid", "U", [("x", "input"), ("mid", "output")],
                           [["M1", "< 5", "a"], ["M2", ">= 5", "b"], ["M3", "null", "c"]]),
                 TableSpec("out", "U", [("mid", "input"), ("res", "output")],
                           [["O1", "a", "yes"], ["O2", "b", "no"]])])
-    model = engine.load(str(write(spec, tmp_path / "n.xlsx")), strict=False)
+    model = engine.load(str(write2(spec, tmp_path / "n.xlsx")), strict=False)
     gaps = [f for f in model.check() if f.kind == "gap" and f.decision == "out"]
     assert [(f.severity, f.region) for f in gaps] == [("error", {"mid": '"c"'})]
     with pytest.raises(engine.NoRuleMatched):

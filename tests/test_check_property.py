@@ -115,7 +115,7 @@ def tables(draw: Any) -> Model:
     upstream: list[Table] = []
     variables_ = {"answer": answer}
     if draw(st.integers(0, 2)) == 0:
-        z = Variable("z", "integer", parse_unary("[0..5]"))
+        z = Variable("z", "integer", parse_unary("[0..5]"), unknown=True)  # null is a value
         mid = draw(st.sampled_from((Variable("mid", "integer"),
                                     Variable("mid", "string", None, TEXTS))))
         upstream = [make_table(draw, "u", [z], mid, "F", draw(st.integers(1, 4)))]
@@ -169,8 +169,8 @@ class Brute:
                 for k, v in enumerate(self.vars)]
         if "u" in model.tables and self.vars[0].name == "mid":
             given = first_hit_answers(model.tables["u"], model.variables["z"])
-            if given:  # what u can answer is the domain of mid (none: left unrestricted)
-                axes[0] = sorted(given, key=str)
+            # what u answers is the domain of mid (nothing: no case reaches t)
+            axes[0] = sorted(given, key=str)
         self.points = list(product(*axes))
         self.hits = {p: [i for i, r in enumerate(self.table.rules) if matching(r.inputs, p)]
                      for p in self.points}

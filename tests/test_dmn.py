@@ -191,7 +191,7 @@ def test_export_maps_glossary_inputs_tables_and_graph(nbcg: Model) -> None:
     assert [a.get("name") for a in table.findall(q("annotation"))] == \
         ["sources", "merknad", "tolkning"]
     rules = table.findall(q("rule"))
-    assert len(rules) == 24 and rules[0].get("label") == "B1"
+    assert len(rules) == 26 and rules[0].get("label") == "B1"
     first = rules[0]
     assert [e.findtext(q("text")) for e in first.findall(q("inputEntry"))][:2] == \
         ['"no_skeletal_metastases"', "-"]  # the bare word of the cell, quoted as FEEL wants
@@ -254,7 +254,7 @@ def test_nbcg_round_trip_keeps_rules_annotations_glossary_and_answers(nbcg: Mode
         assert model.about == nbcg.about
         outcomes = [run_case(model, case) for case in nbcg.tests]
         assert [o.failures or o.error for o in outcomes if not o.ok] == []
-        assert len(outcomes) == 76
+        assert len(outcomes) == 79
         assert [f for f in model.check() if f.severity != "info"] == []
 
 
@@ -302,8 +302,8 @@ def test_written_workbook_is_styled(nbcg: Model) -> None:
     assert sheet["B2"].font.b and sheet["A1"].font.b and wb["Ordliste"]["A1"].font.b
     assert sheet.column_dimensions["B"].width > 10
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["D4:D57"] == '"TRUE,FALSE,-"'  # 24 rules and 30 empty rows
-    assert lists["E4:E57"] == '"progressive,first_detected_observable,other,-"'
+    assert lists["D4:D59"] == '"TRUE,FALSE,-"'  # 26 rules and 30 empty rows
+    assert lists["E4:E59"] == '"progressive,first_detected_observable,other,-"'
     assert [sheet.cell(4, c).value for c in range(1, 5)] == ["B1", "no_skeletal_metastases",
                                                              "-", "-"]
     assert wb["Testtilfeller"]["B4"].value is False  # a real boolean, as Excel shows it
@@ -565,7 +565,8 @@ def test_cli_import_refuses_a_dmn_with_errors(tmp_path: Path,
 
 
 def test_an_output_without_default_is_null_for_the_check(tmp_path: Path) -> None:
-    """Only one output has a default: the other's default is DMN's null, which no rule needs."""
+    """Only one output has a default: the other's default is DMN's null, which B does not
+    answer: the check follows A's answers to Age and finds that gap (evaluation agrees)."""
     a = table("A", (
         '<input id="a1"><inputExpression typeRef="number"><text>Age</text></inputExpression>'
         '</input><output id="o1" name="S" typeRef="string"><defaultOutputEntry><text>"no"'
@@ -579,7 +580,9 @@ def test_an_output_without_default_is_null_for_the_check(tmp_path: Path) -> None
     assert model.tables["A"].default == ("no", None)
     assert model.evaluate({"Age": 40}, "A").outputs == {"S": "no", "N": None}
     found = [(f.kind, f.cells) for f in model.check() if f.severity in ("error", "warning")]
-    assert found == [("unreachable", ("d_B/s2/s2_i0",))]  # A gives N = 5 or nothing
+    assert found == [("unreachable", ("d_B/s2/s2_i0",)), ("gap", ("d_B",))]  # N = 5 or null
+    with pytest.raises(engine.NoRuleMatched):
+        model.evaluate({"Age": 40}, "B")
 
 
 def test_a_decision_needing_one_left_out_is_left_out_too(tmp_path: Path) -> None:

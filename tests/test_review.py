@@ -87,16 +87,16 @@ def small(tmp_path: Path, name: str = "small.xlsx", cut: str = "50",
 def test_nbcg_reaches_full_rule_coverage(capsys: Capture) -> None:
     model = engine.load(str(NBCG))
     cov = measure(model, run_tests(model))
-    assert (cov.rules, cov.rules_fired, cov.percent) == (43, 43, 100.0)
+    assert (cov.rules, cov.rules_fired, cov.percent) == (45, 45, 100.0)
     assert [d.decision for d in cov.decisions] == ["pathway", "continuation", "bisphosphonate"]
-    # N7 without symptoms (B10): T26, on a new endocrine line after failure T66, with SD T72;
-    # SD after observation (B7): T20, and T63 after endocrine failure (P4)
+    # N7 without symptoms (B10): T26, on a new endocrine line after failure T69, with SD T75;
+    # SD after observation (B7): T20, and T66 after endocrine failure (P4)
     bis = next(d for d in cov.decisions if d.decision == "bisphosphonate")
-    assert bis.fired["B10"] == ["T26", "T66", "T72"] and bis.fired["B7"] == ["T20", "T63"]
+    assert bis.fired["B10"] == ["T26", "T69", "T75"] and bis.fired["B7"] == ["T20", "T66"]
     code, out, _ = run(capsys, "test", str(NBCG), "--coverage", "--min-coverage", "100")
     assert code == 0
-    assert "Rule coverage: 43 of 43 rules fired by 76 test case(s) (100 %)" in out
-    assert out.rstrip().endswith("76 passed, 0 failed")
+    assert "Rule coverage: 45 of 45 rules fired by 79 test case(s) (100 %)" in out
+    assert out.rstrip().endswith("79 passed, 0 failed")
 
 
 def test_coverage_names_unfired_rules_unexpected_answers_unused_values(
@@ -158,12 +158,12 @@ B10_REGION = {  # worked out by hand: the cases that reach rule B10
     "skeletal_metastases": "true",  # S5/S6: inside the guideline's scope
     "uncontrolled_pain": "false",  # else S2 (pain first)
     "therapy": '"chemotherapy"',  # chemotherapy_assessment
-    "hormone_receptor_status": '"positive", "negative"',  # S5 and S6; unknown: no pathway
     "parenchymal_metastases": "false",
     "osteolytic_metastases": '"first_detected_observable"',
     "skeletal_symptoms": "false",
     "response": 'not("PD")',  # PD ends the deferral (B21)
-}  # chemotherapy_line, endocrine_sensitive, endocrine_failure: any value, unknown too
+}  # hormone_receptor_status (S5, S6): any value (the glossary requires one);
+# chemotherapy_line, endocrine_sensitive, endocrine_failure: any value, unknown too
 B10_P4_REGION = {  # and after earlier endocrine failure, P4 (Spor S14)
     "skeletal_metastases": "true", "uncontrolled_pain": "false", "therapy": '"endocrine"',
     "hormone_receptor_status": '"positive"', "endocrine_failure": "true",
@@ -338,15 +338,15 @@ def test_diff_counts_a_cohort(tmp_path: Path, capsys: Capture,
                                          "consider")])
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"))
-    # T26, T66, T72 (first detected, observable, no symptoms, no parenchymal metastases,
+    # T26, T69, T75 (first detected, observable, no symptoms, no parenchymal metastases,
     # no progression) use B10
-    assert "3 of 76 case(s) change answer" in out
+    assert "3 of 79 case(s) change answer" in out
     assert 'recommendation "defer" -> "consider": 3' in out
     monkeypatch.setattr("engine.review.diff.has_bulk", lambda: False)
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"), "--format", "json")
     doc = json.loads(out)["cohort"]
-    assert (doc["rows"], doc["changed"], doc["method"]) == (76, 3, "per-row")
+    assert (doc["rows"], doc["changed"], doc["method"]) == (79, 3, "per-row")
 
 
 def test_diff_usage_errors(tmp_path: Path, capsys: Capture) -> None:
@@ -386,13 +386,16 @@ def assert_exact(old: engine.Model, new: engine.Model, result: Any, samples: int
         tests = [{n: cell_test(text, variables[n]) for n, text in a.region.items()}
                  for a in regions]
         for k in range(samples):
-            pools = {n: [v for v in candidates(var) if var.allowed is None or v is None
-                         or var.allowed.matches(v)] for n, var in variables.items()}
+            pools = {n: [v for v in candidates(var) if (v is None and var.unknown is not False)
+                         or (v is not None and (var.allowed is None or var.allowed.matches(v)))]
+                     for n, var in variables.items()}
             if k % 2 and regions:
                 chosen = rng.randrange(len(regions))
                 for n, test in tests[chosen].items():
                     pools[n] = [v for v in pools[n] if test.matches(v)] or pools[n]
             case = {n: rng.choice(pool) for n, pool in pools.items()}
+            if any(c.matches(case) for c in new.constraints if set(c.names) <= set(case)):
+                continue  # an impossible case: both versions refuse it (the diff does not know)
             inside = [i for i, t in enumerate(tests) if all(x.matches(case[n])
                                                             for n, x in t.items())]
             before = answers(old, {n: case[n] for n in names if n in old.variables}, target)
@@ -410,7 +413,8 @@ def assert_exact(old: engine.Model, new: engine.Model, result: Any, samples: int
 
 # -- annotated workbook ---------------------------------------------------------------------------
 def broken_nbcg(tmp_path: Path) -> Path:
-    # line 3 leaves B5 (gaps), B6 keeps only CR (gap at PR), "other" joins B9 (overlap B12)
+    # line 3 leaves B5 (gaps), B6 keeps only CR (gap at PR, on the chemotherapy path and on
+    # P4's after endocrine failure), "other" joins B9 (overlap B12)
     return edited(tmp_path, "broken.xlsx", [
         ("Bisfosfonat", "B5", BIS["line"], ">= 4"), ("Bisfosfonat", "B6", BIS["response"], '"CR"'),
         ("Bisfosfonat", "B9", BIS["osteolytic"], "progressive, other")])
@@ -424,7 +428,7 @@ def test_annotated_copy_marks_findings_and_suggests_rules(tmp_path: Path,
     code, _, err = run(capsys, "check", str(broken), "--annotate", str(out))
     assert code == 1  # the check's own verdict: errors found
     assert digest(broken) == before  # the input is never touched
-    assert "2 suggested rule(s)" in err
+    assert "3 suggested rule(s)" in err
     wb = openpyxl.load_workbook(out)
     ws = wb["Bisfosfonat"]
     # the overlap names rules B9 (row 12) and B12 (row 15); gaps are marked on the table name
@@ -435,19 +439,21 @@ def test_annotated_copy_marks_findings_and_suggests_rules(tmp_path: Path,
     assert ws["A4"].comment is None
     suggested = [r for r in range(4, ws.max_row + 1)
                  if str(ws.cell(r, 1).value or "").startswith("FORSLAG-")]
-    assert [ws.cell(r, 1).value for r in suggested] == ["FORSLAG-1", "FORSLAG-2"]
-    assert suggested[0] == 28  # right under B26
+    assert [ws.cell(r, 1).value for r in suggested] == ["FORSLAG-1", "FORSLAG-2", "FORSLAG-3"]
+    assert suggested[0] == 30  # right under B26
     model = engine.load(str(broken))
     gaps = [f.region for f in model.check() if f.kind == "gap"]
     names = model.tables["bisphosphonate"].input_names
     rows = [dict(zip(names, (ws.cell(r, c).value for c in range(2, 9)))) for r in suggested]
     assert rows == gaps  # the check's regions, cell for cell
     # by hand: on the chemotherapy path with parenchymal metastases, line 3 is no longer in
-    # B5 before the response is known, and PR is no longer in B6 on any line
+    # B5 before the response is known, and PR is no longer in B6 on any line; on P4's path
+    # (no chemotherapy line: constraint C1) PR is no longer in B6 either
     tests = [{n: cell_test(text, model.variables[n]) for n, text in row.items()} for row in rows]
-    for line in (1, 2, 3, 4):
+    for pathway, line in [("chemotherapy_assessment", n) for n in (1, 2, 3, 4)] + [
+            ("endocrine_failure_assessment", None)]:
         for response in model.variables["response"].values:
-            case = {"pathway": "chemotherapy_assessment", "chemotherapy_line": line,
+            case = {"pathway": pathway, "chemotherapy_line": line,
                     "parenchymal_metastases": True, "osteolytic_metastases": "other",
                     "skeletal_symptoms": False, "endocrine_sensitive": None,
                     "response": response}
@@ -500,7 +506,7 @@ def test_spreadsheet_program_opens_the_written_files(tmp_path: Path, capsys: Cap
                            str(fresh)], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     wb = openpyxl.load_workbook(outdir / "annotated.xlsx")
-    assert wb["Bisfosfonat"]["A28"].value == "FORSLAG-1"
+    assert wb["Bisfosfonat"]["A30"].value == "FORSLAG-1"
     assert "overlap" in wb["Bisfosfonat"]["A12"].comment.text
     assert engine.load(str(outdir / "fresh.xlsx")).check() == []
 
@@ -522,7 +528,7 @@ def test_report_is_one_self_contained_page(tmp_path: Path, capsys: Capture) -> N
     links = re.findall(r'href="([^"]*)"', page)
     assert links and all(link.startswith("#") for link in links)  # the contents, in the page
     assert "Funn fra kontrollen" in page and "Ingen funn" in page
-    assert "43 av 43 regler" in page and "76 tilfeller består, 0 feiler" in page
+    assert "45 av 45 regler" in page and "79 tilfeller består, 0 feiler" in page
     assert "Endringer siden" in page and "B10" in page
     assert "1 regelendring(er); endrede svar i 2 område(r)" in page  # B10_REGION, B10_P4_REGION
     assert "Spørsmål til faggruppen" in page and "Dårlig kontrollerte smerter" in page
@@ -536,8 +542,8 @@ def test_report_of_a_workbook_with_errors(tmp_path: Path, capsys: Capture) -> No
     assert run(capsys, "report", str(broken_nbcg(tmp_path)), "-o", str(out),
                "--lang", "nb")[0] == 0
     page = out.read_text(encoding="utf-8")
-    assert "3 feil må rettes" in page  # two gaps, one overlap; the cases still run
-    assert "76 tilfeller består" not in page and "43 regler" in page
+    assert "4 feil må rettes" in page  # three gaps, one overlap; the cases still run
+    assert "79 tilfeller består" not in page and "45 regler" in page
     unreadable = edited(tmp_path, "empty.xlsx", [("Bisfosfonat", "B10", BIS["response"], None)])
     assert run(capsys, "report", str(unreadable), "-o", str(tmp_path / "r2.html"),
                "--lang", "nb")[0] == 0

@@ -93,8 +93,9 @@ def test_the_schema_validates_the_case_and_rejects_a_misspelt_value(client: Test
     assert [list(e.path) for e in errors] == [["hormone_receptor_status"]]
     assert set(schema["required"]) == set(CASE)
     assert schema["properties"]["chemotherapy_line"]["minimum"] == 1
-    assert schema["properties"]["response"]["enum"] == ["not_evaluated", "CR", "PR", "SD", "PD",
-                                                        None]
+    # null only where the glossary allows unknown: response must be given, the line may not be
+    assert schema["properties"]["response"]["enum"] == ["not_evaluated", "CR", "PR", "SD", "PD"]
+    assert schema["properties"]["chemotherapy_line"]["type"] == ["integer", "null"]
 
 
 CANDIDATES: list[Any] = [None, True, False, 0, 1, 2, 1.5, -1, "negative", "negativ", "CR", "cr",
@@ -124,7 +125,7 @@ def test_schema_and_engine_agree_on_every_value_of_every_input(client: TestClien
     ({"therapies": "chemotherapy"}, 422, "InvalidInput", "therapies"),
     ({"months_on_bisphosphonate": 3}, 422, "InvalidInput", "months_on_bisphosphonate"),
     ({"pathway": "uncontrolled_pain"}, 422, "InvalidInput", "pathway"),
-    ({"chemotherapy_line": None}, 422, "NoRuleMatched", None),
+    ({"therapy": "endocrine"}, 422, "InvalidInput", "therapy"),  # constraint C1
 ])
 def test_a_case_error_is_422_with_kind_and_variable(client: TestClient, change: dict[str, Any],
                                                     status: int, kind: str,
@@ -235,12 +236,16 @@ def test_openapi_carries_each_decisions_case_schema(client: TestClient) -> None:
     assert client.get("/docs").status_code == 404  # the docs page would load a CDN's scripts
 
 
-def test_null_is_allowed_for_every_input_as_the_engine_allows_it() -> None:
+def test_null_is_allowed_exactly_where_the_glossary_allows_unknown() -> None:
     model = engine.load(str(NBCG))
     for decision in model.tables:
         schema = schemas.case_schema(model, decision)
         validator = jsonschema.Draft202012Validator(schema)
-        assert validator.is_valid({n: None for n in schema["required"]}), decision
+        for name in schema["required"]:
+            nullable = model.variables[name].unknown is not False
+            null_ok = not any(list(e.path) == [name] for e in
+                              validator.iter_errors({n: None for n in schema["required"]}))
+            assert null_ok == nullable, (decision, name)
         assert not validator.is_valid({n: None for n in schema["required"][1:]}), decision
         assert not validator.is_valid({**{n: None for n in schema["required"]}, "x": 1})
 

@@ -23,11 +23,11 @@ from .parser import build_parser
 OK, FOUND, UNUSABLE = 0, 1, 2
 
 
-def run_command(target: str, args: Any) -> int:
+def run_command(target: str, args: Any) -> Any:
     """Import the command's module only now: the one lazy import in the package, so that a
     `guideline check` starts without loading pandas, the diff or the DMN writer."""
     module, function = target.split(":")
-    return int(getattr(importlib.import_module(f"engine.{module}"), function)(args))
+    return getattr(importlib.import_module(f"engine.{module}"), function)(args)
 
 
 class Terminated(BaseException):
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: Any) -> int:
     try:
-        return run_command(args.run, args)
+        return int(run_command(args.run, args))
     except WorkbookInvalid as exc:
         print(str(exc), file=sys.stderr)
         return FOUND

@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail when fewer than N percent of the rules are fired")
     t.add_argument("--allow-empty", action="store_true",
                    help="pass a workbook with decision tables but no test cases (else exit 1)")
-    t.set_defaults(run="cli.cmd_check:cmd_test")
+    t.set_defaults(run="cli.cmd_test:cmd_test")
 
     c = sub.add_parser("check", help="prove every table complete and consistent")
     c.add_argument("workbook")

@@ -31,6 +31,10 @@ class Variable:
     label: str = ""
     description: str = ""
     cell: str = ""
+    # may the value be unknown (null)? True: null is one of its values, the check covers it;
+    # False: a case must give a value (glossary `Unknown allowed` empty or no); None: DMN
+    # semantics, null is accepted by evaluation and left out of what the check proves
+    unknown: bool | None = False
 
     @cached_property
     def value_set(self) -> frozenset[Value]:
@@ -53,6 +57,29 @@ class Variable:
 
     def title(self) -> str:
         return self.label or self.name
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A combination of case inputs that cannot occur (the constraints sheet): cells ANDed."""
+
+    id: str
+    tests: tuple[tuple[str, UnaryTest], ...]  # the variables it names, each with its cell
+    description: str = ""
+    cell: str = ""  # the id cell
+    cells: tuple[str, ...] = ()  # per test
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.tests)
+
+    def matches(self, case: Any) -> bool:
+        """Whether a case (a mapping holding every variable named) lies inside."""
+        return all(test.matches(case[name]) for name, test in self.tests)
+
+    def said(self) -> str:
+        """The constraint as a person reads it: id, and description when there is one."""
+        return f"{self.id} ({self.description})" if self.description else self.id
 
 
 @dataclass(frozen=True)
@@ -175,6 +202,7 @@ class Model:
     # the Values / Verdier sheet: variable -> code -> the words people read (cases keep codes)
     value_labels: dict[str, dict[Value, str]] = field(default_factory=dict)
     sha256: str = ""  # of the file's bytes when loaded: names the exact version that answered
+    constraints: list[Constraint] = field(default_factory=list)
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -197,6 +225,11 @@ class Model:
         """Each decided variable and its decision, worked out once (the check, examples and
         evaluation plans ask for it over and over)."""
         return producers(self.tables.values())
+
+    def label(self, name: str) -> str:
+        """The words a person reads for a variable: its glossary label, else its name."""
+        var = self.variables.get(name)
+        return var.label if var is not None and var.label else name
 
     def producer(self, variable: str) -> Table | None:
         """The decision whose output this variable is, if any."""

@@ -275,7 +275,7 @@ class _Reader(Names):
             allowed, values = self.cells.domain(spec.name, spec.type, spec.allowed,
                                               spec.allowed_cell or spec.cell)
             out[spec.name] = Variable(spec.name, spec.type, allowed, values, spec.label,
-                                      spec.description, spec.cell)
+                                      spec.description, spec.cell, unknown=None)  # DMN: null ok
         return out
 
     # -- decisions --------------------------------------------------------------------------

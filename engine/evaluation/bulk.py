@@ -22,13 +22,13 @@ import pandas as pd
 
 from ..core.errors import CaseError, ConflictingRules, InvalidInput, MissingInput, NoRuleMatched
 from ..core.i18n import _
-from ..core.model import Model, Table, Variable
-from ..core.sfeel import Value
+from ..core.model import Constraint, Model, Table, Variable
+from ..core.sfeel import UnaryTest, Value
 from ..core.text import nfc
 from ..domain.atoms import Atoms
 from .columns import Column, encode, small_int
 from .compiled import CompiledTable
-from .evaluate import outside, plan_for, run_table
+from .evaluate import impossible, must_be_known, outside, plan_for, run_table
 
 DENSE_LIMIT = 1 << 18  # most combinations of atom codes a table may tabulate up front
 LIST_POLICIES = ("R", "O", "C")
@@ -71,6 +71,13 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
         column = encode(frame[name], var, plan.domains.get(name))
         run.columns[name] = column
         run.fail(column.bad, lambda rows, c=column: c.messages(rows), InvalidInput)
+        if var.unknown is False:  # the glossary requires a value: null is refused
+            run.fail(accepted(column, var, None), _said(must_be_known(name)), InvalidInput)
+    for constraint in plan.constraints:
+        inside = np.ones(len(frame), dtype=bool)
+        for name, test in constraint.tests:
+            inside &= accepted(run.columns[name], dict(plan.needed)[name], test)
+        run.fail(inside, _said(impossible(constraint)), InvalidInput)
     for tp in plan.tables:
         run.table(tp)
     return run.frame(frame.index)
@@ -111,6 +118,7 @@ class BulkPlan:
     domains: dict[str, Atoms]  # ordered inputs with allowed values: their domain's atoms
     names: list[str]  # the result's columns
     outputs: dict[str, Variable]  # the variables the tables decide
+    constraints: tuple[Constraint, ...] = ()  # impossible combinations of the inputs read
 
 
 def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
@@ -130,9 +138,26 @@ def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
                               "variable that clashes with a decision's rule column, 'error' "
                               "or 'error_kind'").format(names=', '.join(names)))
         outputs = {o: model.variables[o] for o in producer}
-        plan = BulkPlan(base.target, base.needed, tables, producer, domains, names, outputs)
+        plan = BulkPlan(base.target, base.needed, tables, producer, domains, names, outputs,
+                        base.constraints)
         cache[decision] = plan
     return plan
+
+
+def accepted(column: Column, var: Variable, test: UnaryTest | None) -> np.ndarray:
+    """Per row: the cell `test` accepts the value (None: the value is null)."""
+    atoms = Atoms.build(var, [test] if test is not None else [])
+    codes = column.atom_codes(atoms)
+    if test is None:
+        return np.asarray(codes == atoms.size)
+    mask = atoms.mask(test)
+    table = np.array([bool(mask >> a & 1) for a in range(atoms.size)] + [test.matches(None)])
+    return np.asarray(table[codes])
+
+
+def _said(message: str) -> Any:
+    """A `_Run.fail` reason giving every row the same message."""
+    return lambda rows: (np.zeros(len(rows), dtype=np.int32), [message])
 
 
 def rule_column(table: Table) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
 from ..core.i18n import _
-from ..core.model import SINGLE_HIT, Model, Variable
+from ..core.model import SINGLE_HIT, Constraint, Model, Variable
 from ..core.sfeel import Value, literal_text
 from ..core.text import nfc, safe_str
 from ..domain.atoms import bits
@@ -153,6 +153,17 @@ class Plan:
     tables: tuple[CompiledTable, ...]  # required decisions first
     needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
     case_inputs: frozenset[str]  # every name a case may give
+    constraints: tuple[Constraint, ...] = ()  # those naming only inputs read on the way
+
+
+def must_be_known(name: str) -> str:
+    return _("{name} is unknown (null), but the glossary says it must be known (its 'Unknown "
+             "allowed' cell is empty or no): give its value").format(name=name)
+
+
+def impossible(constraint: Constraint) -> str:
+    return _("this case cannot occur: it lies inside constraint {constraint}").format(
+        constraint=constraint.said())
 
 
 def plan_for(model: Model, decision: str | None) -> Plan:
@@ -167,7 +178,8 @@ def plan_for(model: Model, decision: str | None) -> Plan:
                                if c.name not in produced)
         plan = Plan(target, tuple(compiled[n] for n in order),
                     tuple((n, model.variables[n]) for n in needed),
-                    frozenset(v for v in model.variables if v not in produced))
+                    frozenset(v for v in model.variables if v not in produced),
+                    tuple(c for c in model.constraints if all(n in needed for n in c.names)))
         cache[decision] = plan
     return plan
 
@@ -209,9 +221,11 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
             missing.append(name)
             continue
         try:
-            known[name] = conform(case[name], var)
+            value = known[name] = conform(case[name], var)
         except ValueProblem as exc:
             raise InvalidInput(exc.message, plan.target, (name,)) from None
+        if value is None and var.unknown is False:
+            raise InvalidInput(must_be_known(name), plan.target, (name,))
     if missing:
         raise MissingInput(
             _("the case lacks {missing} (give null when unknown)").format(
@@ -220,6 +234,9 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
             plan.target,
             tuple(sorted(missing)),
         )
+    for constraint in plan.constraints:
+        if constraint.matches(known):
+            raise InvalidInput(impossible(constraint), plan.target, constraint.names)
     steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
     return Result(plan.target, last.outputs, steps, model)

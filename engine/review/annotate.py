@@ -18,7 +18,7 @@ from ..core.i18n import N_, _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
 from ..workbook.labels import in_words
-from ..workbook.print_setup import apply_print_setup
+from ..workbook.print_setup import apply_print_setup, setup_sheet
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "E4DFEC"}  # red, amber, lilac
 SUGGESTION_FILL = "FCE4D6"
@@ -223,3 +223,4 @@ def list_findings(wb: Any, findings: list[Finding]) -> None:
     for letter, width in zip("ABCDE", (16, 14, 18, 28, 110)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    setup_sheet(ws, header_rows=1)  # prints like the rest: one page wide, not one per column

@@ -66,12 +66,13 @@ def ordered_rules(rules: Iterable[str]) -> list[str]:
     return [r for r in unique if ":" not in r] + sorted(r for r in unique if ":" in r)
 
 
-def render_mask(atoms: Atoms, mask: int) -> str:
-    """A column of a region as an S-FEEL cell; null is the bit above the atoms."""
+def render_mask(atoms: Atoms, mask: int, null_ok: bool = True) -> str:
+    """A column of a region as an S-FEEL cell; null is the bit above the atoms (`null_ok`:
+    whether null can occur at all; where it cannot, every known value is `-`)."""
     null = bool(mask >> atoms.size & 1)
     known = mask & atoms.domain
     if known == atoms.domain:
-        if null:
+        if null or not null_ok:
             return "-"
         if atoms.discrete and OTHER not in atoms.values:  # name every value: easier to read
             return ", ".join(literal_text(atoms.values[i]) for i in bits(known))

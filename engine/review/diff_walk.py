@@ -243,7 +243,8 @@ def make_side(model: Model, order: list[str], atoms: dict[str, Atoms], columns: 
         a = atoms[name]
         var = model.variables.get(name)
         inside = domain_mask(a, var) if var is not None and name in reads else a.full
-        domain.append(inside | 1 << a.size)
+        refused = var is not None and name in reads and var.unknown is False  # null refused
+        domain.append(inside | (0 if refused else 1 << a.size))
     return Side(model, order, compile_model(model), cover, reads, level, domain)
 
 
@@ -474,7 +475,8 @@ def summarise(walk: Walk) -> list[AnswerChange]:
         changed = [] if a.error or b.error else [
             n for (n, x), (_, y) in zip(a.outputs, b.outputs) if not same_value(x, y)]
         for box in merge_boxes([walk.leaves[i][0] for i in members]):
-            region = {n: render_mask(at, m) for n, at, m in zip(walk.columns, atoms, box)}
+            region = {n: render_mask(at, m, bool(span >> at.size & 1))
+                      for n, at, m, span in zip(walk.columns, atoms, box, walk.spans)}
             example = {n: value_of(at, m) for n, at, m in zip(walk.columns, atoms, box)}
             out.append(AnswerChange(walk.target, {n: t for n, t in region.items() if t != "-"},
                                     a, b, changed, example, old_rules, new_rules))

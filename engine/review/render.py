@@ -24,6 +24,7 @@ from ..verify.check import check_model
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
+from .declared import declared_items
 from .markdown_safe import code as md_code
 from .open_questions import OpenQuestion, committee_questions, unknown_paragraphs
 from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
@@ -181,13 +182,9 @@ def labels_of(model: Model, name: str) -> Labels:
     return model.value_labels.get(name, NO_LABELS)
 
 
-def label(model: Model, name: str) -> str:
-    var = model.variables.get(name)
-    return var.label if var is not None and var.label else name
-
 
 def _named(model: Model, name: str) -> Inline:
-    shown = label(model, name)
+    shown = model.label(name)
     return t(shown, " (", code(name), ")") if shown != name else t(code(name))
 
 
@@ -271,8 +268,8 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                        "."))
     facts.append(t(_("Conditions: "), *join(_named(model, n) for n in table.input_names), "."))
     facts.append(t(_("Answers: "), *join(_named(model, n) for n in table.output_names), "."))
-    header = (t(_("Rule")), *(t(label(model, n)) for n in table.input_names),
-              *(t("⇒ ", label(model, n)) for n in table.output_names), t(_("Sources")))
+    header = (t(_("Rule")), *(t(model.label(n)) for n in table.input_names),
+              *(t("⇒ ", model.label(n)) for n in table.output_names), t(_("Sources")))
     rows = tuple((t(bold(r.id)), *(test_inline(x, labels_of(model, n))
                                    for x, n in zip(r.inputs, table.input_names)),
                   *(value_inline(v, labels_of(model, n))
@@ -283,8 +280,8 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                            Items(tuple(facts)),
                            Rules(header, rows, tuple("question" if is_question(table, r) else ""
                                                      for r in table.rules),
-                                 conditions=tuple(t(label(model, n)) for n in table.input_names),
-                                 answers=tuple(t(label(model, n)) for n in table.output_names))]
+                                 conditions=tuple(t(model.label(n)) for n in table.input_names),
+                                 answers=tuple(t(model.label(n)) for n in table.output_names))]
     if table.notes:  # the committee's `#` rows, where they wrote them
         blocks.append(Items(tuple(t(note.text, " (", code(note.cell), ")")
                                   for note in table.notes)))
@@ -326,9 +323,9 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
 
 
 def _when(model: Model, table: Table, rule: Rule) -> Inline:
-    held = [t(label(model, c.name), ": ", *test_inline(x, labels_of(model, c.name)))
+    held = [t(model.label(c.name), ": ", *test_inline(x, labels_of(model, c.name)))
             for c, x in zip(table.inputs, rule.inputs) if x is None or not x.any]
-    answer = join(t(label(model, c.name), " = ", *value_inline(v, labels_of(model, c.name)))
+    answer = join(t(model.label(c.name), " = ", *value_inline(v, labels_of(model, c.name)))
                   for c, v in zip(table.outputs, rule.outputs))
     if held:
         return t(_("when") + " ", *join(held, "; ")) + t(" ⇒ ") + answer
@@ -338,11 +335,14 @@ def _when(model: Model, table: Table, rule: Rule) -> Inline:
 def _questions(model: Model, tables: list[Table]) -> list[Block]:
     items = [_sheet_question(model, q.question) if q.question is not None
              else _rule_question(model, q) for q in committee_questions(model, tables)]
+    items += declared_items(model, bold, code, t)
     lead = (_("The questions in the workbook's questions sheet, then rules that interpret where "
-              "the guideline text is silent, and rules that answer ") if model.questions else
-            _("Rules that interpret where the guideline text is silent, and rules that answer "))
-    intro = t(lead, code(NOT_COVERED), _(" (the text does not cover the situation). The "
-                                         "committee is asked to confirm or correct each of them."))
+              "the guideline text is silent, rules that answer ") if model.questions else
+            _("Rules that interpret where the guideline text is silent, rules that answer "))
+    intro = t(lead, code(NOT_COVERED),
+              _(" (the text does not cover the situation), which facts may be unknown and which "
+                "combinations cannot occur. The committee is asked to confirm or correct each of "
+                "them."))
     if not items:
         return [Heading(2, t(_(QUESTIONS))),
                 Para(t(_("None: every rule follows directly from the text.")))]
@@ -415,7 +415,8 @@ def _glossary(model: Model) -> list[Block]:
     rows = []
     for var in model.variables.values():
         producer = model.producer(var.name)
-        role = t(_("answer of "), code(producer.name)) if producer else t(_("input"))
+        role = t(_("answer of "), code(producer.name)) if producer else t(
+            _("input, may be unknown") if var.unknown is True else _("input"))
         rows.append((t(var.label or var.name), t(code(var.name)), role, t(code(var.type)),
                      _allowed(var, labels_of(model, var.name)), t(var.description)))
     header = (t(_("Label")), t(_("Name")), t(_("Role")), t(_("Type")), t(_("Allowed values")),

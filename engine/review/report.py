@@ -27,7 +27,6 @@ from .coverage import measure
 from .diff import shown_value
 from .diff_text import EDIT_WORDS, answer_words
 from .paragraphs import default_paragraphs, read_paragraphs
-from .render import label
 
 RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -180,7 +179,7 @@ def diff_blocks(change: Any, model: Model) -> list[Any]:
     if change.answers:
         answer_rows = []
         for n, a in enumerate(change.answers, 1):
-            when = "; ".join(f"{label(model, k)} = {in_words(r.labels_of(model, k), v)}"
+            when = "; ".join(f"{model.label(k)} = {in_words(r.labels_of(model, k), v)}"
                              for k, v in a.region.items()) or _("always")
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
             answer_rows.append((r.t(str(n)), r.t(r.code(a.decision)), r.t(when),

@@ -19,7 +19,6 @@ import jinja2
 from ..core import i18n
 from ..core.errors import Finding, UsageError
 from ..core.i18n import _
-from ..core.model import Model
 from ..review.render import default_paragraphs, read_paragraphs
 from .answers import evaluate_one
 from .schemas import needed_inputs
@@ -152,7 +151,7 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
         deciding: list[dict[str, Any]] = []
         for rule_id in step["rules"]:
             rule = rules[rule_id]
-            conditions = [{"label": _label(model, col.name),
+            conditions = [{"label": model.label(col.name),
                            "value": shown(step["inputs"][col.name]), "test": test.text,
                            "cell": cell}
                           for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells)
@@ -167,12 +166,12 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
                         "english": getattr(quoted.get(pid), "english", "")} for pid in ids]
             deciding.append({"id": rule.id, "cell": rule.cell, "conditions": conditions,
                           "notes": notes, "sources": sources,
-                          "outputs": [{"label": _label(model, o), "value": shown(v), "cell": c}
+                          "outputs": [{"label": model.label(o), "value": shown(v), "cell": c}
                                       for o, v, c in zip(table.output_names, rule.outputs,
                                                          rule.output_cells)]})
         steps.append({"decision": step["decision"], "title": table.title, "rules": deciding,
                       "default": step["default"]})
-    outputs = [{"label": _label(model, k), "name": k, "value": shown(v)}
+    outputs = [{"label": model.label(k), "name": k, "value": shown(v)}
                for k, v in body["outputs"].items()]
     return {"error": None, "outputs": outputs, "rules": body["rules"], "steps": steps,
             "explanation": body["explanation"], "guideline": body["guideline"],
@@ -189,10 +188,6 @@ def shown(value: Any) -> str:
         return ", ".join(shown(v) for v in value)
     return str(value)
 
-
-def _label(model: Model, name: str) -> str:
-    var = model.variables.get(name)
-    return var.label if var is not None and var.label else name
 
 
 # -- the page -------------------------------------------------------------------------------------

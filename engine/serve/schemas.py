@@ -48,10 +48,11 @@ def variable_schema(var: Any) -> dict[str, Any]:
     if var.description:
         schema["description"] = var.description
     json_type = JSON_TYPES[var.type]
+    nullable = var.unknown is not False  # null only where the glossary allows unknown
     if var.type == "string" and var.values:
-        schema["enum"] = [*var.values, None]
+        schema["enum"] = [*var.values, None] if nullable else [*var.values]
         return schema
-    schema["type"] = [json_type, "null"]
+    schema["type"] = [json_type, "null"] if nullable else json_type
     if var.type == "date":
         schema["format"] = "date"
         schema["pattern"] = r"^\d{4}-\d{2}-\d{2}$"

@@ -42,25 +42,20 @@ import re
 from ..core.errors import Finding
 from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
-from ..core.sfeel import Value, literal_text
+from ..core.sfeel import Value
 from ..evaluation.compiled import compile_table
 from .context import (
-    GAP_SEARCH_LIMIT,
-    MAX_GAPS_SHOWN,
-    MAX_OVERLAPS_SHOWN,
-    MAX_STEPS,
     Context,
     Reach,
 )
+from .graph_check import check_gaps, check_overlaps, check_reach
+from .reaching import Reaching
 from .regions import (
     Box,
     accepting,
     column_spans,
-    intersect,
     interval_neighbours,
     members,
-    merge_boxes,
-    uncovered,
 )
 from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
 
@@ -71,8 +66,9 @@ def check_model(model: Model) -> list[Finding]:
     out = list(model.problems)
     check_glossary_use(model, out)
     reach: Reach = {}
+    reaching = Reaching(model)
     for table in model.tables.values():
-        check_table(model, table, out, reach)
+        check_table(model, table, out, reach, reaching)
     log.info("checked %s: %d error(s), %d warning(s), %d note(s)", model.path,
              *(sum(f.severity == s for f in out) for s in ("error", "warning", "info")))
     return out
@@ -172,7 +168,8 @@ def build_context(model: Model, table: Table, reach: Reach) -> Context:
     return Context(model, table, ct, boxes, active, domain, restrict)
 
 
-def check_table(model: Model, table: Table, out: list[Finding], reach: Reach) -> None:
+def check_table(model: Model, table: Table, out: list[Finding], reach: Reach,
+                reaching: Reaching) -> None:
     blockers = header_blockers(model, table)
     if blockers:
         out.append(
@@ -195,11 +192,12 @@ def check_table(model: Model, table: Table, out: list[Finding], reach: Reach) ->
         return
     ctx = build_context(model, table, reach)
     check_unreadable(ctx, out)
-    check_unreachable(ctx, out)
+    told = check_unreachable(ctx, out)
     overlap_graph(ctx)
-    check_gaps(ctx, out)
-    check_overlaps(ctx, out)
-    check_masked(ctx, out)
+    live = check_reach(ctx, reaching, out, told)
+    check_gaps(ctx, reaching, out)
+    check_overlaps(ctx, reaching, out)
+    check_masked(ctx, out, set(members(ctx.active)) - live)  # unreachable: not also masked
     check_redundant(ctx, out)
     suggest_merges(ctx, out)
     # a rule can decide if some case reaches it: known values, or null where its cell allows
@@ -253,150 +251,3 @@ def overlap_graph(ctx: Context) -> None:
                 break
         ctx.adjacent[i] = near
         ctx.containers[i] = hold & near
-
-
-GAP_MEANING = {
-    "R": "the answer there is an empty list", "O": "the answer there is an empty list",
-    "C": "the answer there is an empty list", "C#": "the count there is 0",
-    "C+": "the sum there is empty (null)", "C<": "the minimum there is empty (null)",
-    "C>": "the maximum there is empty (null)",
-}
-
-
-def check_gaps(ctx: Context, out: list[Finding]) -> None:
-    table = ctx.table
-    spans = [column_spans(ctx.boxes, ctx.active, k) if line else None
-             for k, line in enumerate(ctx.ordered)]
-    found = uncovered(ctx.domain, ctx.ct.cover, ctx.active, GAP_SEARCH_LIMIT, MAX_STEPS,
-                      ctx.ordered, spans)
-    gaps = merge_boxes(found.boxes)
-    stopped = not found.complete and len(found.boxes) < GAP_SEARCH_LIMIT
-    if stopped:  # unproven: for a table that must answer every case, that fails the check
-        proof_needed = table.hit_policy in SINGLE_HIT and table.default is None
-        out.append(ctx.finding(
-            "not_analysed", "error" if proof_needed else "warning",
-            _("the search for gaps in decision {name} was stopped after {steps:,} "
-              "steps: the rules overlap too intricately to prove the table complete; "
-              "the gaps listed (if any) are real, others may remain").format(
-                name=table.name, steps=found.steps), []))
-    if not gaps:
-        return
-    if table.default is not None:
-        answer = ", ".join(literal_text(v) for v in table.default)
-        out.append(ctx.finding(
-            "default", "info", _("no rule matches {count} region(s) of cases (the "
-                                 "first: {row}); the table's default answer {answer} "
-                                 "applies there, so the table has no gap").format(
-                                   count=_count(gaps, found.complete), row=ctx.row(gaps[0]),
-                                   answer=answer), [], gaps[0], exact=True))
-        return
-    single = table.hit_policy in SINGLE_HIT
-    severity = "error" if single else "info"
-    for n, box in enumerate(gaps):
-        if n == MAX_GAPS_SHOWN:
-            out.append(ctx.finding(
-                "gap", severity, _("... and {count} more region(s) that no rule "
-                                   "matches (fix the ones above first)").format(
-                                     count=_count(gaps[n:], found.complete)), []))
-            break
-        if single:
-            msg = _("no rule matches these cases, so they get no answer: add a rule "
-                    "for {row}").format(row=ctx.row(box))
-        else:
-            msg = _("no rule matches {row}: {gap_meaning} (allowed under hit policy "
-                     "{hit_policy})").format(
-                       row=ctx.row(box), gap_meaning=GAP_MEANING[table.hit_policy],
-                       hit_policy=table.hit_policy)
-        out.append(ctx.finding("gap", severity, msg, [], box, exact=True))
-    if not found.complete and len(gaps) <= MAX_GAPS_SHOWN:
-        out.append(ctx.finding("gap", severity, _("... and more regions that no rule "
-                                                  "matches: the search stopped here "
-                                                  "(fix the ones above first)"),
-                               []))
-
-
-def _count(gaps: list[Box], complete: bool) -> str:
-    return f"{len(gaps)}" if complete else _("at least {n_gaps}").format(n_gaps=len(gaps))
-
-
-def check_overlaps(ctx: Context, out: list[Finding]) -> None:
-    policy = ctx.table.hit_policy
-    if policy not in ("U", "A"):
-        return
-    covered = [0] * len(ctx.table.rules)  # per rule: the rules already reported with it
-    shown = 0
-    for i in members(ctx.active):
-        for j in members(ctx.adjacent[i] >> (i + 1) << (i + 1) & ~covered[i]):
-            if covered[i] >> j & 1:
-                continue
-            if shown == MAX_OVERLAPS_SHOWN:
-                more_overlaps(ctx, covered, out)
-                return
-            group, box = grow_group(ctx, i, j)
-            mask = sum(1 << r for r in group)
-            for r in group:
-                covered[r] |= mask
-            shown += 1
-            answers = list(dict.fromkeys(ctx.ct.outputs[r] for r in group))
-            ids = _("{ids} and {last}").format(ids=ctx.ids(group[:-1]),
-                                                last=ctx.table.rules[group[-1]].id)
-            where = ctx.row(box)
-            if where != _("every case"):
-                where = _("the cases with {where}").format(where=where)
-            both = _("rules {ids} both match {where}") if len(group) == 2 else \
-                _("rules {ids} all match {where}")
-            matched = both.format(ids=ids, where=where)
-            if policy == "U":
-                severity, msg = "error", _("{matched}; hit policy U allows one rule "
-                                           "per case").format(matched=matched)
-            elif len(answers) > 1:
-                said = " vs ".join(", ".join(literal_text(v) for v in a) for a in answers)
-                severity = "error"
-                msg = _("{matched} but answer differently ({said}): hit policy A needs "
-                        "agreement").format(matched=matched, said=said)
-            else:
-                severity, msg = "info", _("{matched}, with the same answer (allowed "
-                                          "under A)").format(matched=matched)
-            out.append(ctx.finding("overlap", severity, msg, group, box, must=mask))
-
-
-def more_overlaps(ctx: Context, covered: list[int], out: list[Finding]) -> None:
-    """One closing finding for the overlaps not listed: how many pairs, how many disagree."""
-    answer: dict[tuple[Value, ...], int] = {}
-    for r in members(ctx.active):
-        answer[ctx.ct.outputs[r]] = answer.get(ctx.ct.outputs[r], 0) | 1 << r
-    left = differ = 0
-    for r in members(ctx.active):
-        rest = ctx.adjacent[r] >> (r + 1) << (r + 1) & ~covered[r]
-        left += rest.bit_count()
-        differ += (rest & ~answer[ctx.ct.outputs[r]]).bit_count()
-    if ctx.table.hit_policy == "U" or differ:
-        severity = "error"
-        what = (
-            _("pairs of overlapping rules")
-            if ctx.table.hit_policy == "U"
-            else _("pairs of overlapping rules ({differ:,} of them answer differently)").format(
-                differ=differ
-            )
-        )
-    else:
-        severity, what = "info", _("pairs of overlapping rules (all with the same "
-                                   "answer)")
-    out.append(ctx.finding("overlap", severity, _("... and {left:,} more {what}; fix "
-                                                  "the ones above first").format(
-                                                    left=left, what=what), []))
-
-
-def grow_group(ctx: Context, i: int, j: int) -> tuple[list[int], Box]:
-    """Add every rule that still shares a point with all of the group: one witness region."""
-    box = intersect(ctx.boxes[i], ctx.boxes[j])
-    assert box is not None
-    group = [i, j]
-    for r in members(ctx.adjacent[i] & ctx.adjacent[j]):
-        smaller = intersect(box, ctx.boxes[r])
-        if smaller is not None:
-            group.append(r)
-            box = smaller
-    return sorted(group), box
-
-

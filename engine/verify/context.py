@@ -88,8 +88,7 @@ class Context:
         return [[*cov, nulls] for cov, nulls in zip(self.ct.cover, self.ct.null_cover)]
 
     def label(self, name: str) -> str:
-        var = self.model.variables.get(name)
-        return var.label if var is not None and var.label else name
+        return self.model.label(name)
 
     def ids(self, rules: list[int]) -> str:
         return ", ".join(self.table.rules[i].id for i in rules)

@@ -14,7 +14,10 @@ from .regions import (
 )
 
 
-def check_unreachable(ctx: Context, out: list[Finding]) -> None:
+def check_unreachable(ctx: Context, out: list[Finding]) -> set[int]:
+    """Rules whose own cells leave no value; returns the rules it reported (or passed on:
+    a rule that applies only to unknown values is the graph check's to judge)."""
+    told: set[int] = set()
     for i, rule in enumerate(ctx.table.rules):
         if not rule.readable or ctx.active >> i & 1:
             continue
@@ -24,21 +27,26 @@ def check_unreachable(ctx: Context, out: list[Finding]) -> None:
         test, col = rule.inputs[k], ctx.table.inputs[k]
         assert test is not None
         name = ctx.label(col.name)
-        if ctx.atoms[k].mask(test) == 0 and test.null and not test.negated:
-            out.append(
-                ctx.finding(
-                    "unreachable",
-                    "info",
-                    _(
-                        "rule {id} applies only when {name} is "
-                        "unknown (null); the check covers known "
-                        "values only"
-                    ).format(id=rule.id, name=name),
-                    [i],
-                    cells=cells,
-                )
-            )
+        if all(ctx.ct.null_cover[c] >> i & 1 for c in empty):  # empty but for null
+            required = [c for c in empty if ctx.model.producer(ctx.table.inputs[c].name) is None
+                        and ctx.model.variables[ctx.table.inputs[c].name].unknown is not True]
+            if not required:
+                continue  # unknown is a value here: the graph check says if it occurs
+            told.add(i)
+            var = ctx.model.variables[ctx.table.inputs[required[0]].name]
+            if var.unknown is None:  # a DMN input: evaluation accepts null, the check does not
+                out.append(ctx.finding(
+                    "unreachable", "info", _("rule {id} applies only when {name} is "
+                      "unknown (null); the check covers known values only").format(
+                        id=rule.id, name=var.title()), [i], cells=cells))
+            else:
+                out.append(ctx.finding(
+                    "unreachable", "warning",
+                    _("rule {id} can never apply: it asks for {name} to be unknown (null), "
+                      "but the glossary says it must be known").format(
+                        id=rule.id, name=var.title()), [i], cells=cells))
             continue
+        told.add(i)
         up = ctx.model.producer(col.name)
         if ctx.atoms[k].mask(test) == 0:
             why = _("no value at all satisfies it")
@@ -61,6 +69,7 @@ def check_unreachable(ctx: Context, out: list[Finding]) -> None:
                 cells=cells,
             )
         )
+    return told
 
 
 def winners(ctx: Context, i: int) -> int:
@@ -72,7 +81,7 @@ def winners(ctx: Context, i: int) -> int:
     return sum(1 << j for j in members(near) if (ctx.ct.priority[j], j) < mine)
 
 
-def check_masked(ctx: Context, out: list[Finding]) -> None:
+def check_masked(ctx: Context, out: list[Finding], unreachable: set[int] | None = None) -> None:
     policy = ctx.table.hit_policy
     if policy not in MASKING:
         return
@@ -80,7 +89,7 @@ def check_masked(ctx: Context, out: list[Finding]) -> None:
     cover = ctx.cover_with_null()  # a null case reaches a rule whose cell allows null
     for i in members(ctx.active):
         wins = winners(ctx, i)
-        if not wins:
+        if not wins or (unreachable and i in unreachable):
             continue
         left = uncovered(ctx.with_null(i), cover, wins, 1, MASK_STEPS, ctx.ordered)
         if not left.complete and not left.boxes:

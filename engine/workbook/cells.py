@@ -115,44 +115,33 @@ def read_cell(read: Callable[[], Any], what: str, cell: str, problems: Problems,
 
 
 def input_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
-                rule_id: str, problems: Problems) -> UnaryTest | None:
-    cell = cell_name(sheet.name, row, col)
-    if formula_problem(sheet, row, col, problems, decision, rule_id):
-        return None
-    raw = sheet.get(row, col)
-    if raw is None:
-        problems.add(
-            "empty",
-            _(
-                "rule {rule_id} has an empty condition for {title}: write - if any value will do"
-            ).format(rule_id=rule_id, title=var.title()),
-            cell,
-            decision=decision,
-            rules=(rule_id,),
-        )
-        return None
-    return read_cell(lambda: cell_test(raw, var), _("the condition for {title}").format(
-                                                      title=var.title()), cell,
-                      problems, decision, (rule_id,))
+               rule_id: str, problems: Problems) -> UnaryTest | None:
+    empty = _("rule {rule_id} has an empty condition for {title}: write - if any value will "
+              "do")
+    test: UnaryTest | None = _rule_cell(sheet, row, col, var, decision, rule_id, problems,
+                                        empty, _("the condition for {title}"), cell_test)
+    return test
 
 
 def output_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str,
-                 rule_id: str, problems: Problems) -> Value:
+                rule_id: str, problems: Problems) -> Value:
+    empty = _("rule {rule_id} gives no value for {title}: fill in the answer")
+    value: Value = _rule_cell(sheet, row, col, var, decision, rule_id, problems, empty,
+                              _("the answer for {title}"), cell_value)
+    return value
+
+
+def _rule_cell(sheet: Sheet, row: int, col: int, var: Variable, decision: str, rule_id: str,
+               problems: Problems, empty: str, what: str,
+               read: Callable[[Any, Variable], Any]) -> Any:
+    """One cell of a rule, read or its problem located: an empty cell is never read as `-`."""
     cell = cell_name(sheet.name, row, col)
     if formula_problem(sheet, row, col, problems, decision, rule_id):
         return None
     raw = sheet.get(row, col)
     if raw is None:
-        problems.add(
-            "empty",
-            _("rule {rule_id} gives no value for {title}: fill in the answer").format(
-                rule_id=rule_id, title=var.title()
-            ),
-            cell,
-            decision=decision,
-            rules=(rule_id,),
-        )
+        problems.add("empty", empty.format(rule_id=rule_id, title=var.title()), cell,
+                     decision=decision, rules=(rule_id,))
         return None
-    return read_cell(lambda: cell_value(raw, var), _("the answer for {title}").format(
-                                                       title=var.title()), cell,
-                      problems, decision, (rule_id,))
+    return read_cell(lambda: read(raw, var), what.format(title=var.title()), cell, problems,
+                     decision, (rule_id,))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.i18n import _
 from ..core.sfeel import literal_text
+from .constraints import CONSTRAINTS
 from .layout import ABOUT, DECISION, GLOSSARY, ROLES, TESTS, keyword
 from .questions import QUESTIONS
 from .xlsx import Sheet, column_letter, read_sheets
@@ -44,7 +45,7 @@ def dump_sheets(sheets: list[Sheet]) -> str:
         lines.append(f"== {sheet.name} [{kind}]{flags} ==")
         if kind in ("decision", "tests") and (role_row := _role_row(sheet)) is not None:
             lines.extend(_table_lines(sheet, role_row, strict_inputs=kind == "decision"))
-        elif kind in ("glossary", "questions"):  # one line per variable, per question
+        elif kind in ("glossary", "questions", "constraints"):  # one line per key
             lines.extend(_keyed_lines(sheet, with_header=True))
         elif kind == "about":
             lines.extend(_keyed_lines(sheet, with_header=False))
@@ -60,7 +61,7 @@ def sheet_kind(sheet: Sheet) -> str:
     """The sheet's role, found as the loader finds it: by name, or by `Decision` in column A."""
     name = keyword(sheet.name)
     for kind, words in (("glossary", GLOSSARY), ("tests", TESTS), ("about", ABOUT),
-                        ("questions", QUESTIONS)):
+                        ("questions", QUESTIONS), ("constraints", CONSTRAINTS)):
         if name in words:
             return kind
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)

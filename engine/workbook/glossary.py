@@ -22,7 +22,9 @@ GLOSSARY_COLUMNS = {
     "name": "name", "navn": "name", "type": "type", "allowed values": "allowed",
     "tillatte verdier": "allowed", "label": "label", "etikett": "label",
     "description": "description", "beskrivelse": "description",
+    "unknown allowed": "unknown", "kan være ukjent": "unknown",
 }
+YES_NO = {"yes": True, "ja": True, "true": True, "no": False, "nei": False, "false": False}
 
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
@@ -87,9 +89,27 @@ def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
             continue
         allowed_cell = cell_name(sheet.name, row, columns.get("allowed", columns["type"]))
         allowed, values = allowed_test(text("allowed"), vtype, name, allowed_cell, problems)
+        unknown: bool | None = None  # no column: format v1, null accepted and not proven
+        if "unknown" in columns:
+            unknown = _yes_no(sheet.get(row, columns["unknown"]), name,
+                              cell_name(sheet.name, row, columns["unknown"]), problems)
         variables[name] = Variable(name, vtype, allowed, values, text("label"),
-                                   text("description"), name_cell)
+                                   text("description"), name_cell, unknown)
     return variables
+
+
+def _yes_no(raw: object, name: str, cell: str, problems: Problems) -> bool:
+    """The `Unknown allowed` cell: yes/no, ja/nei, true/false (or a spreadsheet boolean);
+    empty is no. Anything else is refused rather than guessed."""
+    if raw is None or isinstance(raw, bool):
+        return bool(raw)
+    word = keyword(raw) if isinstance(raw, str) else ""
+    if word in YES_NO:
+        return YES_NO[word]
+    problems.add("syntax", _("whether {name} may be unknown must be yes or no (ja/nei, "
+                             "true/false, or empty for no), not {raw!r}").format(
+                                 name=name, raw=raw), cell)
+    return False
 
 
 def allowed_test(text: str, vtype: str, name: str, cell: str,

@@ -23,6 +23,7 @@ from ..core.text import MAX_TEXT
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
+from .constraints import CONSTRAINTS, read_constraints
 from .glossary import NAME, read_glossary
 from .labels import is_values_sheet, read_value_labels
 from .layout import (
@@ -75,7 +76,7 @@ def file_sha256(path: str) -> str:
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
     by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
-                                       "questions": [], "values": []}
+                                       "questions": [], "values": [], "constraints": []}
     unread: list[Sheet] = []
     for sheet in sheets:
         for (row, col), length in sheet.too_long.items():
@@ -96,20 +97,24 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                     "named 'Glossary' or 'Ordliste' listing every "
                                     "variable"),
                      f"{path}")
-    for role in ("glossary", "tests", "about", "questions", "values"):
+    for role in ("glossary", "tests", "about", "questions", "values", "constraints"):
         for extra in by_role[role][1:]:
             problems.add("structure", _("a second {role} sheet '{name}': keep one").format(
                                           role=role, name=extra.name),
                          f"{extra.name}!A1")
     variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
     if not by_role["glossary"]:  # every header would echo the one missing sheet
-        by_role["decision"], by_role["tests"], by_role["questions"] = [], [], []
+        by_role["decision"], by_role["tests"], by_role["constraints"] = [], [], []
+        by_role["values"], by_role["questions"] = [], []
     tables: list[Table] = []
     for sheet in by_role["decision"]:
         table = read_decision(sheet, variables, problems)
         if table is not None:
             tables.append(table)
     ordered = order_tables(tables, variables, problems)
+    decided = {n for t in ordered for n in t.output_names}
+    constraints = (read_constraints(by_role["constraints"][0], variables, decided, problems)
+                   if by_role["constraints"] else [])
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
     about = read_about(by_role["about"][0]) if by_role["about"] else {}
@@ -124,7 +129,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                           truncated_at=sheet.truncated_at),
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
     return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
-                 questions=questions, value_labels=labels)
+                 questions=questions, value_labels=labels, constraints=constraints)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -139,6 +144,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "questions"
     if is_values_sheet(sheet):
         return "values"
+    if name in CONSTRAINTS:
+        return "constraints"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:
