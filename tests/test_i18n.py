@@ -4,6 +4,7 @@ then `GUIDELINE_LANG`, then the workbook's About row, then English)."""
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import shutil
@@ -65,6 +66,38 @@ def test_every_message_has_a_norwegian_translation() -> None:
     assert not missing, "messages without a Norwegian translation (run pybabel extract/update, " \
                         "translate in the .po, pybabel compile; see docs/translating.md):\n" + \
                         "\n".join(missing)
+
+
+# the calls that carry a message to a person, and the position of the message among their
+# arguments: a bare text or f-string there would reach the committee in English only
+MESSAGE_ARGUMENT = {"add": 1, "Finding": 2, "ValueProblem": 1, "CaseError": 0, "InvalidInput": 0,
+                    "MissingInput": 0, "NoRuleMatched": 0, "UsageError": 0, "OutputError": 0}
+
+
+def untranslated_messages(source: str) -> list[int]:
+    """Lines of `source` where a message is written as a plain text or f-string, not `_()`."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        at = MESSAGE_ARGUMENT.get(name or "")
+        if at is None or len(node.args) <= at:
+            continue
+        arg = node.args[at]
+        words = isinstance(arg, ast.Constant) and isinstance(arg.value, str) and " " in arg.value
+        if words or isinstance(arg, (ast.JoinedStr, ast.BinOp)):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_message_to_a_person_goes_through_the_catalog() -> None:
+    found = {str(path.relative_to(ROOT)): lines for path in sorted((ROOT / "engine").rglob("*.py"))
+             if (lines := untranslated_messages(path.read_text(encoding="utf-8")))}
+    assert found == {}
+    assert untranslated_messages('problems.add("x", f"a {b} c", cell)') == [1]  # it does see
+    assert untranslated_messages('problems.add("x", _("a {b} c").format(b=1), cell)') == []
 
 
 def test_translations_keep_every_placeholder() -> None:

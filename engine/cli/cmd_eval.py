@@ -49,13 +49,14 @@ def _parse_case(text: str) -> dict[str, Any]:
 
     def whole(digits: str) -> int:  # Python refuses to read more than 4,300 digits anyway
         if len(digits.lstrip("-")) > MAX_DIGITS:
-            raise UsageError(f"{source}: a number of {len(digits):,} digits is not a value a "
-                             f"case may hold (at most {MAX_DIGITS})")
+            raise UsageError(_("{source}: a number of {n:,} digits is not a value a case may "
+                               "hold (at most {most})").format(source=source, n=len(digits),
+                                                               most=MAX_DIGITS))
         return int(digits)
 
     if len(text) > MAX_CASE_BYTES:
-        raise UsageError(f"{source} is {len(text):,} characters long; one case is at most "
-                         f"{MAX_CASE_BYTES:,}")
+        raise UsageError(_("{source} is {n:,} characters long; one case is at most "
+                           "{most:,}").format(source=source, n=len(text), most=MAX_CASE_BYTES))
     try:
         case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant,
                           parse_int=whole)
@@ -66,8 +67,8 @@ def _parse_case(text: str) -> dict[str, Any]:
             )
         ) from None
     except RecursionError:
-        raise UsageError(f"{source} is nested too deeply: a case is one object of input names "
-                         "and plain values") from None
+        raise UsageError(_("{source} is nested too deeply: a case is one object of input "
+                           "names and plain values").format(source=source)) from None
     if not isinstance(case, dict):
         raise UsageError(_("{source} must be a JSON object of input names and values").format(
                              source=source))

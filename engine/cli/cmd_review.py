@@ -32,8 +32,8 @@ OK, FOUND = 0, 1
 def committed_copy(path: str, rev: str, folder: str) -> str:
     """`git show REV:path` into a file in `folder`; the path is taken relative to the repository."""
     if not rev or rev.startswith("-") or any(ch.isspace() or ord(ch) < 32 for ch in rev):
-        raise UsageError(f"{rev!r} is not a git revision (a commit, branch or tag such as "
-                         "HEAD~1 or main)")
+        raise UsageError(_("{rev!r} is not a git revision (a commit, branch or tag such as "
+                           "HEAD~1 or main)").format(rev=rev))
     target = Path(path).resolve()
     top = subprocess.run(["git", "-C", str(target.parent), "rev-parse", "--show-toplevel"],
                          capture_output=True, text=True)

@@ -46,7 +46,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[str]:
     except OSError:
         mode = None
     if mode is not None and stat.S_ISDIR(mode):
-        raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+        raise OutputError(_("cannot write {target}: it is a folder; give a file name").format(
+                              target=target))
     if mode is not None and not stat.S_ISREG(mode):
         yield str(target)  # a FIFO, /dev/stdout, a terminal: written as it is, never replaced
         return

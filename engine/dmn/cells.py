@@ -241,8 +241,8 @@ class Cells(DmnPart):
                                         why=self.why(text, exc)), cell,
                      decision=decision, rules=(rule_id,))
         except ValueProblem as exc:
-            self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
-                     rules=(rule_id,))
+            self.add(exc.kind, _("rule {id}: {why}").format(id=rule_id, why=exc.message), cell,
+                     decision=decision, rules=(rule_id,))
         return None
 
     def why(self, text: str, exc: SfeelError) -> str:
@@ -287,8 +287,8 @@ class Cells(DmnPart):
                                         why=self.why(text, exc)), cell, decision=decision,
                      rules=(rule_id,))
         except ValueProblem as exc:
-            self.add(exc.kind, f"rule {rule_id}: {exc.message}", cell, decision=decision,
-                     rules=(rule_id,))
+            self.add(exc.kind, _("rule {id}: {why}").format(id=rule_id, why=exc.message), cell,
+                     decision=decision, rules=(rule_id,))
         return None
 
     def default(self, did: str, decision: str, table: Element,

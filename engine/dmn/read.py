@@ -284,8 +284,8 @@ class _Reader(Names):
         name = (node.get("name") or "").strip()
         did = self.eid(node, name)
         if not name:
-            self.add("syntax", "a decision without a name cannot be asked for or required: "
-                               "give it a name", did)
+            self.add("syntax", _("a decision without a name cannot be asked for or required: "
+                                 "give it a name"), did)
             return
         if name in self.decisions or name in self.vars:
             self.add("duplicate", _("the name {name!r} is used twice").format(name=name), did)
@@ -361,7 +361,8 @@ class _Reader(Names):
             ref = out.get("typeRef")
             vtype: DmnType | str | None = self.types.resolve_type(ref) if ref else None
             if isinstance(vtype, str):
-                self.add("unsupported", f"output {name!r}: {vtype}", oid, decision=d.name)
+                self.add("unsupported", _("output {name!r}: {why}").format(name=name, why=vtype),
+                         oid, decision=d.name)
                 vtype = None
             typed = self.types.decision_type(d.node, table, oname if len(outputs) > 1 else None)
             if typed is not None and (vtype is None or vtype.order == BUILT_IN) and (
@@ -482,11 +483,12 @@ class _Reader(Names):
                 decision=d.name,
             )
         if head.policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
-            self.add("type", "hit policy C+ (COLLECT SUM) adds up the answers, so the output "
-                             "must be a number", d.id, decision=d.name)  # as the workbook says
+            self.add("type", _("hit policy C+ (COLLECT SUM) adds up the answers, so the output "
+                               "must be a number"), d.id, decision=d.name)  # as the workbook says
         if head.policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
-            self.add("type", f"hit policy {head.policy} takes the smallest or largest answer; "
-                             "true and false have no order", d.id, decision=d.name)
+            self.add("type", _("hit policy {policy} takes the smallest or largest answer; "
+                               "true and false have no order").format(policy=head.policy),
+                     d.id, decision=d.name)
         return Table(d.name, head.policy, tuple(columns), out_cols, note_cols,
                      tuple(rules), sheet, d.id, self.title(d),
                      self.cells.default(d.id, d.name, table, outputs))

@@ -68,8 +68,9 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
         return value  # the common case, kept fast
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
-            raise ValueProblem("type", f"the value given for {var.name} is {len(value):,} "
-                                       f"characters long; at most {MAX_TEXT:,} are read")
+            raise ValueProblem("type", _("the value given for {name} is {n:,} characters long; "
+                                         "at most {most:,} are read").format(
+                                           name=var.name, n=len(value), most=MAX_TEXT))
         value = nfc(value)
     if isinstance(value, decimal.Decimal) and t in ("number", "integer"):
         value = _from_decimal(value, var)
@@ -112,9 +113,10 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
                 and number.bit_length() <= 1023:
             number = float(number)  # a number, not a count: as a float, as a frame has it
         if isinstance(number, int) and abs(number) > EXACT:
-            raise ValueProblem("type", f"{var.name} is {safe_str(number)}, beyond the "
-                                       f"{EXACT:,} (2**53) up to which every whole number is "
-                                       "exact: give a smaller number")
+            raise ValueProblem("type", _("{name} is {number}, beyond the {exact:,} (2**53) up "
+                                         "to which every whole number is exact: give a smaller "
+                                         "number").format(name=var.name,
+                                                          number=safe_str(number), exact=EXACT))
         _in_domain(number, var)
         return number
     if t == "date":
@@ -184,7 +186,8 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
 def _from_decimal(value: decimal.Decimal, var: Variable) -> Value:
     """A Decimal (Python API, Parquet decimal columns) as the int or float it stands for."""
     if not value.is_finite():
-        raise ValueProblem("type", f"{var.name} is {value} (not a finite number)")
+        raise ValueProblem("type", _("{name} is {value} (not a finite number)").format(
+                                     name=var.name, value=value))
     if abs(value) > EXACT:
         return float(value) if var.type == "number" and abs(value) < decimal.Decimal("1e300") \
             else EXACT * 2  # refused below as too large, without building a huge int

@@ -149,8 +149,9 @@ def summarise(tally: Tally, output: str) -> tuple[int, list[str]]:
 
 def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
     if len(columns) > MAX_COLUMNS:
-        raise UsageError(f"{path} has {len(columns):,} columns; at most {MAX_COLUMNS:,} are "
-                         "read (a file of cases names the inputs it gives)")
+        raise UsageError(_("{path} has {n:,} columns; at most {most:,} are read (a file of "
+                           "cases names the inputs it gives)").format(
+                             path=path, n=len(columns), most=MAX_COLUMNS))
     counts = Counter(columns)
     twice = sorted(c for c, n in counts.items() if n > 1)
     if twice:
@@ -298,8 +299,9 @@ class XlsxSource(Source):
         header = [nfc(str(v).strip()) if v is not None else "" for v in next(self.rows, ())]
         next(self.formulas, None)
         if len(header) > MAX_COLUMNS:
-            raise UsageError(f"{path} has {len(header):,} columns; at most {MAX_COLUMNS:,} "
-                             "are read")
+            raise UsageError(_("{path} has {n:,} columns; at most {most:,} are read (a file "
+                               "of cases names the inputs it gives)").format(
+                                 path=path, n=len(header), most=MAX_COLUMNS))
         self.keep = [i for i, name in enumerate(header) if name]  # unnamed columns are skipped
         self.columns = [header[i] for i in self.keep]
         self.width = len(header)

@@ -51,8 +51,9 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
         raise CaseError(_("evaluate_frame takes a pandas DataFrame, not {name}").format(
                             name=type(frame).__name__))
     if isinstance(frame.columns, pd.MultiIndex):
-        raise CaseError("the cases' columns have several levels (a MultiIndex): give one level "
-                        "of input names, e.g. frame.columns = frame.columns.get_level_values(-1)")
+        raise CaseError(_("the cases' columns have several levels (a MultiIndex): give one "
+                          "level of input names, e.g. frame.columns = "
+                          "frame.columns.get_level_values(-1)"))
     plan = bulk_plan(model, decision)
     if any(isinstance(c, str) and not c.isascii() for c in frame.columns):
         frame = frame.rename(columns=lambda c: nfc(c) if isinstance(c, str) else c)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..core.errors import UsageError
+from ..core.i18n import _
 from ..workbook.xlsx import column_letter
 
 MAX_LINE = 1 << 20  # bytes in one line of a CSV of cases: a case is a few hundred
@@ -23,8 +24,8 @@ def check_text_file(path: str) -> None:
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
             if b"\0" in block:
-                raise UsageError(f"{path} holds NUL bytes: it is not a text CSV file (save it "
-                                 "as CSV UTF-8)")
+                raise UsageError(_("{path} holds NUL bytes: it is not a text CSV file (save it "
+                                   "as CSV UTF-8)").format(path=path))
             last = block.rfind(b"\n")
             if last < 0:
                 run += len(block)
@@ -35,8 +36,8 @@ def check_text_file(path: str) -> None:
                 else:
                     run = len(block) - last - 1
             if run > MAX_LINE:
-                raise UsageError(f"{path} has a line longer than {MAX_LINE:,} bytes; a line "
-                                 "of a CSV file holds one case")
+                raise UsageError(_("{path} has a line longer than {most:,} bytes; a line of a "
+                                   "CSV file holds one case").format(path=path, most=MAX_LINE))
 
 
 def refuse_unsaved(path: str, sheet: str, number: int, row: tuple[Any, ...],
@@ -45,9 +46,10 @@ def refuse_unsaved(path: str, sheet: str, number: int, row: tuple[Any, ...],
     for col, (value, text) in enumerate(zip(row, texts), start=1):
         if value is None and isinstance(text, str) and text.startswith("="):
             cell = f"{sheet}{column_letter(col)}{number}"
-            raise UsageError(f"{path}: {cell} holds a formula ({text[:80]}) with no "
-                             "saved result: open and save the file in Excel or "
-                             "LibreOffice, or type the value")
+            raise UsageError(_("{path}: {cell} holds a formula ({formula}) with no saved "
+                               "result: open and save the file in Excel or LibreOffice, or "
+                               "type the value").format(path=path, cell=cell,
+                                                        formula=text[:80]))
 
 
 def formula_rows(path: str, sheet: Any) -> Iterator[tuple[Any, ...]]:

@@ -126,8 +126,10 @@ def json_value(value: Any) -> Any:
 
 def resolve_decision(model: Model, decision: str | None) -> str:
     if decision is not None and not isinstance(decision, str):
-        raise CaseError(f"a decision is named by its text, not by {type(decision).__name__} "
-                        f"{safe_str(decision)}; the decisions are: {', '.join(model.tables)}")
+        raise CaseError(_("a decision is named by its text, not by {kind} {value}; the "
+                          "decisions are: {names}").format(kind=type(decision).__name__,
+                                                           value=safe_str(decision),
+                                                           names=", ".join(model.tables)))
     if decision is not None:
         decision = nfc(decision)
         if decision not in model.tables:

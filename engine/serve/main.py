@@ -16,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from ..core.errors import UsageError
+from ..core.i18n import _
 from .app import create_app
 from .state import Guideline
 
@@ -27,21 +28,22 @@ def run(args: argparse.Namespace) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.captureWarnings(True)  # a draft's DraftWarning goes to the log, once per version
     if not Path(args.workbook).is_file():
-        raise UsageError(f"{args.workbook}: no such file")
+        raise UsageError(_("{path}: no such file").format(path=args.workbook))
     if not 0 < args.port < 65536:
-        raise UsageError(f"--port {args.port} is not a port number")
+        raise UsageError(_("--port {port} is not a port number").format(port=args.port))
     holder = Guideline(args.workbook, isolate=args.watch)  # reloads off the serving process
     holder.reload()
     if holder.current is None:
         stale = holder.stale
-        lines = [f"{args.workbook}: cannot be served: {stale.reason if stale else 'unreadable'}"]
+        lines = [_("{path}: cannot be served: {why}").format(
+                     path=args.workbook, why=stale.reason if stale else _("unreadable"))]
         if stale is not None:
             lines += [f"  {f}" for f in stale.findings if f.severity == "error"]
             lines += ["  " + text.replace("\n", "\n  ") for text in stale.failures]
         sys.stderr.write("\n".join(lines) + "\n")
         if not args.watch:
             return 1
-        sys.stderr.write("watching it: the server answers 503 until a save fixes it\n")
+        sys.stderr.write(_("watching it: the server answers 503 until a save fixes it") + "\n")
     app = create_app(holder, watch=args.watch)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, server_header=False)
@@ -49,5 +51,6 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: we say why
         server.run()
     if not server.started:  # uvicorn logged why (the port is taken, the address is wrong)
-        raise UsageError(f"cannot listen on {args.host}:{args.port}")
+        raise UsageError(_("cannot listen on {host}:{port}").format(host=args.host,
+                                                                     port=args.port))
     return 0

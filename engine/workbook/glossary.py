@@ -51,9 +51,9 @@ def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
         return {}
     for r1, c1, r2, c2 in sheet.merged:
         if r2 > header_row and (r2 > r1 or c2 > c1):
-            problems.add("structure", "merged cells in the glossary: only the first cell of a "
-                                      "merged range holds the value, so the others read as "
-                                      "empty; unmerge them and fill every cell",
+            problems.add("structure", _("merged cells in the glossary: only the first cell of "
+                                        "a merged range holds the value, so the others read "
+                                        "as empty; unmerge them and fill every cell"),
                          cell_name(sheet.name, r1, c1))
     variables: dict[str, Variable] = {}
     for row in range(header_row + 1, sheet.max_row + 1):

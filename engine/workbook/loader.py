@@ -80,8 +80,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     unread: list[Sheet] = []
     for sheet in sheets:
         for (row, col), length in sheet.too_long.items():
-            problems.add("structure", f"this cell holds {length:,} characters; at most "
-                                      f"{MAX_TEXT:,} are read: shorten it",
+            problems.add("structure", _("this cell holds {n:,} characters; at most {most:,} "
+                                        "are read: shorten it").format(n=length, most=MAX_TEXT),
                          cell_name(sheet.name, row, col))
         role = _sheet_role(sheet)
         if role:
@@ -159,10 +159,11 @@ def _unsaved_role(sheet: Sheet, problems: Problems) -> None:
     first = next(((r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if first is not None and first in sheet.formulas:
-        problems.add("formula", f"this cell holds a formula ({sheet.get(*first)}) with no saved "
-                                "result, so whether the sheet is a decision table cannot be "
-                                "told: open and save the file in Excel or LibreOffice, or type "
-                                "the word", cell_name(sheet.name, *first))
+        problems.add("formula", _("this cell holds a formula ({formula}) with no saved result, "
+                                  "so whether the sheet is a decision table cannot be told: "
+                                  "open and save the file in Excel or LibreOffice, or type the "
+                                  "word").format(formula=sheet.get(*first)),
+                     cell_name(sheet.name, *first))
 
 
 def _policy(raw: Any) -> str | None:
@@ -216,8 +217,8 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
     _check_merged(sheet, header.row, problems, name)
     for col, head, _role in header.columns:
         if col in sheet.hidden_cols:
-            problems.add("hidden", f"the column {head} is hidden: it still counts; unhide it so "
-                                   "that the committee can see it",
+            problems.add("hidden", _("the column {head} is hidden: it still counts; unhide it "
+                                     "so that the committee can see it").format(head=head),
                          cell_name(sheet.name, header.row, col), severity="warning",
                          decision=name)
     rules, notes = _read_rules(sheet, header, vars_of, name, problems)
