@@ -5,15 +5,17 @@
 Starts the server as the command does (`--watch`, on a copy of the NBCG workbook in a temp
 folder, a free loopback port), then:
 
-1. steady: 32 clients, each on one keep-alive connection, POST the README case to
-   /decisions/bisphosphonate/evaluate as fast as answers come back, for 20 s;
+1. steady: 32 clients, each on one keep-alive connection, POST cases to
+   /decisions/bisphosphonate/evaluate as fast as answers come back, for 20 s: the workbook's
+   own test cases in turn, each answer checked against the case's expected outputs
+   (`--cases readme`: the README case only, checked for `observe` by rule B3);
 2. reloads: the same, while the workbook is replaced 10 times (a broken save, a good one,
    alternating, as a spreadsheet program saves: write beside, rename over);
 3. hostile bodies: malformed JSON, 10 MB, deeply nested JSON, wrong content types, a wrong
    method, and a request cut off mid-body: each must get a 4xx with the error shape.
 
-A request fails if the connection fails, the status is not 200, or the answer is not
-`observe` by rule B3 from a good version's sha256. The client is a minimal HTTP/1.1 writer
+A request fails if the connection fails, the status is not 200, or the answer is not the
+expected one from a good version's sha256. The client is a minimal HTTP/1.1 writer
 and reader on asyncio streams so that it takes as little of the 2 cores as it can; its cost
 is still in the numbers (server and client share the machine). Every loop is bounded in
 time and the server is stopped at the end.
@@ -39,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+
+import engine
+from engine.serve.schemas import needed_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -74,11 +79,32 @@ class Tally:
         self.failures[why] = self.failures.get(why, 0) + 1
 
 
-async def client(port: int, until: float, tally: Tally, good: set[str]) -> None:
-    payload = request(PATH, json.dumps(CASE).encode())
+def workbook_cases() -> list[tuple[bytes, dict[str, Any], list[str] | None]]:
+    """The NBCG workbook's own test cases that expect a recommendation, as requests with the
+    answers they must get: many different patients, not one case answered over and over."""
+    model = engine.load(str(NBCG))
+    names = needed_inputs(model, "bisphosphonate")
+    outputs = model.tables["bisphosphonate"].output_names
+    out = []
+    for case in model.tests:
+        if "recommendation" in case.expected:
+            body = json.dumps({n: case.inputs.get(n) for n in names}).encode()
+            expected = {k: v for k, v in case.expected.items() if k in outputs}
+            out.append((request(PATH, body), expected, None))
+    return out
+
+
+README_CASE = [(request(PATH, json.dumps(CASE).encode()), {"recommendation": "observe"}, ["B3"])]
+
+
+async def client(port: int, until: float, tally: Tally, good: set[str],
+                 cases: list[tuple[bytes, dict[str, Any], list[str] | None]], first: int) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
+    turn = first
     try:
         while time.monotonic() < until:
+            payload, expected, rules = cases[turn % len(cases)]
+            turn += 1
             start = time.perf_counter()
             try:
                 writer.write(payload)
@@ -95,7 +121,8 @@ async def client(port: int, until: float, tally: Tally, good: set[str]) -> None:
             answer = json.loads(body)
             sha = answer["guideline"]["sha256"]
             tally.shas[sha] = tally.shas.get(sha, 0) + 1
-            if answer["rules"] != ["B3"] or answer["outputs"]["recommendation"] != "observe":
+            if (rules is not None and answer["rules"] != rules) or any(
+                    answer["outputs"][k] != v for k, v in expected.items()):
                 tally.fail("wrong answer")
             elif sha not in good:
                 tally.fail("answered by a version that is not good")
@@ -103,19 +130,29 @@ async def client(port: int, until: float, tally: Tally, good: set[str]) -> None:
         writer.close()
 
 
-async def load(port: int, clients: int, seconds: float, good: set[str]) -> tuple[Tally, float]:
+async def load(port: int, clients: int, seconds: float, good: set[str],
+               cases: list[tuple[bytes, dict[str, Any], list[str] | None]]) -> tuple[Tally, float]:
     tally = Tally()
     start, cpu = time.monotonic(), time.process_time()
     until = start + seconds
-    await asyncio.gather(*(client(port, until, tally, good) for _ in range(clients)))
+    await asyncio.gather(*(client(port, until, tally, good, cases, i * 7)
+                           for i in range(clients)))
     tally.client_cpu = time.process_time() - cpu
     return tally, time.monotonic() - start
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), to cost a request."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far (Linux /proc) of the server and every process it started
+    (workers, the reload process), to cost a request."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def summary(name: str, tally: Tally, took: float, cpu: float) -> dict[str, Any]:
@@ -256,7 +293,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--out", help="write the results as JSON here too")
+    parser.add_argument("--cases", choices=("tests", "readme"), default="tests",
+                        help="the workbook's test cases in turn (default), or the README case "
+                             "only")
     args = parser.parse_args()
+    cases = workbook_cases() if args.cases == "tests" else README_CASE
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         goods, broken = versions(folder)
@@ -269,7 +310,7 @@ def main() -> int:
         try:
             results = []
             cpu = cpu_seconds(server.pid)
-            tally, took = asyncio.run(load(port, args.clients, args.seconds, good))
+            tally, took = asyncio.run(load(port, args.clients, args.seconds, good, cases))
             results.append(summary("steady", tally, took, cpu_seconds(server.pid) - cpu))
             sequence = [broken[0], goods[1], broken[1], goods[0]] * 2 + [broken[0], goods[1]]
             log: list[dict[str, Any]] = []
@@ -279,7 +320,7 @@ def main() -> int:
                                       args=(served, sequence, every, log, stop, port))
             writer.start()
             cpu = cpu_seconds(server.pid)
-            tally, took = asyncio.run(load(port, args.clients, args.seconds, good))
+            tally, took = asyncio.run(load(port, args.clients, args.seconds, good, cases))
             stop.set()
             writer.join()
             row = summary("during 10 rewrites", tally, took, cpu_seconds(server.pid) - cpu)
@@ -294,6 +335,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=10)
     report = {"machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+              "cases": f"{len(cases)} different case(s) in turn",
               "load_average_after": os.getloadavg()[0],
               "clients": args.clients, "phases": results, "hostile": faults,
               "final_version_served": final["sha256"] == expected_final,

@@ -16,6 +16,8 @@ import openpyxl
 import pytest
 
 import engine
+from engine.core.i18n import speaking
+from engine.evaluation.explain import _step
 
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
@@ -102,3 +104,21 @@ def test_the_package_ships_its_type_hints() -> None:
 def test_evaluate_frame_is_documented_with_its_error_kind() -> None:
     doc = engine.Model.evaluate_frame.__doc__ or ""
     assert "error_kind" in doc and "error" in doc
+
+
+def test_remembered_explanations_are_the_words_written_afresh() -> None:
+    """A server explains the same kinds of case again and again, so a step's lines are kept
+    per table (see explain.step_lines); what it says must not depend on that."""
+    model = engine.load(str(NBCG))
+    cases = [dict(case.inputs) for case in model.tests if "recommendation" in case.expected]
+    for case in cases + cases:  # the second round is answered from the memo
+        result = model.evaluate(case, "bisphosphonate")
+        fresh = [line for step in result.trace for line in [*_step(result, step), ""]]
+        assert result.explain().splitlines()[:len(fresh)] == fresh
+    line = {**CASE, "chemotherapy_line": 2}  # same rule (B4), another value: other words
+    assert "is 2" in model.evaluate(line, "bisphosphonate").explain()
+    english = model.evaluate(CASE, "bisphosphonate").explain()
+    with speaking("nb"):
+        norwegian = model.evaluate(CASE, "bisphosphonate").explain()
+    assert english.splitlines()[0].startswith("Decision pathway")
+    assert norwegian.splitlines()[0].startswith("Beslutning pathway")

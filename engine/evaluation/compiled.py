@@ -7,7 +7,8 @@ the bit set of the rules that accept that atom. The checker builds on the same `
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.model import Model, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, Value
@@ -26,6 +27,9 @@ class CompiledTable:
     priority: list[tuple[int, ...]]  # per rule: smaller is higher priority (P and O)
     ids: tuple[str, ...] = ()  # per rule, for traces
     cells: tuple[str, ...] = ()
+    # explanation lines already written for a step (see explain.step_lines): this table of this
+    # version of the model gives the same words for the same rules, inputs and outputs
+    explained: dict[tuple[Any, ...], list[str]] = field(default_factory=dict, repr=False)
 
     def match(self, values: list[Value]) -> int:
         m = self.everyone

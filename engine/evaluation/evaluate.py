@@ -60,6 +60,18 @@ class Step:
         """The id cells of the deciding rules."""
         return tuple(self._ct.cells[i] for i in self._decided)
 
+    def explain_key(self) -> tuple[Any, ...]:
+        """What the step's explanation depends on: deciding rules, the inputs (with their
+        types: 1 and True are equal keys but are written differently), outputs, default."""
+        return (tuple(self._decided), self.default,
+                tuple((type(v), v) for v in self._values),
+                tuple((k, type(v), v) for k, v in self.outputs.items()))
+
+    @property
+    def explained(self) -> dict[tuple[Any, ...], list[str]]:
+        """The table's memo of explanation lines (per loaded model, so per version)."""
+        return self._ct.explained
+
     def __repr__(self) -> str:
         return (f"Step(decision={self.decision!r}, decided={self.decided!r}, "
                 f"outputs={self.outputs!r})")
