@@ -510,7 +510,7 @@ def test_a_byte_order_mark_and_a_too_long_sheet(chain_wb: str, tmp_path: Path,
     out = pd.read_csv(results, dtype=str, keep_default_na=False)
     assert out["id"].tolist()[:3] == ["p1", "p2", "'=HYPERLINK(1)"]
     assert out["referral"].tolist() == ["true", "false", "false", "false", "", ""]
-    monkeypatch.setattr("engine.evaluation.batch.EXCEL_ROWS", 4)  # a header and three cases
+    monkeypatch.setattr("engine.evaluation.answer_files.EXCEL_ROWS", 4)  # a header and three cases
     sheet = tmp_path / "results.xlsx"
     assert run(chain_wb, "--decision", "referral", "--input", str(cases), "--output",
                str(sheet), "--chunk-size", "2") == 2

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import shutil
 import sys
 from collections import Counter
@@ -27,24 +26,19 @@ from ..core.errors import CaseError, UsageError, WorkbookError
 from ..core.i18n import _
 from ..core.model import Model, Variable
 from ..core.safe_io import (
-    FORMULA_STARTS,
     OutputError,
     atomic_path,
-    escape_formula,
     refuse_overwrite,
 )
 from ..core.text import MAX_COLUMNS, nfc
 from ..workbook.loader import load
 from ..workbook.xlsx import check_container
-from .bulk import LIST_POLICIES, BulkPlan, bulk_plan, evaluate_frame
+from .answer_files import PROVENANCE, Chunk, file_format, open_sink
+from .bulk import BulkPlan, bulk_plan, evaluate_frame
 from .case_files import check_text_file, formula_rows, refuse_unsaved
 
-FORMATS = (".csv", ".xlsx", ".parquet")
-EXCEL_ROWS = 1_048_576  # a sheet's last row; one of them holds the header
 TRUE_FALSE = {"true": True, "false": False}
 KEEP_MESSAGES = 1000  # distinct error messages counted for the summary
-# every output row names the guideline that answered it (About version and status, file hash)
-PROVENANCE = ("guideline_version", "guideline_status", "guideline_sha256")
 
 
 def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
@@ -61,7 +55,7 @@ def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
     if args.chunk_size < 1:
         raise UsageError(_("--chunk-size must be at least 1"))
     for path, role in ((args.input, "input"), (args.output, "output")):
-        if _format(path) is None:
+        if file_format(path) is None:
             raise UsageError(_("the {role} {path} must end in .csv, .xlsx or .parquet").format(
                                  role=role, path=path))
     try:
@@ -89,12 +83,6 @@ class Tally:
     messages: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass
-class Chunk:
-    cases: pd.DataFrame  # as read: text for CSV, typed cells for XLSX and Parquet
-    arrow: Any = None  # Parquet: the record batch itself, so the output keeps its types
-
-
 def _answer_all(model: Model, plan: BulkPlan, source: Source,
                 args: argparse.Namespace) -> Tally:
     from tqdm import tqdm  # type: ignore[import-untyped]
@@ -107,7 +95,7 @@ def _answer_all(model: Model, plan: BulkPlan, source: Source,
                nrows=size.lines)
     try:
         with atomic_path(args.output) as tmp:
-            sink = open_sink(args.output, tmp, source, plan, model)
+            sink = open_sink(args.output, tmp, source.columns, source.schema, plan, model)
             try:
                 for chunk in source.chunks():
                     typed = type_columns(chunk.cases, plan, source.typed)
@@ -170,11 +158,6 @@ def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
                              path=path, clash=', '.join(clash)))
 
 
-def _format(path: str) -> str | None:
-    suffix = Path(path).suffix.lower()
-    return suffix if suffix in FORMATS else None
-
-
 # -- typing text cells --------------------------------------------------------------------------
 def type_columns(chunk: pd.DataFrame, plan: BulkPlan, typed: bool) -> pd.DataFrame:
     """The input columns for `evaluate_frame`; text cells (CSV) get the glossary's types."""
@@ -224,7 +207,7 @@ class Source:
 def open_source(path: str, chunk_size: int) -> Source:
     if not Path(path).is_file():
         raise UsageError(_("cannot read the cases: {path} does not exist").format(path=path))
-    kind = _format(path)
+    kind = file_format(path)
     if kind == ".csv":
         return CsvSource(path, chunk_size)
     if kind == ".xlsx":
@@ -348,193 +331,3 @@ class ParquetSource(Source):
 
     def close(self) -> None:
         self.file.close()
-
-
-# -- sinks ------------------------------------------------------------------------------------
-class Sink:
-    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-def open_sink(output: str, tmp: str, source: Source, plan: BulkPlan, model: Model) -> Sink:
-    kind = _format(output)
-    lists = [n for tp in plan.tables if tp.table.hit_policy in LIST_POLICIES
-             for n in tp.table.output_names]
-    header = [*source.columns, *plan.names, *PROVENANCE]  # written even with no cases
-    if kind == ".csv":
-        return CsvSink(tmp, lists, header)
-    if kind == ".xlsx":
-        return XlsxSink(tmp, output, lists, header)
-    return ParquetSink(tmp, plan, model, source)
-
-
-class CsvSink(Sink):
-    """pandas' writer: quotes only where needed, the same with or without pyarrow."""
-
-    def __init__(self, tmp: str, lists: list[str], header: list[str]) -> None:
-        self.fh = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - see close()
-        csv.writer(self.fh, lineterminator="\n").writerow([escape_formula(c) for c in header])
-        self.lists = lists
-
-    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
-        frame = pd.concat([chunk.cases, as_text(answers, self.lists, booleans=True)], axis=1)
-        frame.apply(escape_column).to_csv(self.fh, header=False, index=False,
-                                          lineterminator="\n")
-
-    def close(self) -> None:
-        self.fh.close()
-
-
-class XlsxSink(Sink):
-    def __init__(self, tmp: str, output: str, lists: list[str], header: list[str]) -> None:
-        import openpyxl
-
-        self.tmp, self.output, self.lists = tmp, output, lists
-        self.book = openpyxl.Workbook(write_only=True)
-        self.sheet = self.book.create_sheet("Results")
-        self.sheet.append([escape_formula(c) for c in header])
-        self.rows = 1
-
-    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
-        frame = pd.concat([chunk.cases, as_text(answers, self.lists, booleans=False)], axis=1)
-        self.rows += len(frame)
-        if self.rows > EXCEL_ROWS:
-            raise UsageError(_("{output}: a sheet holds at most {excel_rows:,} rows of "
-                               "cases; write the answers to .csv or .parquet instead").format(
-                                 output=self.output, excel_rows=EXCEL_ROWS - 1))
-        columns = [[_cell(v) for v in frame[c].astype(object).tolist()] for c in frame.columns]
-        for row in zip(*columns):
-            self.sheet.append(row)
-
-    def close(self) -> None:
-        self.book.save(self.tmp)
-
-
-def _cell(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    return escape_formula(value)
-
-
-class ParquetSink(Sink):
-    def __init__(self, tmp: str, plan: BulkPlan, model: Model, source: Source) -> None:
-        import pyarrow as pa
-
-        self.tmp = tmp
-        self.types = answer_types(plan, model)
-        self.writer: Any = None
-        echo = source.schema if source.schema is not None else pa.schema(
-            [(name, pa.string()) for name in source.columns])
-        self.empty = pa.schema([*echo, *self.types.items()])  # the file when there are no cases
-
-    def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if chunk.arrow is not None:
-            table = pa.Table.from_batches([chunk.arrow])
-        else:  # CSV text stays text; XLSX cells are written as text too (their kinds may mix)
-            table = pa.table({name: _text_array(chunk.cases[name]) for name in chunk.cases})
-        for name, kind in self.types.items():
-            column = answers[name]
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                column = column.astype(object)
-            table = table.append_column(name, pa.array(column, type=kind, from_pandas=True))
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
-
-    def close(self) -> None:
-        import pyarrow.parquet as pq
-
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, self.empty)
-        self.writer.close()
-
-
-def answer_types(plan: BulkPlan, model: Model) -> dict[str, Any]:
-    """Every answer column's Arrow type, fixed by the glossary so that every chunk agrees."""
-    import pyarrow as pa
-
-    scalar = {"string": pa.string(), "boolean": pa.bool_(), "integer": pa.int64(),
-              "number": pa.float64(), "date": pa.date32()}
-    out: dict[str, Any] = {}
-    for tp in plan.tables:
-        table = tp.table
-        for name in table.output_names:
-            kind = scalar[model.variables[name].type]
-            if table.hit_policy == "C#":
-                kind = pa.int64()
-            elif table.hit_policy in LIST_POLICIES:
-                kind = pa.list_(kind)
-            out[name] = kind
-        out[f"{table.name}_rule"] = pa.string()
-    for name in ("error", "error_kind", *PROVENANCE):
-        out[name] = pa.string()
-    return out
-
-
-def _text_array(column: pd.Series) -> Any:
-    import pyarrow as pa
-
-    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
-        return pa.array(column, type=pa.string(), from_pandas=True)
-    return pa.array([_text(v) for v in column.tolist()], type=pa.string())
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        text: str = value.isoformat()
-        return text[:10] if text.endswith("T00:00:00") else text
-    return str(value)
-
-
-# -- text for CSV and XLSX ----------------------------------------------------------------------
-def as_text(answers: pd.DataFrame, lists: list[str], booleans: bool) -> pd.DataFrame:
-    """Answers for a text file: lists as JSON; booleans as true/false (as CSV input reads them)."""
-    out = {}
-    for name in answers.columns:
-        column = answers[name]
-        if booleans and isinstance(column.dtype, pd.BooleanDtype):
-            flags = column.to_numpy(dtype=bool, na_value=False)
-            words = np.where(flags, "true", "false").astype(object)
-            words[column.isna().to_numpy()] = None
-            column = pd.Series(words, index=column.index, dtype="object")
-        elif name in lists:
-            column = column.map(lambda v: json.dumps(v, default=_iso, ensure_ascii=False)
-                                if isinstance(v, list) else v)
-        out[name] = column
-    return pd.DataFrame(out, index=answers.index)
-
-
-def _iso(value: Any) -> str:
-    return str(value.isoformat()) if hasattr(value, "isoformat") else str(value)
-
-
-def escape_column(column: pd.Series) -> pd.Series:
-    """Text a spreadsheet would run as a formula gets a leading quote (safe_io.escape_formula)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        categories = [escape_formula(c) for c in column.cat.categories]
-        if len(set(categories)) == len(categories):
-            return column.cat.rename_categories(categories)
-        column = column.astype(object)
-    if not pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
-        return column  # numbers, booleans, dates: nothing a spreadsheet would run
-    try:
-        risky = column.str.startswith(FORMULA_STARTS, na=False).astype(bool)
-    except AttributeError:  # not text at all (a column of numbers read from XLSX, say)
-        return column.map(escape_formula)
-    if not risky.any():
-        return column
-    return column.where(~risky, column.map(escape_formula))
