@@ -7,8 +7,9 @@ business knowledge models, contexts, invocations, types such as time or duration
 finding that names the element id and what it holds: never silently dropped, never half
 evaluated. A decision that needs such an element is an error (the model refuses to evaluate);
 one that nothing needs is a warning. Cells are element ids: `decision/rule/inputEntry`.
-Types are mapped in dmn_types.py and cell texts are read in dmn_cells.py; this module walks
-the definitions and builds the Model.
+Types are mapped in types.py, cell texts are read in cells.py, names are declared in
+declare.py (the first pass) and resolved in names.py; this module walks the definitions and
+builds the Model.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from ..core.safe_io import input_size
 from ..core.sfeel import Value, normalise_text
 from ..domain.values import ValueProblem, conform
 from .bounds import bound_model
-from .cells import Cells, domain_key, kind_of, narrowed
+from .cells import Cells, domain_key, narrowed
+from .declare import LOGIC_TAGS, Declarations
 from .export import EXT_NS
-from .names import DecisionSpec, Names
-from .types import BUILT_IN, NUMBERS, DmnType, local, type_name
+from .names import DecisionSpec
+from .types import DmnType, local
 
 MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
@@ -48,9 +50,6 @@ HIT_POLICIES = {
     ("COLLECT", "SUM"): "C+", ("COLLECT", "COUNT"): "C#", ("COLLECT", "MIN"): "C<",
     ("COLLECT", "MAX"): "C>",
 }
-LOGIC_TAGS = ("decisionTable", "literalExpression", "context", "invocation", "relation", "list",
-              "functionDefinition", "for", "some", "every", "conditional", "filter")
-
 
 def read_dmn(path: str) -> Model:
     """The model of a DMN file; problems are findings in `Model.problems`."""
@@ -103,7 +102,7 @@ class _Head:
     limits: dict[int, str] = field(default_factory=dict)  # column -> its own inputValues
 
 
-class _Reader(Names):
+class _Reader(Declarations):
     """Walks the definitions: input data, then decisions in three passes, into a Model."""
 
     def __init__(self, path: str, root: Element) -> None:
@@ -116,56 +115,6 @@ class _Reader(Names):
         self.left_out: set[str] = set()  # outputs of decisions that cannot be read
         self.columns: set[str] = set()  # every variable a table reads
         self.readers: dict[str, set[str]] = {}  # variable -> the decisions that read it
-
-    def read_input_data(self, node: Element) -> None:
-        name = (node.get("name") or "").strip()
-        iid = self.eid(node, name)
-        variable = self.child(node, "variable")
-        ref = variable.get("typeRef") if variable is not None else None
-        label, description = node.get("label") or "", self.description(node)
-        if name in self.vars:
-            self.add("duplicate", _("the input data name {name!r} is used twice").format(
-                                      name=name), iid)
-            return
-        if not ref:
-            self.declare(name, None, iid, label, description)
-            self.inputs.add(name)
-            return
-        resolved = self.types.resolve_type(ref)
-        if isinstance(resolved, DmnType):
-            self.declare(name, resolved, iid, label, description)
-            self.inputs.add(name)
-            return
-        if self.flatten(name, iid, type_name(ref), label):
-            return
-        self.unusable[name] = _("input data {name!r} ({iid}): {resolved}").format(
-                                  name=name, iid=iid, resolved=resolved)
-        self.add("unsupported", _("input data {name!r} cannot be used: {resolved}").format(
-                                    name=name, resolved=resolved), iid,
-                 severity="warning")
-
-    def flatten(self, name: str, iid: str, ref: str, label: str) -> bool:
-        """A structure of simple components becomes one variable per component: `a.b`."""
-        if ref not in self.types.items:
-            return False
-        order, item = self.types.items[ref]
-        comps = self.children(item, "itemComponent")
-        if not comps or item.get("isCollection") == "true":
-            return False
-        for comp in comps:
-            cname = f"{name}.{comp.get('name', '')}"
-            cell = f"{iid}/{self.eid(comp, comp.get('name', ''))}"
-            inner = self.types.typeref_child(comp)
-            resolved = self.types.resolve_type(inner) if inner else _("it has no type")
-            if isinstance(resolved, str):
-                self.unusable[cname] = f"component {cname!r} ({cell}): {resolved}"
-                continue
-            allowed = self.text(self.child(comp, "allowedValues")) or resolved.allowed
-            resolved = DmnType(resolved.base, allowed, cell if allowed else resolved.allowed_cell,
-                             order)
-            self.declare(cname, resolved, cell, label and f"{label}: {comp.get('name')}")
-            self.inputs.add(cname)
-        return True
 
     # -- the file ---------------------------------------------------------------------------
     def read(self) -> Model:
@@ -279,106 +228,6 @@ class _Reader(Names):
         return out
 
     # -- decisions --------------------------------------------------------------------------
-    def declare_decision(self, node: Element) -> None:
-        """First pass: a decision's name and outputs, so that any other may refer to them."""
-        name = (node.get("name") or "").strip()
-        did = self.eid(node, name)
-        if not name:
-            self.add("syntax", _("a decision without a name cannot be asked for or required: "
-                                 "give it a name"), did)
-            return
-        if name in self.decisions or name in self.vars:
-            self.add("duplicate", _("the name {name!r} is used twice").format(name=name), did)
-            return
-        d = DecisionSpec(node, did, name)
-        d.requires = [(r.get("href") or "").partition("#")[2]
-                      for req in self.children(node, "informationRequirement")
-                      for r in self.children(req, "requiredDecision")]
-        self.decisions[name] = d
-        table = self.child(node, "decisionTable")
-        literal = self.child(node, "literalExpression")
-        if table is not None:
-            self.declare_outputs(d, table)
-        elif literal is not None and (found := self.cells.constant(literal)) is not None:
-            vtype = self.types.decision_type(node, None)
-            kind = kind_of(found[0])
-            if vtype is None and kind is not None:
-                vtype = DmnType(kind)
-            var = self.declare(name, vtype, f"{did}/literal")
-            d.outputs = [var.name]
-        else:
-            logic = next((local(c.tag) for c in node if local(c.tag) in LOGIC_TAGS), None)
-            if logic == "literalExpression":
-                shown = " ".join(self.text(literal).split())
-                shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                why = _("a FEEL literal expression ({shown!r}); only decision tables "
-                         "and single S-FEEL literals are read").format(shown=shown)
-            elif logic is None:
-                why = _("no decision logic")
-            else:
-                article = "an" if logic[0] in "aeiou" else "a"
-                why = _("{article} {logic}; only decision tables and single S-FEEL "
-                         "literals are read").format(article=article, logic=logic)
-            self.unusable[name] = _("decision {name!r} ({did}) holds {why}").format(
-                                      name=name, did=did, why=why)
-            variable = self.child(node, "variable")
-            answer = (variable.get("name") or "").strip() if variable is not None else ""
-            if answer and answer != name:  # Camunda's tables read it by this name
-                self.unusable.setdefault(answer, self.unusable[name])
-            self.add("unsupported", _("decision {name!r} holds {why}; it is left out").format(
-                                        name=name, why=why),
-                     did, severity="warning", decision=name)
-        if self.children(node, "knowledgeRequirement"):
-            self.add(
-                "unsupported",
-                _(
-                    "decision {name!r} requires a business knowledge model, which is not read"
-                ).format(name=name),
-                did,
-                severity="warning",
-                decision=name,
-            )
-
-    def declare_outputs(self, d: DecisionSpec, table: Element) -> None:
-        outputs = self.children(table, "output")
-        for k, out in enumerate(outputs, 1):
-            oid = f"{d.id}/{self.eid(out, f'output{k}')}"
-            oname = (out.get("name") or "").strip()
-            if len(outputs) > 1 and not oname:
-                self.add("structure", _("output {k} of decision {name!r} has no name; "
-                                        "a table with several outputs names each").format(
-                                          k=k, name=d.name), oid, decision=d.name)
-                oname = f"output{k}"
-            name = oname or d.name
-            if name in self.vars or name in self.unusable:
-                qualified = f"{d.name}.{name}"
-                self.add("graph", _("the output {name!r} of decision {name2!r} has the "
-                                    "name of another element: it is called "
-                                    "{qualified!r} here").format(
-                                      name=name, name2=d.name, qualified=qualified), oid,
-                         severity="info", decision=d.name)
-                name = qualified
-            ref = out.get("typeRef")
-            vtype: DmnType | str | None = self.types.resolve_type(ref) if ref else None
-            if isinstance(vtype, str):
-                self.add("unsupported", _("output {name!r}: {why}").format(name=name, why=vtype),
-                         oid, decision=d.name)
-                vtype = None
-            typed = self.types.decision_type(d.node, table, oname if len(outputs) > 1 else None)
-            if typed is not None and (vtype is None or vtype.order == BUILT_IN) and (
-                    vtype is None or {vtype.base, typed.base} <= NUMBERS
-                    or vtype.base == typed.base):
-                vtype = typed  # the item definition: its domain and its place in the glossary
-            if vtype is None:
-                vtype = self.cells.infer_output(table, k - 1, out)
-            label = out.get("label") or (vtype.label if vtype else "")  # its type is its own
-            var = self.declare(name, vtype, oid, label, self.description(out))
-            values = self.text(self.child(out, "outputValues"))
-            if values:
-                var.allowed, var.allowed_cell = values, oid
-            d.outputs.append(name)
-            d.components[oname or name] = name
-
     def read_head(self, d: DecisionSpec) -> _Head | None:
         """Second pass: hit policy and input columns, which fix every variable's domain."""
         table = self.child(d.node, "decisionTable")
