@@ -169,6 +169,7 @@ B10_P4_REGION = {  # and after earlier endocrine failure, P4 (Spor S14)
     "hormone_receptor_status": '"positive"', "endocrine_failure": "true",
     "parenchymal_metastases": "false", "osteolytic_metastases": '"first_detected_observable"',
     "skeletal_symptoms": "false", "response": 'not("PD")',
+    "chemotherapy_line": "null",  # C1: a line with endocrine therapy cannot occur
 }
 
 
@@ -229,7 +230,8 @@ def test_diff_through_the_helper_decision(tmp_path: Path) -> None:
     assert len(result.answers) == 1
     change = result.answers[0]
     assert change.region == {"skeletal_metastases": "true", "uncontrolled_pain": "true",
-                             "therapy": '"endocrine"', "hormone_receptor_status": '"negative"'}
+                             "therapy": '"endocrine"', "hormone_receptor_status": '"negative"',
+                             "chemotherapy_line": "null"}  # C1: no line on endocrine therapy
     # B18 (not_covered ...) before, B2 (consider_now ...) after
     assert change.changed == ["pathway", "recommendation", "observation_period", "strength",
                               "treatment_duration"]
@@ -373,6 +375,41 @@ def candidates(var: engine.Variable) -> list[Any]:
     return [0, 11.5, 12, 24, 24.5, 29.9, 30, 45, 50, 59.99, 60, 90, 200, None]
 
 
+def test_diff_shows_constraint_edits_and_the_cases_they_refuse(tmp_path: Path,
+                                                                capsys: Capture) -> None:
+    wb = openpyxl.load_workbook(NBCG)
+    ws = wb["Begrensninger"]
+    assert ws["A3"].value == "C2" and ws["E3"].value == '"progressive", "first_detected_observable"'
+    ws["E3"] = '"progressive"'  # a newly found lesion without skeletal metastases: possible now
+    ws.append(["C3", "chemotherapy", "-", False, "-", "a test: no chemotherapy without them"])
+    new = tmp_path / "new.xlsx"
+    wb.save(new)
+    old_m, new_m = engine.load(str(NBCG)), engine.load(str(new))
+    result = diff_models(old_m, new_m)
+    assert [g for g in result.glossary if g.startswith("constraint")] == [
+        'constraint C2: skeletal_metastases = false; osteolytic_metastases = "progressive", '
+        '"first_detected_observable" -> skeletal_metastases = false; osteolytic_metastases = '
+        '"progressive"',
+        "constraint C3 added: therapy = chemotherapy; skeletal_metastases = false"]
+    # chemotherapy without skeletal metastases: was answered (out of scope), now refused (C3)
+    refused = [a for a in result.answers if a.new.error]
+    assert refused and all("(constraint C3)" in str(a.new.error) and a.old.get(
+        "recommendation") == "not_applicable" for a in refused)
+    assert {a.region["therapy"] for a in refused} == {'"chemotherapy"'}
+    # a newly found lesion without skeletal metastases: was refused (C2), now answered
+    allowed = [a for a in result.answers if a.old.error]
+    assert allowed and all(a.region["osteolytic_metastases"] == '"first_detected_observable"'
+                           and a.new.get("recommendation") == "not_applicable" for a in allowed)
+    for change in result.answers:  # each example really is answered as the region says
+        before = answers(old_m, change.example, "bisphosphonate")
+        after = answers(new_m, change.example, "bisphosphonate")
+        assert (before == "no answer") == bool(change.old.error)
+        assert (after == "no answer") == bool(change.new.error)
+    assert_exact(old_m, new_m, result, samples=600)
+    code, out, _ = run(capsys, "diff", str(NBCG), str(new))
+    assert code == 0 and "constraint C3 added" in out and "(constraint C3)" in out
+
+
 def assert_exact(old: engine.Model, new: engine.Model, result: Any, samples: int) -> None:
     """Every sampled case inside a reported region changes answer as reported, and every case
     that changes answer lies inside a reported region; half the samples come from regions."""
@@ -394,8 +431,6 @@ def assert_exact(old: engine.Model, new: engine.Model, result: Any, samples: int
                 for n, test in tests[chosen].items():
                     pools[n] = [v for v in pools[n] if test.matches(v)] or pools[n]
             case = {n: rng.choice(pool) for n, pool in pools.items()}
-            if any(c.matches(case) for c in new.constraints if set(c.names) <= set(case)):
-                continue  # an impossible case: both versions refuse it (the diff does not know)
             inside = [i for i, t in enumerate(tests) if all(x.matches(case[n])
                                                             for n, x in t.items())]
             before = answers(old, {n: case[n] for n in names if n in old.variables}, target)

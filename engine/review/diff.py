@@ -14,7 +14,7 @@ from typing import Any
 from ..core.errors import CaseError
 from ..core.graph import required
 from ..core.i18n import _
-from ..core.model import Model, Table, Variable
+from ..core.model import Constraint, Model, Table, Variable
 from ..core.sfeel import Value, literal_text
 from ..evaluation.batch import open_source, typed_text
 from ..evaluation.bulk import evaluate_frame
@@ -114,14 +114,47 @@ def glossary_changes(old: Model, new: Model) -> list[str]:
             out.append(_("variable {name} removed").format(name=name))
         else:
             if a.type != b.type:
-                out.append(f"{name}: type {a.type} -> {b.type}")
+                out.append(_("{name}: type {old} -> {new}").format(name=name, old=a.type,
+                                                                  new=b.type))
             if allowed_text(a) != allowed_text(b):
                 out.append(_("{name}: allowed values {value} -> {value2}").format(
                                name=name, value=allowed_text(a) or '(any)',
                                value2=allowed_text(b) or '(any)'))
             if a.label != b.label:
-                out.append(f"{name}: label {a.label!r} -> {b.label!r}")
+                out.append(_("{name}: label {old!r} -> {new!r}").format(name=name, old=a.label,
+                                                                       new=b.label))
+            if a.unknown != b.unknown:
+                out.append(_("{name}: may be unknown: {old} -> {new}").format(
+                               name=name, old=_unknown_word(a.unknown),
+                               new=_unknown_word(b.unknown)))
+    return out + constraint_changes(old, new)
+
+
+def _unknown_word(unknown: bool | None) -> str:
+    if unknown is None:  # a v1 glossary or a DMN file: the check covers known values only
+        return _("(not said)")
+    return _("yes") if unknown else _("no")
+
+
+def constraint_changes(old: Model, new: Model) -> list[str]:
+    """Constraints added, removed or changed, by id: a change here changes which cases are
+    refused as impossible, so the committee sees it beside the glossary's."""
+    a = {c.id: _constraint_text(c) for c in old.constraints}
+    b = {c.id: _constraint_text(c) for c in new.constraints}
+    out = []
+    for cid in dict.fromkeys([*a, *b]):
+        if cid not in b:
+            out.append(_("constraint {id} removed (was: {text})").format(id=cid, text=a[cid]))
+        elif cid not in a:
+            out.append(_("constraint {id} added: {text}").format(id=cid, text=b[cid]))
+        elif a[cid] != b[cid]:
+            out.append(_("constraint {id}: {old} -> {new}").format(id=cid, old=a[cid],
+                                                                  new=b[cid]))
     return out
+
+
+def _constraint_text(con: Constraint) -> str:
+    return "; ".join(f"{name} = {test.text}" for name, test in con.tests)
 
 
 def allowed_text(var: Variable) -> str:

@@ -39,6 +39,7 @@ from .answers import (
     same_value,
     shown_value,
 )
+from .diff_limits import limit_boxes, refine, refused
 
 # -- the walk --------------------------------------------------------------------------------
 MAX_NODES = 2_000_000  # steps of the walk: a guideline's tables take a few thousand
@@ -62,6 +63,8 @@ class Side:
     level: dict[str, int]  # decision -> the walk column after which it can be answered
     domain: list[int]  # per walk column: the atoms (and null bit) in this version's domain
     full: dict[tuple[str, str], int] = field(default_factory=dict)  # rules taking any value
+    # the constraints on the way (those naming only walk columns), each a box over the columns
+    limits: list[tuple[str, Box]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Walk:
     exact_from: list[bool] = field(default_factory=list)  # both domains take the spans from k
     same_from: list[bool] = field(default_factory=list)  # the two domains agree from k on
     pairs: dict[str, dict[int, int]] = field(default_factory=dict)  # same rule: old -> new
+    limits_differ: bool = False  # the versions rule out different cases: never prune
     leaves: list[tuple[Box, Answer, Answer, list[str], list[str]]] = field(default_factory=list)
     nodes: int = 0
 
@@ -120,10 +124,14 @@ def same_logic(old: Model, new: Model, target: str) -> bool:
             return False
         for var in (*a.input_names, *a.output_names):
             x, y = old.variables.get(var), new.variables.get(var)
-            if x is None or y is None or (x.type, x.allowed, x.values) != \
-                    (y.type, y.allowed, y.values):
+            if x is None or y is None or (x.type, x.allowed, x.values, x.unknown) != \
+                    (y.type, y.allowed, y.values, y.unknown):
                 return False
-    return True
+    return _constraint_texts(old) == _constraint_texts(new)
+
+
+def _constraint_texts(model: Model) -> set[tuple[tuple[str, str], ...]]:
+    return {tuple((n, t.text) for n, t in c.tests) for c in model.constraints}
 
 
 def build_walk(old: Model, new: Model, target: str) -> Walk:
@@ -159,6 +167,9 @@ def build_walk(old: Model, new: Model, target: str) -> Walk:
                            for j in range(k, n)) for k in range(n + 1)]
     walk.same_from = [all(sides[0].domain[j] & walk.spans[j] == sides[1].domain[j] & walk.spans[j]
                           for j in range(k, n)) for k in range(n + 1)]
+    for side in sides:
+        side.limits = limit_boxes(side.model, columns, atoms)
+    walk.limits_differ = [b for _, b in sides[0].limits] != [b for _, b in sides[1].limits]
     for side, prod in zip(sides, produced):
         for t in side.order:
             for name in side.model.tables[t].input_names:
@@ -202,6 +213,8 @@ def shared_atoms(old: Model, new: Model, orders: list[list[str]], name: str) -> 
                 k = table.input_names.index(name)
                 tests.extend(r.inputs[k] for r in table.rules)
     tests.extend(v.allowed for v in present if v.allowed is not None)
+    tests.extend(test for m in (old, new) for c in m.constraints for n, test in c.tests
+                 if n == name)  # so that a constraint's edge is an atom's edge
     atoms = Atoms.build(merged, tests)
     atoms.domain = 0
     for var in present:
@@ -346,7 +359,7 @@ def state_outputs(state: State) -> dict[str, Any]:
 def same_rest(walk: Walk, k: int, old: State, new: State) -> bool:
     """Both versions will answer alike everywhere in the rest of the branch: the same rules
     (by id and content) can still match, and what is decided so far agrees."""
-    if not walk.same_from[k]:
+    if not walk.same_from[k] or walk.limits_differ:
         return False
     if old.error is not None or new.error is not None:
         return old.error is not None and new.error is not None
@@ -453,12 +466,18 @@ def descend(walk: Walk, k: int, prefix: Box, old: State, new: State) -> None:
 
 
 def leaf(walk: Walk, box: Box, old: State, new: State) -> None:
-    a, b = answer(old, walk.outputs), answer(new, walk.outputs)
-    if same_answer(a, b):
-        return
+    """Record where the two answers differ; a part of the box inside a constraint of one
+    version is refused there (an impossible case), whatever its rules would say."""
+    answers = answer(old, walk.outputs), answer(new, walk.outputs)
     rules = [[f"{t}:{r}" if t != walk.target else r for t, step in s.steps.items()
               for r in step.decided] for s in (old, new)]
-    walk.leaves.append((box, a, b, rules[0], rules[1]))
+    cuts = [b for side in walk.sides for _, b in side.limits]
+    for piece in refine(box, cuts) if cuts else [box]:
+        why = [refused(side.limits, piece) for side in walk.sides]
+        a, b = (Answer((), w) if w else given for w, given in zip(why, answers))
+        if not same_answer(a, b):
+            walk.leaves.append((piece, a, b, [] if why[0] else rules[0],
+                                [] if why[1] else rules[1]))
 
 
 def summarise(walk: Walk) -> list[AnswerChange]:
