@@ -26,16 +26,21 @@ from ..workbook.xlsx import read_sheets
 from . import pages
 from .declared import declared_items
 from .markdown_safe import code as md_code
-from .open_questions import OpenQuestion, committee_questions, unknown_paragraphs
+from .open_questions import (
+    INTERPRETATION,
+    NOT_COVERED,
+    OpenQuestion,
+    committee_questions,
+    raised_by,
+    unknown_paragraphs,
+)
 from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 Labels = Mapping[Value, str]  # a variable's value labels (the Values sheet)
 NO_LABELS: Labels = {}
 SOURCES = ("sources", "source", "kilder", "kilde")
-INTERPRETATION = ("tolkning", "interpretation", "tolking")
 NOTE = ("merknad", "note", "notes", "kommentar")
-NOT_COVERED = "not_covered"
 QUESTIONS = N_("Questions for the committee")
 POLICY = {
     "U": N_(
@@ -72,13 +77,8 @@ def annotation(table: Table, rule: Rule, headers: tuple[str, ...]) -> str:
     return ""
 
 
-def is_question(table: Table, rule: Rule) -> bool:
-    """A rule the committee must look at: it interprets, or the text does not cover the case."""
-    return bool(annotation(table, rule, INTERPRETATION)) or NOT_COVERED in rule.outputs
-
-
 def questions(model: Model) -> list[tuple[Table, Rule]]:
-    return [(t, r) for t in model.tables.values() for r in t.rules if is_question(t, r)]
+    return [(t, r) for t in model.tables.values() for r in t.rules if raised_by(t, r)]
 
 
 # -- the document as blocks --------------------------------------------------------------------
@@ -278,7 +278,7 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                  for r in table.rules)
     blocks: list[Block] = [Heading(2, t(_("Decision") + " ", code(table.name), title)),
                            Items(tuple(facts)),
-                           Rules(header, rows, tuple("question" if is_question(table, r) else ""
+                           Rules(header, rows, tuple("question" if raised_by(table, r) else ""
                                                      for r in table.rules),
                                  conditions=tuple(t(model.label(n)) for n in table.input_names),
                                  answers=tuple(t(model.label(n)) for n in table.output_names))]

@@ -288,8 +288,7 @@ def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int
     for i in members(view.readable):
         if i in told:
             continue
-        inside = intersect(view.boxes[i], view.space.domain)
-        if inside is not None and view.outside(inside):
+        if reached(view, i):
             live.add(i)
             continue
         rule = ctx.table.rules[i]
@@ -318,6 +317,10 @@ def reached_through_null(ctx: Context, reach: Reaching, i: int) -> bool:
     lenient = reach.lenient()
     if lenient is None:
         return False
-    view = lenient.view(ctx.table, ctx.ct, ctx.boxes)
+    return reached(lenient.view(ctx.table, ctx.ct, ctx.boxes), i)
+
+
+def reached(view: View, i: int) -> bool:
+    """Whether some real case (inside the domain, outside every constraint) reaches rule i."""
     inside = intersect(view.boxes[i], view.space.domain)
     return inside is not None and bool(view.outside(inside))
