@@ -49,4 +49,4 @@ def test_dmn_moddle_reads_the_export_without_warnings(tmp_path: Path) -> None:
     assert report["inputData"] == len(inputs) == 12
     assert report["shapes"] == 3 + 12
     assert report["edges"] == requirements
-    assert report["rules"] == sum(len(t.rules) for t in model.tables.values()) == 32
+    assert report["rules"] == sum(len(t.rules) for t in model.tables.values()) == 45
