@@ -46,7 +46,7 @@ def test_dmn_moddle_reads_the_export_without_warnings(tmp_path: Path) -> None:
     requirements = sum(len({model.producer(c.name).name if model.producer(c.name) else c.name
                             for c in t.inputs}) for t in model.tables.values())
     assert report["decisions"] == len(model.tables) == 3
-    assert report["inputData"] == len(inputs) == 12
-    assert report["shapes"] == 3 + 12
+    assert report["inputData"] == len(inputs) == 13  # endocrine_failure: issue 14
+    assert report["shapes"] == 3 + 13
     assert report["edges"] == requirements
     assert report["rules"] == sum(len(t.rules) for t in model.tables.values()) == 45
