@@ -80,6 +80,32 @@ def test_a_draft_warns_and_an_approved_version_does_not(tmp_path: Path) -> None:
         approved.evaluate(CASE, "bisphosphonate")
 
 
+@pytest.mark.parametrize("status", ["høringsutkast", "under revisjon", "drat", "Utkast", ""])
+def test_only_an_approval_word_approves(tmp_path: Path, status: str) -> None:
+    """Fail closed (issue 21): a status that is not an explicit approval warns, a typo too."""
+    model = engine.load(str(with_status(tmp_path, status or "x")))
+    if not status:
+        model.about.pop("status", None)
+    assert model.draft and not model.approved
+    with pytest.warns(engine.DraftWarning, match="not approved"):
+        model.evaluate(CASE, "bisphosphonate")
+
+
+@pytest.mark.parametrize("status", ["approved", "Godkjent", " godkjent "])
+def test_approval_words_approve(tmp_path: Path, status: str) -> None:
+    model = engine.load(str(with_status(tmp_path, status)))
+    assert model.approved and not model.draft
+
+
+def test_questions_on_a_rule_come_from_the_questions_sheet() -> None:
+    model = engine.load(str(NBCG))
+    tied = {q.id for q in model.questions_on("continuation", ["F3"])}
+    assert tied and all(("continuation", "F3") in q.rules for q in model.questions
+                        if q.id in tied)
+    assert model.questions_on("continuation", []) == []
+    assert model.questions_on("bisphosphonate", ["F3"]) == []
+
+
 def test_the_library_logs_and_never_prints(caplog: pytest.LogCaptureFixture,
                                            capsys: pytest.CaptureFixture[str],
                                            tmp_path: Path) -> None:

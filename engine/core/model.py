@@ -15,7 +15,9 @@ from .errors import Finding, WorkbookInvalid
 from .sfeel import UnaryTest, Value
 
 TYPES = ("boolean", "string", "number", "integer", "date")
-DRAFT_WORDS = ("draft", "utkast")
+# Fail closed: only these words in the About sheet's `status` approve a guideline for use with
+# patients; anything else (draft, utkast, høringsutkast, a typo, nothing) warns on every answer.
+APPROVAL_WORDS = ("approved", "godkjent")
 SINGLE_HIT = ("U", "A", "P", "F")
 HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C#", "C<", "C>")
 
@@ -216,9 +218,20 @@ class Model:
                 "sha256": self.sha256 or None}
 
     @property
+    def approved(self) -> bool:
+        """The About sheet's status is an explicit approval word (`approved`, `godkjent`)."""
+        return (self.about.get("status") or "").strip().casefold() in APPROVAL_WORDS
+
+    @property
     def draft(self) -> bool:
-        """The About sheet says the guideline is a draft: its answers are not yet approved."""
-        return (self.about.get("status") or "").strip().casefold() in DRAFT_WORDS
+        """Not approved for use with patients: any status but an approval word, or none."""
+        return not self.approved
+
+    def questions_on(self, decision: str, rules: Iterable[str]) -> list[Question]:
+        """The committee's open questions tied to these rules of a decision (the questions
+        sheet's rules column), in sheet order: what a clinician should know behind an answer."""
+        wanted = {(decision, r) for r in rules}
+        return [q for q in self.questions if wanted.intersection(q.rules)]
 
     @cached_property
     def producers(self) -> dict[str, Table]:

@@ -13,7 +13,7 @@ from ..core.graph import required
 from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Constraint, Model, Variable
 from ..core.sfeel import Value, literal_text
-from ..core.text import nfc, safe_str
+from ..core.text import nfc, safe_str, visible
 from ..domain.atoms import bits
 from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
@@ -199,9 +199,17 @@ def plan_for(model: Model, decision: str | None) -> Plan:
 
 
 def draft_message(model: Model) -> str:
-    return _("{path}: the guideline's status is {status} (About sheet): its answers are not "
-             "approved for use with patients").format(path=model.path,
-                                                      status=model.about.get("status"))
+    """The path, then why the answers are not approved (callers that show no path split it)."""
+    return f"{model.path}: {unapproved_reason(model)}"
+
+
+def unapproved_reason(model: Model) -> str:
+    status = (model.about.get("status") or "").strip()
+    if not status:
+        return _("the guideline has no status (About sheet): its answers are not approved for "
+                 "use with patients; only 'approved' / 'godkjent' approves them")
+    return _("the guideline's status is {status} (About sheet): its answers are not approved "
+             "for use with patients").format(status=repr(visible(status)))
 
 
 def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:

@@ -17,7 +17,7 @@ import pandas as pd
 from ..core.errors import CaseError
 from ..core.text import MAX_DIGITS
 from ..evaluation.bulk import evaluate_frame
-from ..evaluation.evaluate import Result, draft_message, evaluate, json_value
+from ..evaluation.evaluate import Result, evaluate, json_value, unapproved_reason
 from .schemas import needed_inputs
 from .state import Version
 
@@ -106,7 +106,7 @@ def frame_value(value: Any) -> Any:
 def warnings(version: Version) -> list[str]:
     """Said with every answer: a draft's answers are not approved (the library's
     DraftWarning, in the response where an integrator's program sees it)."""
-    return [draft_message(version.model).split(": ", 1)[1]] if version.model.draft else []
+    return [unapproved_reason(version.model)] if version.model.draft else []
 
 
 def result_dict(result: Result, version: Version) -> dict[str, Any]:

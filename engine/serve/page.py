@@ -220,6 +220,7 @@ def render_page(holder: Guideline, decision: str | None, answer: dict[str, Any] 
         shown = fields(version, chosen)
         key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
         context.update(decisions=decisions, decision=chosen, fields=shown,
-                       about=version.about, form_key=key)
+                       about=version.about, approved=version.model.approved,
+                       form_key=key)
     template = env.get_template(f"{fragment}.html" if fragment else "page.html")
     return template.render(context)
