@@ -85,7 +85,10 @@ def test_eval_case_problem_exits_1(examples: dict[str, Path], capsys: Capture, c
                                    words: list[str]) -> None:
     code, out, err = _run(capsys, "eval", str(examples["U"]), "--case", case)
     assert code == 1 and out == ""
-    assert err.startswith("error: ") and all(w in err for w in words)
+    # the example has no status, so it is not approved: said first, then the error
+    warning, error = err.splitlines()[0], err.splitlines()[-1]
+    assert "not approved" in warning
+    assert error.startswith("error: ") and all(w in error for w in words)
 
 
 def test_eval_case_problem_as_json(examples: dict[str, Path], capsys: Capture) -> None:
