@@ -44,8 +44,10 @@ class Model(core.Model):
         return check_model(self)
 
 
-def load(path: str, strict: bool = True) -> Model:
+def load(path: str, strict: bool = True, dmn_strict: bool = False) -> Model:
     """Read a workbook (.xlsx) or DMN file. With `strict`, one holding errors raises
-    `WorkbookInvalid` listing every problem."""
-    data = loader.load(path, strict=strict)
+    `WorkbookInvalid` listing every problem. With `dmn_strict`, a DMN file is read by the
+    letter of the standard: what is otherwise read leniently, with a warning (a typeRef that
+    every cell of its column contradicts, say), is an error."""
+    data = loader.load(path, strict=strict, dmn_strict=dmn_strict)
     return Model(**{f.name: getattr(data, f.name) for f in fields(data)})

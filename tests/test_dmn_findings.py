@@ -255,7 +255,8 @@ def test_09_unreadable_outputs_are_never_the_same_answer(tmp_path: Path) -> None
                    [(["-"], [""]), (["> 3"], ["foo"])], policy="FIRST")
     model = engine.load(write(tmp_path, double, inside), strict=False)
     found = model.check()
-    assert len(model.errors) == 4
+    assert len(model.errors) == 3  # the empty entry is null, as other tools read it (issue 24)
+    assert [f.kind for f in model.problems if f.severity == "warning"] == ["lenient"]
     assert not [f for f in found if f.kind in ("mergeable", "redundant")], \
         [str(f) for f in found]
 

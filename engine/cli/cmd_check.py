@@ -18,7 +18,7 @@ OK, FOUND = 0, 1
 def cmd_check(args: argparse.Namespace) -> int:
     if getattr(args, "annotate", None):
         refuse_overwrite(args.annotate, args.workbook)  # before any work is done
-    model = load(args.workbook, strict=False)
+    model = load(args.workbook, strict=False, dmn_strict=args.strict)
     findings = check_model(model)
     text = render_check(model, findings, args.format)
     sys.stdout.write(text)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
-from ..core.errors import UsageError, WorkbookError
+from ..core.errors import Finding, UsageError, WorkbookError, WorkbookInvalid
 from ..core.i18n import _
 from ..core.safe_io import OutputError, refuse_overwrite
 from ..dmn.export import write_dmn
@@ -43,8 +44,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.model.lower().endswith(".dmn"):
         raise UsageError(_("{model}: give a .dmn file to import").format(model=args.model))
     _check_output(args.to, args.model, ".xlsx")
-    model = load(args.model)  # errors: WorkbookInvalid (exit 1); nothing is written
+    model = load(args.model, dmn_strict=args.strict)  # errors: WorkbookInvalid (exit 1)
     _warn(model)
+    if not model.tables:  # a workbook of no table would check "OK": the warnings would vanish
+        why = [replace(f, severity="error") for f in model.problems if f.severity == "warning"]
+        raise WorkbookInvalid(args.model, why or [Finding(
+            "structure", "error", _("the file holds no decision table that can be read, so the "
+                                    "workbook would hold none"))])
     for table in model.tables.values():  # a workbook column has no input values of its own
         for _k, col, allowed in table.guards:
             print(_("warning: {cell}: the input values of {name} in decision {decision} "

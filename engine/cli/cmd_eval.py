@@ -8,7 +8,7 @@ import sys
 import warnings
 from typing import Any
 
-from ..core.errors import CaseError, DraftWarning, UsageError
+from ..core.errors import CaseError, DraftWarning, UsageError, WorkbookError, WorkbookInvalid
 from ..core.i18n import _
 from ..core.model import Model
 from ..core.text import MAX_CASE_BYTES, MAX_DIGITS
@@ -17,7 +17,7 @@ from ..evaluation.evaluate import draft_message, evaluate
 from ..evaluation.explain import shown
 from ..workbook.loader import load
 
-OK, FOUND = 0, 1
+OK, FOUND, UNUSABLE = 0, 1, 2
 
 
 def _parse_case(text: str) -> dict[str, Any]:
@@ -97,7 +97,16 @@ def _one_case(args: argparse.Namespace) -> int:
     if args.case is None:
         raise UsageError(_("give a case with --case '{...}' or --case @case.json, or a "
                            "file of cases with --input"))
-    model = load(args.workbook)
+    try:
+        model = load(args.workbook, dmn_strict=args.strict)
+    except (WorkbookInvalid, WorkbookError) as exc:
+        if args.format != "json":
+            raise
+        findings = exc.findings if isinstance(exc, WorkbookInvalid) else []
+        print(json.dumps({"ok": False, "error": str(exc), "kind": type(exc).__name__,
+                          "problems": [f.to_dict() for f in findings
+                                       if f.severity == "error"]}, ensure_ascii=False))
+        return FOUND if isinstance(exc, WorkbookInvalid) else UNUSABLE
     case = _parse_case(args.case)
     _warn_if_draft(model)
     try:

@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--input", help="a file of cases: .csv, .xlsx or .parquet")
     e.add_argument("--output", help="where to write the answers: .csv, .xlsx or .parquet")
     e.add_argument("--chunk-size", type=int, default=200_000, help=argparse.SUPPRESS)
+    e.add_argument("--strict", action="store_true",
+                   help="read a DMN file by the letter of the standard: what is otherwise read "
+                        "leniently, with a warning, is an error")
     e.set_defaults(run="cli.cmd_eval:cmd_eval")
 
     t = sub.add_parser("test", help="run the workbook's own test cases")
@@ -53,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json", "junit"), default="text")
     c.add_argument("--annotate", metavar="OUT.xlsx",
                    help="write a copy of the workbook with every finding marked")
+    c.add_argument("--strict", action="store_true",
+                   help="read a DMN file by the letter of the standard: what is otherwise read "
+                        "leniently, with a warning, is an error")
     c.set_defaults(run="cli.cmd_check:cmd_check")
 
     d = sub.add_parser("dump", help="print every sheet as stable plain text (for git diff)")
@@ -121,4 +127,7 @@ def _dmn_commands(sub: Any) -> None:
                                    "workbook (glossary, one sheet per table).")
     i.add_argument("model", metavar="MODEL.dmn")
     i.add_argument("--to", required=True, metavar="OUT.xlsx", help="the workbook to write")
+    i.add_argument("--strict", action="store_true",
+                   help="read a DMN file by the letter of the standard: what is otherwise read "
+                        "leniently, with a warning, is an error")
     i.set_defaults(run="cli.cmd_dmn:cmd_import")

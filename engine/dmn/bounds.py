@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from xml.etree.ElementTree import Element
 
 from ..core.errors import WorkbookError
+from ..core.i18n import _
 from ..core.text import MAX_NAME, MAX_TEXT, nfc
 from .types import local
 
@@ -24,19 +25,23 @@ def bound_model(path: str, root: Element, namespaces: Mapping[str, str]) -> None
         ns = node.tag[1:].partition("}")[0] if isinstance(node.tag, str) and \
             node.tag.startswith("{") else ""
         if ns != own and ns in namespaces:
-            raise WorkbookError(f"{path}: refused: <{local(node.tag)}> is in the namespace {ns} "
-                                f"(DMN {namespaces[ns]}) but <definitions> in {own}: "
-                                "nothing in it would be read; use one DMN namespace "
-                                "throughout")
+            raise WorkbookError(_("{path}: refused: <{tag}> is in the namespace {ns} (DMN "
+                                  "{version}) but <definitions> in {own}: nothing in it would "
+                                  "be read; use one DMN namespace throughout").format(
+                                    path=path, tag=local(node.tag), ns=ns,
+                                    version=namespaces[ns], own=own))
         for key, value in list(node.attrib.items()):
             node.attrib[key] = value = nfc(value)  # one spelling of "på" (core/text.py)
             limit = MAX_NAME if local(key) in ("id", "name", "label", "typeRef", "href") \
                 else MAX_TEXT
             if len(value) > limit:
-                raise WorkbookError(f"{path}: refused: the {local(key)} of a <{local(node.tag)}> "
-                                    f"is {len(value):,} characters long (at most {limit:,})")
+                raise WorkbookError(_("{path}: refused: the {key} of a <{tag}> is {n:,} "
+                                      "characters long (at most {limit:,})").format(
+                                        path=path, key=local(key), tag=local(node.tag),
+                                        n=len(value), limit=limit))
         if node.text is not None:
             node.text = nfc(node.text)
         if node.text is not None and len(node.text) > MAX_TEXT:
-            raise WorkbookError(f"{path}: refused: a <{local(node.tag)}> holds a text of "
-                                f"{len(node.text):,} characters (at most {MAX_TEXT:,})")
+            raise WorkbookError(_("{path}: refused: a <{tag}> holds a text of {n:,} characters "
+                                  "(at most {limit:,})").format(path=path, tag=local(node.tag),
+                                                               n=len(node.text), limit=MAX_TEXT))

@@ -147,16 +147,18 @@ class Cells(DmnPart):
         except SfeelError:
             return None
 
+    def column_texts(self, table: Element, k: int, tag: str = "inputEntry") -> list[str]:
+        """The texts of column k (0-based) of a table's rules: its input or output entries."""
+        return [self.text(entries[k]) for rule in self.children(table, "rule")
+                if len(entries := self.children(rule, tag)) > k]
+
     def infer_input(self, decision: Element, k: int) -> str | None:
         table = self.child(decision, "decisionTable")
         assert table is not None
         kinds: set[str | None] = set()
-        for rule in self.children(table, "rule"):
-            entries = self.children(rule, "inputEntry")
-            if len(entries) <= k:
-                continue
+        for text in self.column_texts(table, k):
             try:
-                test = parse_unary(self.text(entries[k]) or "-")
+                test = parse_unary(text or "-")
             except SfeelError:
                 continue
             kinds.update(kind_of(v) for v in test.literals())
@@ -248,6 +250,10 @@ class Cells(DmnPart):
     def why(self, text: str, exc: SfeelError) -> str:
         """Say what FEEL the text uses, when it names another input, a decision or a function."""
         bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+        quoted = re.search(r"'([^']*)'", bare)
+        if quoted:  # Flowable and JUEL write text in single quotes; FEEL does not read them
+            return _("FEEL writes text in double quotes: write \"{word}\", not "
+                     "'{word}'").format(word=quoted.group(1))
         spaced = re.search(r"\b(date and time|days and time duration|years and months duration)"
                            r"\s*\(", bare)
         if spaced:  # FEEL's function names with spaces
@@ -266,16 +272,12 @@ class Cells(DmnPart):
     def output_entry(self, entry: Element, var: Variable, decision: str, rule_id: str,
                      cell: str) -> Value:
         text = self.text(entry)
-        if not text:
-            self.add(
-                "empty",
-                _("rule {rule_id} gives no value for {name}: write null if none is meant").format(
-                    rule_id=rule_id, name=var.name
-                ),
-                cell,
-                decision=decision,
-                rules=(rule_id,),
-            )
+        if not text:  # Camunda, Flowable and dmn-eval-js all give no value: null
+            self.add("lenient", _("rule {rule_id} gives no value for {name}: read as null (no "
+                                  "value), as Camunda, Flowable and dmn-eval-js read an empty "
+                                  "output entry; write null to say so").format(
+                                    rule_id=rule_id, name=var.name), cell, severity="warning",
+                     decision=decision, rules=(rule_id,))
             return None
         try:
             return conform(parse_literal(text), var)

@@ -8,10 +8,12 @@ so that whatever needs it is an error naming it and nothing else is.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from xml.etree.ElementTree import Element
 
 from ..core.i18n import _
 from .cells import Cells, kind_of
+from .lenient import cell_kind, retyped
 from .names import DecisionSpec, Names
 from .types import BUILT_IN, NUMBERS, DmnType, local, type_name
 
@@ -23,6 +25,7 @@ class Declarations(Names):
     """Declares the names of a DMN file; the reader (read.py) then reads the tables."""
 
     cells: Cells  # set by the reader before the first declaration
+    lenient_types: bool  # set by the reader: a typeRef its cells contradict is read leniently
 
     def read_input_data(self, node: Element) -> None:
         name = (node.get("name") or "").strip()
@@ -100,7 +103,7 @@ class Declarations(Names):
             kind = kind_of(found[0])
             if vtype is None and kind is not None:
                 vtype = DmnType(kind)
-            var = self.declare(name, vtype, f"{did}/literal")
+            var = self.declare(self.answer_name(d), vtype, f"{did}/literal")
             d.outputs = [var.name]
         else:
             logic = next((local(c.tag) for c in node if local(c.tag) in LOGIC_TAGS), None)
@@ -115,7 +118,7 @@ class Declarations(Names):
                 article = "an" if logic[0] in "aeiou" else "a"
                 why = _("{article} {logic}; only decision tables and single S-FEEL "
                          "literals are read").format(article=article, logic=logic)
-            self.unusable[name] = _("decision {name!r} ({did}) holds {why}").format(
+            self.unusable[name] = _("decision {name!r} ({did}), which holds {why}").format(
                                       name=name, did=did, why=why)
             variable = self.child(node, "variable")
             answer = (variable.get("name") or "").strip() if variable is not None else ""
@@ -135,6 +138,13 @@ class Declarations(Names):
                 decision=name,
             )
 
+    def answer_name(self, d: DecisionSpec) -> str:
+        """The name a decision's single unnamed answer goes by: its variable's (Drools reads
+        `Approval Status` from decision `_0004-simpletable-U`), else the decision's own."""
+        variable = self.child(d.node, "variable")
+        name = (variable.get("name") or "").strip() if variable is not None else ""
+        return name or d.name
+
     def declare_outputs(self, d: DecisionSpec, table: Element) -> None:
         outputs = self.children(table, "output")
         for k, out in enumerate(outputs, 1):
@@ -145,7 +155,7 @@ class Declarations(Names):
                                         "a table with several outputs names each").format(
                                           k=k, name=d.name), oid, decision=d.name)
                 oname = f"output{k}"
-            name = oname or d.name
+            name = oname or self.answer_name(d)
             if name in self.vars or name in self.unusable:
                 qualified = f"{d.name}.{name}"
                 self.add("graph", _("the output {name!r} of decision {name2!r} has the "
@@ -167,9 +177,17 @@ class Declarations(Names):
                 vtype = typed  # the item definition: its domain and its place in the glossary
             if vtype is None:
                 vtype = self.cells.infer_output(table, k - 1, out)
+            values = self.text(self.child(out, "outputValues"))
+            texts = self.cells.column_texts(table, k - 1, "outputEntry") + [
+                self.text(self.child(out, "defaultOutputEntry"))]
+            lenient = vtype is not None and not vtype.allowed and self.lenient_types
+            kind = cell_kind(vtype.base, texts, inputs=False, listed=values) \
+                if lenient and vtype else None
+            if vtype is not None and kind is not None:  # old Camunda: typeRef="string" on 22
+                retyped(self.problems, name, vtype.base, kind, oid, d.name)
+                vtype = replace(vtype, base=kind)
             label = out.get("label") or (vtype.label if vtype else "")  # its type is its own
             var = self.declare(name, vtype, oid, label, self.description(out))
-            values = self.text(self.child(out, "outputValues"))
             if values:
                 var.allowed, var.allowed_cell = values, oid
             d.outputs.append(name)

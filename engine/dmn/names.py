@@ -16,6 +16,7 @@ from ..core.problems import Problems
 from .types import BUILT_IN, DmnPart, DmnType, Types
 
 PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+LITERAL = re.compile(r'(true|false|null|-?\d+(\.\d+)?|"[^"]*")$')  # an input expression: a value
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Names(DmnPart):
         self.types = Types(ns, problems, root)
         self.vars: dict[str, VarSpec] = {}
         self.inputs: set[str] = set()  # variables given by a case
+        self.implicit: set[str] = set()  # those only an input expression names (Camunda's style)
         self.decisions: dict[str, DecisionSpec] = {}
         self.unusable: dict[str, str] = {}  # a name nothing can be computed for -> why
         self.seen = 0
@@ -72,6 +74,7 @@ class Names(DmnPart):
         resolved = self.types.resolve_type(ref) if ref else None
         var = self.declare(name, resolved if isinstance(resolved, DmnType) else None, cell)
         self.inputs.add(name)
+        self.implicit.add(name)
         if any(True for _ in self.root.iter(self.q("inputData"))):
             self.add("graph", _("{name!r} is neither an input data element nor a "
                                 "decision of this model: read as an input the case "
@@ -139,6 +142,13 @@ class Names(DmnPart):
                 todo.extend(up.requires)
         return seen
 
+    def known_head(self, head: str) -> bool:
+        """`head` names a variable, a decision, an output or a declared structure of this
+        model (not the common head of names only input expressions give: `person.age`)."""
+        return (head in self.vars or head in self.decisions or head in self.unusable
+                or any(head in u.components for u in self.decisions.values())
+                or any(v.startswith(head + ".") for v in self.vars if v not in self.implicit))
+
     def resolve_name(self, text: str, d: DecisionSpec, cid: str, ref: str | None) -> VarSpec | None:
         """An input expression must name an input, a decision, or `decision.output`."""
         if text in self.inputs:
@@ -154,6 +164,21 @@ class Names(DmnPart):
                 decision=d.name,
             )
             return None
+        if LITERAL.match(text):
+            self.add("unsupported", _("input expression {text!r} of decision {name!r} is the "
+                                      "FEEL literal {text}: DMN reads that value in every case, "
+                                      "not an input, and a column of one constant is not "
+                                      "read").format(text=text, name=d.name), cid,
+                     decision=d.name)
+            return None
+        if text == d.name:  # its own variable is not in scope inside it: a case input (Camunda)
+            if text in self.vars:
+                self.add("graph", _("input expression {text!r} of decision {name!r} is the "
+                                    "decision's own name, which its answer also has: give the "
+                                    "output or the input another name").format(
+                                      text=text, name=d.name), cid, decision=d.name)
+                return None
+            return self.implicit_input(text, ref, cid, d.name)
         up = self.decisions.get(text)
         if up is not None and up.name != d.name and len(up.outputs) == 1:
             return self.vars[up.outputs[0]]
@@ -180,6 +205,13 @@ class Names(DmnPart):
                                     "context); an input names one: {text}.{outputs}").format(
                                       text=text, outputs=up.outputs[0]), cid,
                      decision=d.name)
+            return None
+        if dot and self.known_head(head):
+            self.add("unsupported", _("input expression {text!r} of decision {name!r} reads "
+                                      "{tail!r} of {head!r}, which is not a component this "
+                                      "model holds: FEEL paths into a value are not "
+                                      "read").format(text=text, name=d.name, tail=tail, head=head),
+                     cid, decision=d.name)
             return None
         if PLAIN_NAME.match(text) and text not in self.decisions and text not in self.vars:
             return self.implicit_input(text, ref, cid, d.name)

@@ -29,11 +29,13 @@ from .bounds import bound_model
 from .cells import Cells, domain_key, narrowed
 from .declare import LOGIC_TAGS, Declarations
 from .export import EXT_NS
+from .lenient import camunda_written, cell_kind, retyped, strictly
 from .names import DecisionSpec
 from .types import DmnType, local
 
 MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
+    "http://www.omg.org/spec/DMN/20151101": "1.1",  # Flowable 6.0 to 6.4 wrote this
     "http://www.omg.org/spec/DMN/20151101/dmn11.xsd": "1.1",  # Camunda 7.4 to 7.12 wrote this
     "http://www.omg.org/spec/DMN/20180521/MODEL/": "1.2",
     "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
@@ -43,6 +45,7 @@ MODEL_NAMESPACES = {
     "https://www.omg.org/spec/DMN/20240513/MODEL/": "1.6",  # decision tables as in 1.5
 }
 DRAFTS = {"http://www.omg.org/spec/DMN/20130901": "a 2013 draft of DMN"}
+FLOWABLE = "http://flowable.org/dmn"  # its forceDMN11 attribute changes COLLECT's aggregation
 MAX_BYTES = 32 * 1024 * 1024  # a DMN model of decision tables is far smaller
 HIT_POLICIES = {
     ("UNIQUE", None): "U", ("ANY", None): "A", ("PRIORITY", None): "P", ("FIRST", None): "F",
@@ -51,10 +54,14 @@ HIT_POLICIES = {
     ("COLLECT", "MAX"): "C>",
 }
 
-def read_dmn(path: str) -> Model:
-    """The model of a DMN file; problems are findings in `Model.problems`."""
+def read_dmn(path: str, strict: bool = False) -> Model:
+    """The model of a DMN file; problems are findings in `Model.problems`. With `strict`, a
+    reading beyond the letter of DMN (lenient.py) is an error, not a warning."""
     root = parse_file(path)
-    return _Reader(path, root).read()
+    model = _Reader(path, root).read()
+    if strict:
+        model.problems[:] = strictly(model.problems)
+    return model
 
 
 def parse_file(path: str) -> Element:
@@ -87,7 +94,9 @@ def parse_file(path: str) -> Element:
                                 path=path, drafts=DRAFTS[ns], ns=ns))
     if tag == "definitions" and ns not in MODEL_NAMESPACES and "/spec/DMN/" in ns:
         raise WorkbookError(_("{path}: refused: the DMN namespace {ns} is not one this "
-                              "reads (DMN 1.1 to 1.6)").format(path=path, ns=ns))
+                              "reads; DMN 1.1 to 1.6 are read in these namespaces: "
+                              "{known}").format(path=path, ns=ns,
+                                                known=", ".join(MODEL_NAMESPACES)))
     if tag != "definitions" or ns not in MODEL_NAMESPACES:
         raise WorkbookError(_("{path}: not a DMN model (the root element is {tag!r}, "
                               "not a DMN <definitions>)").format(path=path, tag=root.tag))
@@ -111,6 +120,7 @@ class _Reader(Declarations):
         self.cells = Cells(self.ns, self.problems,
                            lambda name: name in self.vars or name in self.decisions)
         self.cells.language = (root.get("expressionLanguage") or "").strip() or "feel"
+        self.lenient_types = camunda_written(root)
         self.tables: list[Table] = []
         self.left_out: set[str] = set()  # outputs of decisions that cannot be read
         self.columns: set[str] = set()  # every variable a table reads
@@ -246,6 +256,16 @@ class _Reader(Declarations):
                 decision=d.name,
             )
             return None
+        if policy in ("C+", "C#") and (d.node.get(f"{{{FLOWABLE}}}forceDMN11") or "").strip() \
+                == "true":  # DMN 1.1 summed and counted distinct outputs only; 1.2 on, all
+            self.add("unsupported", _("decision {name!r} is marked flowable:forceDMN11: its "
+                                      "COLLECT {aggregation} takes each distinct output once, as "
+                                      "DMN 1.1 did, which is not read; it is left out").format(
+                                        name=d.name, aggregation=aggregation), d.id,
+                     decision=d.name)
+            self.unusable[d.name] = _("decision {name!r} ({id}), which is marked "
+                                      "flowable:forceDMN11").format(name=d.name, id=d.id)
+            return None
         foreign = self.foreign(table)
         if foreign:
             self.add("unsupported", _("decision {name!r} is written in {foreign!r} "
@@ -262,23 +282,21 @@ class _Reader(Declarations):
             self.unusable[d.name] = _("decision {name!r} ({id}), which has no output").format(
                                         name=d.name, id=d.id)
             return None
-        columns: list[Column] = []
+        columns: list[Column | None] = []
         limits: dict[int, str] = {}
-        for k, clause in enumerate(self.children(table, "input"), 1):
-            column = self.input_column(d, clause, k, limits)
-            if column is None:
-                self.unusable[d.name] = _("decision {name!r} ({id}), which has an "
-                                          "input that cannot be read").format(
-                                            name=d.name, id=d.id)
-                return None
-            columns.append(column)
+        for k, clause in enumerate(self.children(table, "input"), 1):  # each reports its own
+            columns.append(self.input_column(d, clause, k, limits))
+        if None in columns:
+            self.unusable[d.name] = _("decision {name!r} ({id}), which has an "
+                                      "input that cannot be read").format(name=d.name, id=d.id)
+            return None
         for name in d.outputs:
             spec = self.vars[name]
             if spec.type is None:
                 self.add("type", _("the type of output {name!r} cannot be told: give "
                                    "it a typeRef").format(name=name), spec.cell, decision=d.name)
                 return None
-        return _Head(table, policy, columns, limits)
+        return _Head(table, policy, [c for c in columns if c is not None], limits)
 
     def foreign(self, table: Element) -> str | None:
         """The model's expressionLanguage when it is not FEEL and a cell of the table does not
@@ -317,11 +335,19 @@ class _Reader(Declarations):
         rules = self.cells.read_rules(d.id, d.name, table, inputs, outputs, len(notes),
                                       descriptions)
         if head.policy in ("P", "O") and not any(v.ranking for v in outputs):  # as Drools
-            self.add("structure", _("hit policy {policy} ranks the answers by the "
-                                    "order of an output's values, and no output lists "
-                                    "its output values: give one its outputValues, "
-                                    "highest priority first").format(policy=head.policy),
-                     outputs[0].cell, decision=d.name)
+            listed = next((v for v in outputs if self.vars[v.name].allowed), None)
+            self.add("structure", _("decision {name!r} has hit policy {policy}, which ranks "
+                                    "the answers by the order of an output's values, and no "
+                                    "output lists its output values: give one its "
+                                    "outputValues, highest priority first").format(
+                                      name=d.name, policy=head.policy) if listed is None else
+                     _("decision {name!r} has hit policy {policy}, which ranks the answers by "
+                       "the order of an output's values, and the output values of {output} "
+                       "({values}) are not values of its type ({type}): write them as the "
+                       "rules write its answers").format(
+                         name=d.name, policy=head.policy, output=listed.name,
+                         values=self.vars[listed.name].allowed, type=listed.type),
+                     (listed or outputs[0]).cell, decision=d.name)
         if head.policy in ("C+", "C#", "C<", "C>") and len(outputs) > 1:
             self.add(
                 "structure",
@@ -399,6 +425,13 @@ class _Reader(Declarations):
             )
             return None
         values = self.text(self.child(clause, "inputValues"))
+        table = self.child(d.node, "decisionTable")
+        lenient = not var.allowed and table is not None and self.lenient_types
+        kind = cell_kind(var.type, self.cells.column_texts(table, k - 1), inputs=True,
+                         listed=values) if lenient and table is not None else None
+        if kind is not None:  # old Camunda: typeRef="string" over cells comparing numbers
+            retyped(self.problems, var.name, var.type, kind, cid, d.name)
+            var.type = kind
         if values and var.name in self.inputs and not var.allowed:
             var.allowed, var.allowed_cell = values, cid  # a case input: what a case may give
         elif values and domain_key(values) != domain_key(var.allowed or ""):

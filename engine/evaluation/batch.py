@@ -62,7 +62,7 @@ def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
         refuse_overwrite(args.output, args.input, args.workbook)
     except OutputError as exc:
         raise UsageError(str(exc)) from None
-    model = load(args.workbook)
+    model = load(args.workbook, dmn_strict=getattr(args, "strict", False))
     try:
         plan = bulk_plan(model, args.decision)
     except CaseError as exc:

@@ -145,18 +145,30 @@ def resolve_decision(model: Model, decision: str | None) -> str:
     if decision is not None:
         decision = nfc(decision)
         if decision not in model.tables:
+            left_out(model, decision)
             close = get_close_matches(decision[:200], list(model.tables), n=1)
             hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
             raise CaseError(_("there is no decision {decision!r}{hint}; the decisions "
                               "are: {tables}").format(
                                 decision=safe_str(decision), hint=hint,
-                                tables=', '.join(model.tables)))
+                                tables=', '.join(model.tables) or _("none")))
         return decision
     tops = model.top_decisions()
     if len(tops) == 1:
         return tops[0]
     raise CaseError(_("this guideline has {n_tops} final decisions; say which one: "
                       "{tops}").format(n_tops=len(tops), tops=', '.join(tops)))
+
+
+def left_out(model: Model, decision: str) -> None:
+    """A decision the file holds but the reader left out: name it, and say why."""
+    why = next((p for p in model.problems if (p.decision == decision or decision in p.cells)
+                and p.severity in ("error", "warning")), None)
+    if why is not None:
+        raise CaseError(_("decision {decision!r} is in {path} but was left out when it was "
+                          "read: {why}; the decisions that can be evaluated are: {tables}").format(
+                            decision=safe_str(decision), path=model.path, why=why,
+                            tables=", ".join(model.tables) or _("none")))
 
 
 @dataclass(frozen=True)

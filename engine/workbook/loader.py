@@ -47,10 +47,11 @@ from .xlsx import Sheet, cell_name, column_letter, read_sheets
 log = logging.getLogger(__name__)
 
 
-def load(path: str, strict: bool = True) -> Model:
-    """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`."""
+def load(path: str, strict: bool = True, dmn_strict: bool = False) -> Model:
+    """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`;
+    with `dmn_strict`, a DMN file is read by the letter of the standard (dmn/lenient.py)."""
     if str(path).lower().endswith(".dmn"):
-        model = read_dmn(str(path))
+        model = read_dmn(str(path), strict=dmn_strict)
     else:
         model = build_model(str(path), read_sheets(str(path)))
     model.sha256 = file_sha256(str(path))
