@@ -237,7 +237,10 @@ def _page(app: FastAPI, holder: Guideline) -> None:
 
 
 def _report(version: Version) -> str:
-    return build_report(version.model)
+    """Built once per version (`memo`), from what was read with the workbook: no file is read
+    by a request (a FIFO beside the workbook cannot hang it)."""
+    return build_report(version.model, text=(version.paragraphs, version.paragraphs_note),
+                        order=list(version.order))
 
 
 def openapi(app: FastAPI, holder: Guideline) -> dict[str, Any]:

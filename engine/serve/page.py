@@ -17,10 +17,9 @@ from typing import Any
 import jinja2
 
 from ..core import i18n
-from ..core.errors import Finding, UsageError
+from ..core.errors import Finding
 from ..core.i18n import _
 from ..core.text import MAX_DIGITS, visible
-from ..review.render import default_paragraphs, read_paragraphs
 from .answers import evaluate_one
 from .schemas import needed_inputs
 from .state import Guideline, Rejected, Version
@@ -129,28 +128,13 @@ def _problem(message: str, variable: str) -> dict[str, Any]:
 
 
 # -- the answer in words ------------------------------------------------------------------------
-def paragraphs(version: Version) -> dict[str, Any]:
-    """The guideline text beside the workbook (`name.paragraphs.md`), by paragraph id."""
-    def read() -> dict[str, Any]:
-        source = default_paragraphs(version.path)
-        if not source.exists():
-            return {}
-        try:
-            return read_paragraphs(source)
-        except UsageError:
-            return {}
-
-    result: dict[str, Any] = version.memo("paragraphs", read)
-    return result
-
-
 def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[str, Any]:
     """What the page shows for a case: the answer and why, or the error in plain words."""
     status, body = evaluate_one(version, decision, case)
     if status != 200:
         return {"error": body["error"]}
     model = version.model
-    quoted = paragraphs(version)
+    quoted = version.paragraphs  # read with the workbook, bounded: no request reads a file
     steps = []
     for step in body["trace"]:
         table = model.tables[step["decision"]]
