@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import unicodedata
 import warnings
 from pathlib import Path
@@ -309,3 +311,70 @@ def test_the_schema_and_the_api_agree_on_decomposed_text(tmp_path: Path) -> None
             assert r.json()["outputs"]["ok"] is (text != "sild")
         else:
             assert r.json()["error"]["kind"] == "InvalidInput"
+
+
+SNIPPETS = ['"\\ud800"', '"\\udfff"', '"a\\ud83d"', "NaN", "-Infinity", "1e999", "-0",
+            '"١"', '"１"', '"ｘ"', '"\\u0000"', '"\\u202e"', '"\\u200b"', "9" * 500,
+            '"' + "k" * 5000 + '"', "[[[[1]]]]", '{"a": {"b": {}}}', "null", "true", '""',
+            '"na\\u030al"', '"\\u212b"', "[]", "{}", "1.5", '"2026-01-31"', '"CR"']
+
+
+def mutations(seed: int, n: int) -> list[bytes]:
+    """Texts near the example case: hostile values, keys and bytes spliced in at random."""
+    rng = random.Random(seed)
+    base = json.dumps(CASE)
+    out = []
+    for _ in range(n):
+        text = base
+        for _ in range(rng.randint(1, 3)):
+            snippet = rng.choice(SNIPPETS)
+            op = rng.randrange(4)
+            if op == 0:  # a value replaced
+                key = rng.choice(list(CASE))
+                text = re.sub(f'"{key}": [^,}}]+', lambda _m, k=key, v=snippet: f'"{k}": {v}',
+                              text, count=1)
+            elif op == 1 and snippet.startswith('"'):  # a key added
+                text = text.replace("{", "{" + snippet + ": 1, ", 1)
+            elif op == 2:  # spliced anywhere
+                at = rng.randrange(len(text) + 1)
+                text = text[:at] + snippet + text[at:]
+            else:  # the case in a batch's place
+                text = f"[{text}, {snippet}]"
+        data = text.encode("utf-8", "surrogatepass")
+        if rng.random() < 0.1:
+            data = rng.choice([text.encode("utf-16"), b"\xef\xbb\xbf" + data, data + b"\xff"])
+        out.append(data)
+    return out
+
+
+@pytest.mark.parametrize("path", [ONE, MANY])
+def test_fuzzed_bodies_never_get_a_500_or_invalid_json(client: TestClient, path: str) -> None:
+    """The categories of issue 26 (surrogates, foreign digits, NaN, long keys, encodings),
+    spliced into the example case 300 times: every answer is valid JSON, 200 or the error
+    shape, and never a 500."""
+    for body in mutations(26 if path == ONE else 27, 300):
+        r = client.post(path, content=body, headers={"content-type": JSON})
+        assert r.status_code != 500, (body[:200], r.text[:300])
+        got = strict_json(r.content)
+        if r.status_code == 200:
+            assert "results" in got or "outputs" in got
+        else:
+            assert set(got) == {"error"} and got["error"]["kind"], got
+        assert len(r.content) < 20_000 if path == ONE else True  # every echo is cut
+
+
+def test_fuzzed_forms_never_get_a_500(client: TestClient) -> None:
+    rng = random.Random(2626)
+    values = ["١", "１", "9" * 5000, "null", "true", "", "\u200b", "1e999", "nan", "-0", "<b>",
+              "1", "CR", "x" * 70_000]
+    for _ in range(150):
+        pairs = list(FORM_CASE.items())
+        for _ in range(rng.randint(1, 3)):
+            name = rng.choice([*FORM_CASE, "nonsense", "k" * 300])
+            pairs.append((name, rng.choice(values)))
+        rng.shuffle(pairs)
+        body = "&".join(f"{quote(k)}={quote(v)}" for k, v in pairs).encode()
+        r = client.post(FORM, content=body, headers={
+            "content-type": "application/x-www-form-urlencoded", "x-fragment": "answer"})
+        assert r.status_code in (200, 413), r.text[:300]
+        assert "Traceback" not in r.text and "<b>" not in r.text
