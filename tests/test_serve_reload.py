@@ -10,6 +10,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -21,8 +22,10 @@ from typing import Any
 import openpyxl
 import pytest
 
+import engine
 from engine.core import i18n
 from engine.evaluation.evaluate import evaluate
+from engine.review.report import build_report
 from engine.serve.app import create_app
 from engine.serve.files import MAX_WORKBOOK, signature
 from engine.serve.state import Guideline, Rejected, read_version
@@ -307,6 +310,8 @@ def test_the_guideline_text_beside_it_is_read_bounded_with_the_workbook(tmp_path
     holder.reload()
     assert holder.current is not None and holder.current.paragraphs == {}
     assert "named pipe (FIFO)" in holder.current.paragraphs_note
+    served.unlink()
+    os.mkfifo(served)  # the workbook too, after it was read: the report needs its sheet order
     client = TestClient(create_app(holder))
     answers: list[Any] = []
 
@@ -323,6 +328,11 @@ def test_the_guideline_text_beside_it_is_read_bounded_with_the_workbook(tmp_path
     page, report = answers
     assert page.status_code == 200 and 'data-rules="B3"' in page.text
     assert report.status_code == 200 and "named pipe (FIFO)" in report.text
+    decisions = re.compile(r'<h2 id="[^"]*">[^<]*<code>(\w+)</code>')
+    order = decisions.findall(report.text)  # the workbook's sheet order, from the bytes read
+    assert order == ["pathway", "bisphosphonate", "continuation"] != list(
+        holder.current.model.tables)
+    assert order == decisions.findall(build_report(engine.load(str(NBCG))))
 
 
 def test_the_guideline_text_is_quoted_from_what_was_read(tmp_path: Path) -> None:

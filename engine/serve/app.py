@@ -29,6 +29,7 @@ from .answers import RequestProblem, error, evaluate_batch, parse_json
 from .fast import CASE_LIMIT, JSON_TYPES, FastEvaluate, decision_of, receive_body, served
 from .page import answer_view, case_from_form, render_page, status_view
 from .state import Guideline, Version
+from .version import sheet_order
 from .watch import Watcher
 from .wire import HeadAsGet
 from .wire import HTMLReply as HTMLResponse  # never a plain-text 500 from a character
@@ -240,7 +241,7 @@ def _report(version: Version) -> str:
     """Built once per version (`memo`), from what was read with the workbook: no file is read
     by a request (a FIFO beside the workbook cannot hang it)."""
     return build_report(version.model, text=(version.paragraphs, version.paragraphs_note),
-                        order=list(version.order))
+                        order=sheet_order(version))
 
 
 def openapi(app: FastAPI, holder: Guideline) -> dict[str, Any]:

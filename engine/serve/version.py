@@ -7,8 +7,8 @@ the hash names a third (an ABA: save X, then B, then X again). Here the file is 
 (`files.read_bounded`: a regular file, at most `MAX_WORKBOOK` bytes, never blocking), the
 sha256 is of those bytes, and the loader reads a private copy of them in a temporary folder
 (not beside the workbook: the server never writes there; in the Docker image /tmp is a
-tmpfs). The guideline text beside the workbook and the sheet order the report needs are read
-in the same go, so that no request ever reads a file.
+tmpfs). The guideline text beside the workbook is read in the same go, and the report takes
+the sheet order from the same bytes, so that no request ever reads a file on the disk.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +49,7 @@ class Version:
     signature: Signature | None = None  # of the file whose bytes these are
     paragraphs: dict[str, Any] = field(default_factory=dict)  # the guideline text, by id
     paragraphs_note: str = ""  # why the text is not quoted, when it is not
-    order: tuple[str, ...] = ()  # the workbook's sheets, in order (the report sorts by it)
+    data: bytes = field(default=b"", repr=False)  # the bytes loaded (for the sheet order)
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     locks: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -109,17 +111,34 @@ def read_version(path: str, lang: str | None = None) -> Version | Rejected:
     except Unreadable as exc:
         return Rejected(path, None, (), (), str(exc), time.time(), signature(path))
     sha = hashlib.sha256(snap.data).hexdigest()
+    with private_copy(path, snap.data) as copy:
+        got = _read(copy, path, sha, snap.signature)
+    if isinstance(got, Version):
+        text, note = read_text(path)
+        got = dataclasses.replace(got, paragraphs=text, paragraphs_note=note, data=snap.data)
+    return got
+
+
+@contextmanager
+def private_copy(path: str, data: bytes) -> Iterator[str]:
+    """`data` as a file named like `path` in a private temporary folder, removed after."""
     with tempfile.TemporaryDirectory(prefix="guideline-serve-") as folder:
         copy = os.path.join(folder, os.path.basename(path) or "workbook.xlsx")
         with open(copy, "wb") as fh:
-            fh.write(snap.data)
-        got = _read(copy, path, sha, snap.signature)
-        if isinstance(got, Version) and copy.lower().endswith((".xlsx", ".xlsm")):
-            got = dataclasses.replace(got, order=_sheet_order(copy))
-    if isinstance(got, Version):
-        text, note = read_text(path)
-        got = dataclasses.replace(got, paragraphs=text, paragraphs_note=note)
-    return got
+            fh.write(data)
+        yield copy
+
+
+def sheet_order(version: Version) -> list[str]:
+    """The workbook's sheets in order, which the report sorts decisions by: read from the
+    bytes that were loaded, when the report is first built (never from the disk again)."""
+    if not version.path.lower().endswith((".xlsx", ".xlsm")) or not version.data:
+        return []
+    with private_copy(version.path, version.data) as copy:
+        try:
+            return [s.name for s in read_sheets(copy)]
+        except EngineError:
+            return []
 
 
 def _read(copy: str, path: str, sha: str, sig: Signature) -> Version | Rejected:
@@ -153,13 +172,6 @@ def _renamed(finding: Finding, copy: str, path: str) -> Finding:
         return finding
     return dataclasses.replace(finding, message=finding.message.replace(copy, path),
                                cells=tuple(c.replace(copy, path) for c in finding.cells))
-
-
-def _sheet_order(copy: str) -> tuple[str, ...]:
-    try:
-        return tuple(s.name for s in read_sheets(copy))
-    except EngineError:
-        return ()
 
 
 def read_text(path: str) -> tuple[dict[str, Any], str]:
