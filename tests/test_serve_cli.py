@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -41,3 +43,19 @@ def test_a_taken_port_is_exit_2() -> None:
     assert proc.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (os.mkfifo, "is a named pipe (FIFO), not a file"),
+    (os.mkdir, "is a folder, not a file"),
+    (lambda p: os.symlink("/dev/zero", p), "is a character device, not a file"),
+])
+def test_what_is_not_a_file_is_named_as_what_it_is(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path, make: Any,
+                                                    said: str) -> None:
+    """A FIFO given to `serve` was 'no such file'."""
+    path = tmp_path / "nbcg.xlsx"
+    make(str(path))
+    assert main(["serve", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "no such file" not in err and "Traceback" not in err

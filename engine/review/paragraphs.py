@@ -33,6 +33,11 @@ def read_paragraphs(path: str | Path) -> dict[str, Paragraph]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(_("cannot read the guideline text {path}: {value}").format(
                              path=path, value=getattr(exc, 'strerror', None) or exc)) from None
+    return parse_paragraphs(lines, path)
+
+
+def parse_paragraphs(lines: list[str], path: str | Path) -> dict[str, Paragraph]:
+    """The paragraphs of a guideline text already read (the server reads it bounded)."""
     found: dict[str, Paragraph] = {}
     group = ""
     for line in lines:

@@ -39,10 +39,14 @@ class Status:
     text: str
 
 
-def build_report(model: Model, change: Any = None) -> str:
-    """The page as HTML text; `change` is an engine.diff.Diff or None."""
-    paragraphs, note = _paragraphs(model.path)
-    blocks: list[Any] = r.build(model, Path(model.path).name, paragraphs, note, _order(model))
+def build_report(model: Model, change: Any = None, text: tuple[dict[str, Any], str] | None = None,
+                 order: list[str] | None = None) -> str:
+    """The page as HTML text; `change` is an engine.diff.Diff or None. `text` (the guideline
+    text's paragraphs and a note) and `order` (the sheets) are read from beside `model.path`
+    unless given (the server gives those it read with the workbook's bytes)."""
+    paragraphs, note = text if text is not None else _paragraphs(model.path)
+    blocks: list[Any] = r.build(model, Path(model.path).name, paragraphs, note,
+                                order if order is not None else _order(model))
     findings = check_model(model)
     outcomes = [] if model.errors else run_tests(model)
     extra = [r.Heading(2, r.t(_("Check, test coverage and changes")))]

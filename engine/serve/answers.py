@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import unicodedata
 from collections import Counter
 from difflib import get_close_matches
 from typing import Any
@@ -15,13 +17,15 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import CaseError
-from ..core.text import MAX_DIGITS
+from ..core.text import MAX_DIGITS, nfc, visible
 from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import Result, evaluate, json_value, unapproved_reason
 from .schemas import needed_inputs
 from .state import Version
 
 MAX_BATCH = 10_000
+SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_CLOSE = 200  # "did you mean" only for a key this short (difflib is quadratic)
 MAX_DEPTH = 32  # a batch is a list of objects of values: 3 levels; anything deeper is refused
 CASE_KINDS = ("MissingInput", "InvalidInput", "NoRuleMatched", "ConflictingRules")
 
@@ -63,23 +67,48 @@ def _whole(digits: str) -> int:
 
 
 def parse_json(body: bytes) -> Any:
-    """The body as JSON, refusing what JSON parsers disagree on (duplicate keys, NaN)."""
+    """The body as JSON, refusing what JSON parsers disagree on (duplicate keys, NaN, text
+    in UTF-16 or UTF-32, which Python alone would guess from the bytes, lone surrogates)."""
     if not body.strip():
         raise RequestProblem(400, "MalformedRequest", "the request has no body: send JSON")
     try:
-        value = json.loads(body, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
+        text = body.decode("utf-8-sig")  # UTF-8 only (a UTF-8 byte order mark is allowed)
+    except UnicodeDecodeError:
+        raise RequestProblem(400, "MalformedRequest", "the body is not UTF-8 text") from None
+    if "\x00" in text:  # UTF-16 and UTF-32 put NUL bytes beside every ASCII character
+        raise RequestProblem(400, "MalformedRequest", "the body is not UTF-8 text (it holds NUL "
+                                                      "bytes: UTF-16 or UTF-32?)")
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
                            parse_int=_whole)
     except RecursionError:
         raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply") from None
-    except UnicodeDecodeError:
-        raise RequestProblem(400, "MalformedRequest", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise RequestProblem(400, "MalformedRequest",
                              f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
                              f"column {exc.colno}") from None
     if not _shallow(value):
         raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply")
+    if "\\u" in text:  # an escape, maybe of half a surrogate pair
+        _no_lone_surrogate(value)
     return value
+
+
+def _no_lone_surrogate(value: Any) -> None:
+    """Refuse `"\\ud800"` written alone: it is not a character, and cannot be UTF-8."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = None if item.isascii() else SURROGATE.search(item)
+            if found:
+                raise RequestProblem(400, "MalformedRequest", "the JSON holds "
+                                     f"\\u{ord(found.group()):04x}, half of a surrogate pair, "
+                                     "which is not a character: send UTF-8 text")
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
 
 
 def _shallow(value: Any) -> bool:
@@ -123,8 +152,10 @@ def case_error(exc: CaseError) -> dict[str, Any]:
 
 
 def check_keys(version: Version, decision: str, case: Any) -> dict[str, Any] | None:
-    """The API's own rule beyond the engine's: a case carries exactly the inputs it is read
-    for, so a field the decision ignores is refused instead of seeming to count."""
+    """The API's own rules beyond the engine's: a case carries exactly the inputs it is read
+    for, so a field the decision ignores is refused instead of seeming to count; and a listed
+    value is written as the schema lists it (`_spelling`). An unknown key is quoted cut to
+    80 characters (`core.text.visible`), however long it is."""
     if not isinstance(case, dict):
         return error("InvalidInput", "a case is a JSON object of input names to values, not "
                                      f"{_json_kind(case)}")
@@ -135,9 +166,28 @@ def check_keys(version: Version, decision: str, case: Any) -> dict[str, Any] | N
         if key in version.model.variables:
             return error("InvalidInput", f"{key} is not read by the decision {decision}: leave it "
                                          "out", key)
-        close = get_close_matches(key, needed, n=1)
+        shown = visible(key)
+        close = get_close_matches(key, needed, n=1) if len(key) <= MAX_CLOSE else []
         hint = f' (did you mean "{close[0]}"?)' if close else ""
-        return error("InvalidInput", f"unknown input {key!r}{hint}", key)
+        return error("InvalidInput", f"unknown input '{shown}'{hint}", shown)
+    return _spelling(version, case)
+
+
+def _spelling(version: Version, case: dict[str, Any]) -> dict[str, Any] | None:
+    """A listed value in neither Unicode NFC (as listed) nor NFD (as macOS may type it): the
+    engine would take any spelling whose NFC is listed, but the schema can list only these
+    two, and the API answers exactly what its schema accepts."""
+    for name, value in case.items():
+        if type(value) is not str or value.isascii():
+            continue
+        var = version.model.variables[name]
+        if var.type != "string" or not var.values or value in var.value_set:
+            continue
+        composed = nfc(value)
+        if composed in var.value_set and unicodedata.normalize("NFD", value) != value:
+            return error("InvalidInput", f"{name}: '{visible(value, combining=True)}' is "
+                                         f"'{composed}' written in neither Unicode NFC nor NFD: "
+                                         "send it as the schema lists it", name)
     return None
 
 
@@ -153,8 +203,8 @@ def evaluate_one(version: Version, decision: str, case: Any) -> tuple[int, dict[
 
 
 def _json_kind(value: Any) -> str:
-    names = {list: "a list", str: "a text", bool: "a boolean", int: "a number",
-             float: "a number", type(None): "null"}
+    names = {list: "a list", dict: "an object", str: "a text", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
     return names.get(type(value), type(value).__name__)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
@@ -29,7 +29,11 @@ from .answers import RequestProblem, error, evaluate_batch, parse_json
 from .fast import CASE_LIMIT, JSON_TYPES, FastEvaluate, decision_of, receive_body, served
 from .page import answer_view, case_from_form, render_page, status_view
 from .state import Guideline, Version
+from .version import sheet_order
 from .watch import Watcher
+from .wire import HeadAsGet
+from .wire import HTMLReply as HTMLResponse  # never a plain-text 500 from a character
+from .wire import JSONReply as JSONResponse  # never NaN or Infinity, never a failed encoding
 
 log = logging.getLogger("engine.serve")
 
@@ -64,7 +68,7 @@ def create_app(holder: Guideline, watch: bool = False) -> ASGIApp:
     _api(app, holder)
     _page(app, holder)
     app.openapi = lambda: openapi(app, holder)  # type: ignore[method-assign]
-    return FastEvaluate(app, holder)
+    return HeadAsGet(FastEvaluate(app, holder))
 
 
 async def read_body(request: Request, limit: int, types: tuple[str, ...]) -> bytes:
@@ -234,7 +238,10 @@ def _page(app: FastAPI, holder: Guideline) -> None:
 
 
 def _report(version: Version) -> str:
-    return build_report(version.model)
+    """Built once per version (`memo`), from what was read with the workbook: no file is read
+    by a request (a FIFO beside the workbook cannot hang it)."""
+    return build_report(version.model, text=(version.paragraphs, version.paragraphs_note),
+                        order=sheet_order(version))
 
 
 def openapi(app: FastAPI, holder: Guideline) -> dict[str, Any]:

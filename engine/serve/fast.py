@@ -10,7 +10,6 @@ body checks, the same error shape. Everything else passes through to the FastAPI
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .answers import RequestProblem, error, evaluate_one, parse_json
 from .state import Guideline, Version
+from .wire import encode
 
 log = logging.getLogger("engine.serve")
 
@@ -103,7 +103,7 @@ class FastEvaluate:
 
 
 async def _respond(send: Send, status: int, answer: dict[str, Any]) -> None:
-    data = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    status, data = encode(status, answer)  # never NaN, never a failed encoding
     headers = [(b"content-type", b"application/json"),
                (b"content-length", str(len(data)).encode("latin-1"))]
     if status == 405:

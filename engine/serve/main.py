@@ -11,13 +11,15 @@ import argparse
 import contextlib
 import logging
 import sys
-from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from ..core.errors import UsageError
 from ..core.i18n import _
 from .app import create_app
+from .files import not_a_file
+from .guard import GRACE, protocol
 from .state import Guideline
 
 log = logging.getLogger("engine.serve")
@@ -27,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.captureWarnings(True)  # a draft's DraftWarning goes to the log, once per version
-    if not Path(args.workbook).is_file():
-        raise UsageError(_("{path}: no such file").format(path=args.workbook))
+    refused = not_a_file(args.workbook)  # a FIFO or a folder is named as what it is
+    if refused is not None:
+        raise UsageError(refused)
     if not 0 < args.port < 65536:
         raise UsageError(_("--port {port} is not a port number").format(port=args.port))
     holder = Guideline(args.workbook, isolate=args.watch)  # reloads off the serving process
@@ -45,12 +48,19 @@ def run(args: argparse.Namespace) -> int:
             return 1
         sys.stderr.write(_("watching it: the server answers 503 until a save fixes it") + "\n")
     app = create_app(holder, watch=args.watch)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                            access_log=False, server_header=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, args.host, args.port))
     with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: we say why
         server.run()
     if not server.started:  # uvicorn logged why (the port is taken, the address is wrong)
         raise UsageError(_("cannot listen on {host}:{port}").format(host=args.host,
                                                                      port=args.port))
     return 0
+
+
+def server_config(app: Any, host: str, port: int, http: Any = None) -> uvicorn.Config:
+    """uvicorn as the server runs it: `guard.protocol` (header and body deadlines, a header
+    size bound, a connection bound), no websockets, and a stuck request holding up a
+    shutdown for at most GRACE seconds. `http`: another guarded protocol (tests)."""
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                          server_header=False, http=http or protocol(), ws="none",
+                          timeout_graceful_shutdown=GRACE)

@@ -17,15 +17,17 @@ from typing import Any
 import jinja2
 
 from ..core import i18n
-from ..core.errors import Finding, UsageError
+from ..core.errors import Finding
 from ..core.i18n import _
-from ..review.render import default_paragraphs, read_paragraphs
+from ..core.text import MAX_DIGITS, visible
 from .answers import evaluate_one
 from .schemas import needed_inputs
 from .state import Guideline, Rejected, Version
 
 UNKNOWN = "null"  # the form's word for "unknown", as in JSON
-NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
+# Only 0-9 are digits (docs/hostile-input.md): `\d` would take ١ and １ as 1.
+NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+WHOLE = re.compile(r"-?[0-9]+")
 SOURCES = ("sources", "source", "kilder", "kilde")
 
 _ENVS: dict[str, jinja2.Environment] = {}
@@ -85,35 +87,39 @@ def _bounds(var: Any) -> dict[str, Any]:
 
 def case_from_form(version: Version, decision: str,
                    pairs: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The case a filled form means, or the error it holds (typed values, never guessed)."""
+    """The case a filled form means, or the error it holds (typed values, never guessed).
+    A field given twice is refused, as the API refuses a key twice: which one is meant?"""
     given: dict[str, list[str]] = {}
     for key, value in pairs:
         if value.strip():
             given.setdefault(key, []).append(value.strip())
     case: dict[str, Any] = {}
     for name, values in given.items():
+        if len(values) > 1:
+            if UNKNOWN in values and any(v != UNKNOWN for v in values):
+                return case, _problem(_("{name} is given both a value and 'unknown': choose "
+                                        "one").format(name=visible(name)), name)
+            return case, _problem(_("{name} is given {n} times: which one is meant? Give it "
+                                    "once").format(name=visible(name), n=len(values)), name)
+        value = values[0]
         var = version.model.variables.get(name)
         if var is None:
-            case[name] = values[0]  # the answer path refuses it with its name
-            continue
-        if UNKNOWN in values:
-            if len(values) > 1:
-                return case, _problem(_("{name} is given both a value and 'unknown': choose "
-                                        "one").format(name=name), name)
+            case[name] = value  # the answer path refuses it with its name
+        elif value == UNKNOWN:
             case[name] = None
         elif var.type == "boolean":
-            if values[0] not in ("true", "false"):
+            if value not in ("true", "false"):
                 return case, _problem(_("{name} must be yes, no or unknown").format(name=name),
                                       name)
-            case[name] = values[0] == "true"
+            case[name] = value == "true"
         elif var.type in ("number", "integer"):
-            if not NUMBER.match(values[0]):
-                return case, _problem(_("{name}: {value!r} is not a number").format(
-                    name=name, value=values[0]), name)
-            number = values[0]
-            case[name] = int(number) if re.fullmatch(r"-?\d+", number) else float(number)
+            if len(value) > MAX_DIGITS or not NUMBER.fullmatch(value):
+                return case, _problem(_('{name}: "{value}" is not a number (digits 0-9, at '
+                                        'most {most} of them)').format(
+                                          name=name, value=visible(value), most=MAX_DIGITS), name)
+            case[name] = int(value) if WHOLE.fullmatch(value) else float(value)
         else:
-            case[name] = values[0]
+            case[name] = value
     return case, None
 
 
@@ -122,28 +128,13 @@ def _problem(message: str, variable: str) -> dict[str, Any]:
 
 
 # -- the answer in words ------------------------------------------------------------------------
-def paragraphs(version: Version) -> dict[str, Any]:
-    """The guideline text beside the workbook (`name.paragraphs.md`), by paragraph id."""
-    def read() -> dict[str, Any]:
-        source = default_paragraphs(version.path)
-        if not source.exists():
-            return {}
-        try:
-            return read_paragraphs(source)
-        except UsageError:
-            return {}
-
-    result: dict[str, Any] = version.memo("paragraphs", read)
-    return result
-
-
 def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[str, Any]:
     """What the page shows for a case: the answer and why, or the error in plain words."""
     status, body = evaluate_one(version, decision, case)
     if status != 200:
         return {"error": body["error"]}
     model = version.model
-    quoted = paragraphs(version)
+    quoted = version.paragraphs  # read with the workbook, bounded: no request reads a file
     steps = []
     for step in body["trace"]:
         table = model.tables[step["decision"]]
@@ -215,12 +206,12 @@ def render_page(holder: Guideline, decision: str | None, answer: dict[str, Any] 
                                "answer": answer, "values": values or {}, "unknown": UNKNOWN}
     if version is not None:
         decisions = list(version.model.tables)
-        tops = version.model.top_decisions()
-        chosen = decision if decision in decisions else (tops[0] if tops else decisions[0])
-        shown = fields(version, chosen)
-        key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
-        context.update(decisions=decisions, decision=chosen, fields=shown,
-                       about=version.about, approved=version.model.approved,
-                       form_key=key)
+        context.update(about=version.about, approved=version.model.approved)
+        if decisions:  # a workbook of a glossary alone has no form to show
+            tops = version.model.top_decisions()
+            chosen = decision if decision in decisions else (tops[0] if tops else decisions[0])
+            shown = fields(version, chosen)
+            key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
+            context.update(decisions=decisions, decision=chosen, fields=shown, form_key=key)
     template = env.get_template(f"{fragment}.html" if fragment else "page.html")
     return template.render(context)

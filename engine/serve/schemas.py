@@ -9,6 +9,7 @@ value is unknown"); the schema says exactly what the engine accepts, no more and
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -50,7 +51,14 @@ def variable_schema(var: Any) -> dict[str, Any]:
     json_type = JSON_TYPES[var.type]
     nullable = var.unknown is not False  # null only where the glossary allows unknown
     if var.type == "string" and var.values:
-        schema["enum"] = [*var.values, None] if nullable else [*var.values]
+        listed = [*var.values, None] if nullable else [*var.values]
+        decomposed = [d for v in var.values if (d := unicodedata.normalize("NFD", v)) != v]
+        if not decomposed:
+            schema["enum"] = listed
+            return schema
+        schema["anyOf"] = [{"enum": listed}, {  # the API puts text in NFC (docs/serve.md)
+            "enum": decomposed, "description": "the same values with their accented letters "
+            "decomposed (Unicode NFD, as macOS may type them)"}]
         return schema
     schema["type"] = [json_type, "null"] if nullable else json_type
     if var.type == "date":
