@@ -26,10 +26,12 @@ from starlette.types import ASGIApp
 from ..review.report import build_report
 from . import schemas
 from .answers import RequestProblem, error, evaluate_batch, parse_json
+from .cds import CdsOptions, add_cds_routes
 from .fast import CASE_LIMIT, JSON_TYPES, FastEvaluate, decision_of, receive_body, served
 from .page import answer_view, case_from_form, render_page, status_view
 from .state import Guideline, Version
 from .watch import Watcher
+from .wrap import wrap
 
 log = logging.getLogger("engine.serve")
 
@@ -37,13 +39,15 @@ BATCH_LIMIT = 8 * 1024 * 1024  # 10,000 cases of ~400 bytes, with room
 FORM_TYPE = "application/x-www-form-urlencoded"
 CSP = ("default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; connect-src 'self'; "
        "form-action 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'")
-STATUS_KINDS = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge",
-                415: "UnsupportedMediaType"}
+STATUS_KINDS = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
 
-def create_app(holder: Guideline, watch: bool = False) -> ASGIApp:
+def create_app(holder: Guideline, watch: bool = False, cds: CdsOptions | None = None,
+               cors: tuple[str, ...] = ()) -> ASGIApp:
     """The ASGI app serving `holder`; with `watch`, a poller reloads it when the file changes.
-    The evaluate endpoint is answered in front of FastAPI (`fast.FastEvaluate`)."""
+    The evaluate endpoint is answered in front of FastAPI (`fast.FastEvaluate`); `cds` adds
+    the CDS Hooks services, `cors` the origins browsers may call from (`wrap`)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -63,8 +67,10 @@ def create_app(holder: Guideline, watch: bool = False) -> ASGIApp:
     _handlers(app)
     _api(app, holder)
     _page(app, holder)
+    if cds is not None:
+        add_cds_routes(app, holder, cds)
     app.openapi = lambda: openapi(app, holder)  # type: ignore[method-assign]
-    return FastEvaluate(app, holder)
+    return wrap(FastEvaluate(app, holder), holder, cors)
 
 
 async def read_body(request: Request, limit: int, types: tuple[str, ...]) -> bytes:

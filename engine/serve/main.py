@@ -18,6 +18,7 @@ import uvicorn
 from ..core.errors import UsageError
 from ..core.i18n import _
 from .app import create_app
+from .cds import options_from
 from .state import Guideline
 
 log = logging.getLogger("engine.serve")
@@ -27,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.captureWarnings(True)  # a draft's DraftWarning goes to the log, once per version
+    if (args.jwks or args.public_url) and not args.cds_hooks:
+        raise UsageError(_("--jwks and --public-url belong to --cds-hooks: add it"))
     if not Path(args.workbook).is_file():
         raise UsageError(_("{path}: no such file").format(path=args.workbook))
     if not 0 < args.port < 65536:
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.watch:
             return 1
         sys.stderr.write(_("watching it: the server answers 503 until a save fixes it") + "\n")
-    app = create_app(holder, watch=args.watch)
+    cds = options_from(args)
+    app = create_app(holder, watch=args.watch, cds=cds, cors=tuple(args.cors_origin or ()))
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, server_header=False)
     server = uvicorn.Server(config)
