@@ -135,7 +135,7 @@ def test_the_answer_card_says_the_rule_its_paragraphs_and_the_version(
     ext = card["extension"]["guideline"]
     assert ext["outputs"]["recommendation"] == "observe" and ext["rules"] == ["B3"]
     assert ext["sha256"] == model.sha256 and ext["status"] == "draft"
-    assert card["summary"].startswith("Utkast: Observer respons")  # draft, in Norwegian
+    assert card["summary"].startswith("Draft: Observer respons")  # the label, from Verdier
     assert card["indicator"] == "warning"  # a draft is never just info
     assert "B3" in card["detail"] and "> **N1** Pasienter som starter kjemoterapi" in card[
         "detail"]
