@@ -104,7 +104,7 @@ def _handlers(app: FastAPI) -> None:
 
 def _api(app: FastAPI, holder: Guideline) -> None:
     errors: dict[int | str, dict[str, Any]] = {
-        c: {"model": schemas.ErrorResponse} for c in (400, 404, 413, 415, 422, 503)}
+        c: {"model": schemas.ErrorResponse} for c in (400, 404, 409, 413, 415, 422, 503)}
 
     @app.get("/health")
     async def health() -> Response:
@@ -165,8 +165,11 @@ def _operation(summary: str, op_id: str, body: dict[str, Any], answer: str,
     responses: dict[str, Any] = {"200": {"description": "the answer", **content(ref(answer))}}
     for code, why in ((400, "malformed JSON or body"), (404, "no such decision"),
                       (413, "body or batch too large"), (415, "not application/json"),
+                      (409, "the version required by If-Match or ?version= is no longer "
+                            "served"),
                       (422, "a case error: MissingInput, InvalidInput, NoRuleMatched, "
-                            "ConflictingRules"), (503, "no good version of the workbook")):
+                            "ConflictingRules; `errors` lists every problem"),
+                      (503, "no good version of the workbook")):
         responses[str(code)] = {"description": why, **content(ref("ErrorResponse"))}
     parameters = [{"name": "name", "in": "path", "required": True,
                    "schema": {"type": "string"}}] if named else []
@@ -266,9 +269,14 @@ def openapi(app: FastAPI, holder: Guideline) -> dict[str, Any]:
         for name in model.tables:
             case = {k: v for k, v in schemas.case_schema(model, name).items() if k != "$schema"}
             parts[f"Case_{name}"] = case
+            typed = {**parts["EvaluateResponse"]}
+            typed["properties"] = {**typed["properties"],
+                                   "outputs": schemas.outputs_schema(model, name)}
+            parts[f"EvaluateResponse_{name}"] = typed
             paths[f"/decisions/{name}/evaluate"] = {"post": _operation(
                 f"Evaluate {name}", f"evaluate_{name}",
-                {"$ref": f"#/components/schemas/Case_{name}"}, "EvaluateResponse", named=False)}
+                {"$ref": f"#/components/schemas/Case_{name}"}, f"EvaluateResponse_{name}",
+                named=False)}
         return doc
 
     if version is None:

@@ -1,0 +1,43 @@
+"""The FHIR sheet in the review document and the report: how each input is read from the EHR,
+so that the committee (and a terminology team) reviews the mapping beside the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.fhir_map import ASK, UNKNOWN, FhirRow
+from ..core.i18n import _
+from ..core.model import Model
+from ..core.sfeel import literal_text
+
+
+def fhir_blocks(model: Model, heading: Any, grid: Any, para: Any, t: Any, code: Any) -> list[Any]:
+    """A heading, a sentence and one table row per FHIR row; nothing without the sheet."""
+    if not model.fhir:
+        return []
+    rows = tuple((t(model.label(r.variable)), t(code(r.prefetch)), t(code(r.path)),
+                  t(", ".join(str(c) for c in r.codes) + (_(" (all)") if r.match_all else "")),
+                  t(_value(r)), t(_absent(r)), t(r.max_age.text if r.max_age else "–"),
+                  t(r.question)) for r in model.fhir)
+    header = tuple(t(h) for h in (_("Input"), _("Prefetch"), _("FHIRPath"), _("Codes"),
+                                  _("Value"), _("If absent"), _("Max age"), _("Question")))
+    searches = {r.prefetch: r.query for r in model.fhir if r.query}
+    lines = tuple(t(code(k), ": ", code(q)) for k, q in searches.items())
+    return [heading(2, t(_("Read from the patient's record (FHIR)"))),
+            para(t(_("How the CDS Hooks service reads each input from the EHR. Data that are "
+                     "missing, too old or contradictory are asked for, never taken as "
+                     "no."))),
+            grid(header, rows, wide=True), para(t(_("Prefetch searches: ")) + sum(
+                (line + t("; ") for line in lines), t()))]
+
+
+def _value(row: FhirRow) -> str:
+    return literal_text(row.value) if row.has_value else _("the value found")
+
+
+def _absent(row: FhirRow) -> str:
+    if row.absent == UNKNOWN:
+        return _("unknown")
+    if row.absent and row.absent != ASK:
+        return literal_text(row.absent_value)
+    return _("ask") if row.absent == ASK else ""
