@@ -115,3 +115,23 @@ def test_a_workbook_without_the_sheet_never_imports_the_fhirpath_parser() -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parent.parent, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_dump_render_and_diff_show_the_sheet_and_dmn_leaves_it_out(tmp_path: Path) -> None:
+    from engine.review.diff import diff_models
+    from engine.review.render import build
+    from engine.workbook.dump import dump_workbook
+
+    path = write_fhir(tmp_path / "wb.xlsx")
+    dumped = dump_workbook(str(path))
+    assert "== FHIR [fhir] ==" in dumped and "urn:oid:2.16.578.1.12.4.1.1.7110|R52" in dumped
+    model = engine.load(str(path))
+    blocks = build(model, "wb.xlsx", {})
+    assert any("FHIR" in "".join(text for _s, text in getattr(b, "text", ())) for b in blocks)
+    changed = write_fhir(tmp_path / "wb2.xlsx", rows_with(1, 8, "14 d"))
+    lines = diff_models(model, engine.load(str(changed))).glossary
+    assert [line for line in lines if line.startswith("FHIR: pain from questionnaire")]
+    from engine.dmn.export import export_dmn
+    plain = engine.load(str(path))
+    plain.fhir = []
+    assert export_dmn(model) == export_dmn(plain)  # the sheet changes nothing in DMN

@@ -41,3 +41,36 @@ def _absent(row: FhirRow) -> str:
     if row.absent and row.absent != ASK:
         return literal_text(row.absent_value)
     return _("ask") if row.absent == ASK else ""
+
+
+def fhir_changes(old: Model, new: Model) -> list[str]:
+    """FHIR rows added, removed or changed (by variable and prefetch key, in order): a change
+    here changes what the EHR's data mean, so `diff` and the report list it."""
+    def keyed(model: Model) -> dict[tuple[str, str, int], str]:
+        seen: dict[tuple[str, str], int] = {}
+        out = {}
+        for row in model.fhir:
+            n = seen[(row.variable, row.prefetch)] = seen.get((row.variable, row.prefetch), 0) + 1
+            out[(row.variable, row.prefetch, n)] = _said(row)
+        return out
+
+    a, b = keyed(old), keyed(new)
+    changes = []
+    for key in dict.fromkeys([*a, *b]):
+        name, prefetch, _n = key
+        if key not in b:
+            changes.append(_("FHIR: {name} from {prefetch} removed (was: {text})").format(
+                name=name, prefetch=prefetch, text=a[key]))
+        elif key not in a:
+            changes.append(_("FHIR: {name} from {prefetch} added: {text}").format(
+                name=name, prefetch=prefetch, text=b[key]))
+        elif a[key] != b[key]:
+            changes.append(_("FHIR: {name} from {prefetch}: {old} -> {new}").format(
+                name=name, prefetch=prefetch, old=a[key], new=b[key]))
+    return changes
+
+
+def _said(row: FhirRow) -> str:
+    parts = [row.path, ", ".join(str(c) for c in row.codes), _value(row), _absent(row),
+             row.max_age.text if row.max_age else "", row.query, row.question]
+    return " | ".join(p for p in parts if p)
