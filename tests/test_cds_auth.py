@@ -193,3 +193,15 @@ def test_a_jwks_file_that_is_not_one_stops_the_start(tmp_path: Path) -> None:
         read_trust([f"{ISSUER}={bad}"])
     with pytest.raises(UsageError):
         read_trust(["no-equals-sign"])
+
+
+def test_the_command_refuses_cds_options_without_cds_hooks_and_a_bad_jwks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli.main import main
+    path = write_fhir(tmp_path / "advice.xlsx")
+    assert main(["serve", str(path), "--jwks", f"{ISSUER}={tmp_path / 'x.jwks'}"]) == 2
+    assert "--cds-hooks" in capsys.readouterr().err
+    bad = tmp_path / "bad.jwks"
+    bad.write_text("not json")
+    assert main(["serve", str(path), "--cds-hooks", "--jwks", f"{ISSUER}={bad}"]) == 2
+    assert "JWK Set" in capsys.readouterr().err
