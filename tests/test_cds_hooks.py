@@ -99,7 +99,7 @@ def test_every_test_case_answers_as_evaluate(client: TestClient, model: engine.M
     questionnaire alone), gives through CDS Hooks exactly `evaluate`'s outputs and rules, or a
     refusal card where `evaluate` refuses it. Counts how many are expressible."""
     services = model.top_decisions()
-    expressible = compared = 0
+    expressible = compared = refused = 0
     for test in model.tests:
         for decision in services:
             needed = needed_inputs(model, decision)
@@ -119,14 +119,16 @@ def test_every_test_case_answers_as_evaluate(client: TestClient, model: engine.M
                 ext = card["extension"]["guideline"]
                 if result is None:
                     assert ext["kind"] == "refused", (test.id, card)
+                    refused += 1
                     continue
                 assert ext["kind"] == "answer", (test.id, card["detail"])
                 assert ext["outputs"] == result.to_dict(explanation=False)["outputs"], test.id
                 assert ext["rules"] == list(result.rules), test.id
                 compared += 1
-    print(f"{expressible} (test case, service) pairs expressible in FHIR, {compared} compared")
-    assert expressible >= len(model.tests)  # every NBCG case reaches at least one service
-    assert compared >= 2 * expressible - 10
+    print(f"{expressible} (test case, service) pairs expressible in FHIR: {compared} calls "
+          f"answered as evaluate, {refused} refused as evaluate refuses")
+    assert expressible >= 0.8 * len(model.tests)  # today: every NBCG case reaches a service
+    assert compared + refused == 2 * expressible
 
 
 def test_the_answer_card_says_the_rule_its_paragraphs_and_the_version(
