@@ -11,24 +11,33 @@ from ..core.model import Model
 from ..core.sfeel import literal_text
 
 
-def fhir_blocks(model: Model, heading: Any, grid: Any, para: Any, t: Any, code: Any) -> list[Any]:
-    """A heading, a sentence and one table row per FHIR row; nothing without the sheet."""
+def fhir_blocks(model: Model, heading: Any, items: Any, para: Any, t: Any, code: Any,
+                bold: Any) -> list[Any]:
+    """A heading, a sentence and one item per FHIR row (a list, not a table: FHIRPath is long
+    and must wrap on a printed page); nothing without the sheet."""
     if not model.fhir:
         return []
-    rows = tuple((t(model.label(r.variable)), t(code(r.prefetch)), t(code(r.path)),
-                  t(", ".join(str(c) for c in r.codes) + (_(" (all)") if r.match_all else "")),
-                  t(_value(r)), t(_absent(r)), t(r.max_age.text if r.max_age else "–"),
-                  t(r.question)) for r in model.fhir)
-    header = tuple(t(h) for h in (_("Input"), _("Prefetch"), _("FHIRPath"), _("Codes"),
-                                  _("Value"), _("If absent"), _("Max age"), _("Question")))
+    shown = []
+    for r in model.fhir:
+        parts = [bold(model.label(r.variable)), " ← ", code(r.prefetch), ": ", code(r.path)]
+        if r.codes:
+            parts += [_("; codes "), code(", ".join(str(c) for c in r.codes))]
+            parts += [_(" (all)")] if r.match_all else []
+        parts += [_("; value "), _value(r)]
+        if r.absent:
+            parts += [_("; if absent: "), _absent(r)]
+        if r.max_age:
+            parts += [_("; max age "), r.max_age.text]
+        if r.question:
+            parts += [_("; question: "), r.question]
+        shown.append(t(*parts))
     searches = {r.prefetch: r.query for r in model.fhir if r.query}
     lines = tuple(t(code(k), ": ", code(q)) for k, q in searches.items())
     return [heading(2, t(_("Read from the patient's record (FHIR)"))),
             para(t(_("How the CDS Hooks service reads each input from the EHR. Data that are "
                      "missing, too old or contradictory are asked for, never taken as "
                      "no."))),
-            grid(header, rows, wide=True), para(t(_("Prefetch searches: ")) + sum(
-                (line + t("; ") for line in lines), t()))]
+            items(tuple(shown)), para(t(_("Prefetch searches:"))), items(lines)]
 
 
 def _value(row: FhirRow) -> str:

@@ -202,7 +202,7 @@ def build(model: Model, name: str, paragraphs: dict[str, Paragraph], note: str =
     blocks += _questions(model, tables)
     blocks += _paragraph_index(model, tables, paragraphs)
     blocks += _glossary(model)
-    blocks += fhir_blocks(model, Heading, Grid, Para, t, code)
+    blocks += fhir_blocks(model, Heading, Items, Para, t, code, bold)
     return blocks
 
 
