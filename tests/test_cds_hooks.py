@@ -266,3 +266,10 @@ def test_feedback_is_logged_with_its_card(client: TestClient,
 
 def test_an_unknown_service_is_404(client: TestClient) -> None:
     assert client.post("/cds-services/pathway", json=request(prefetch(CASE))).status_code == 404
+
+
+def test_a_prefetch_of_too_many_resources_is_413(client: TestClient) -> None:
+    data = prefetch(CASE)
+    data["conditions"] = bundle(*(record(CASE)["conditions"] * 2001))
+    answer = client.post(SERVICE, json=request(data))
+    assert answer.status_code == 413 and answer.json()["error"]["kind"] == "PayloadTooLarge"

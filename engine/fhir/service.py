@@ -18,8 +18,10 @@ from ..evaluation.evaluate import evaluate, impossible, plan_for
 from ..review.paragraphs import Paragraph
 from .cards import Issued, Where, answer_card, ask_card, refused_card
 from .mapping import Mapper
+from .resources import resources
 
 HOOK = "patient-view"
+MAX_RESOURCES = 2_000  # every row's FHIRPath runs on each: a bound on one call's work
 
 
 def discovery(model: Model, mapper: Mapper) -> dict[str, Any]:
@@ -72,6 +74,10 @@ def call(model: Model, mapper: Mapper, decision: str, request: Any,
         return problem(412, "PrefetchMissing", f"the prefetch lacks {', '.join(lacking)} "
                                                f"({why}): register the service's prefetch "
                                                "templates")
+    count = sum(len(resources(prefetch.get(key))) for key in wanted)
+    if count > MAX_RESOURCES:
+        return problem(413, "PayloadTooLarge", f"the prefetch holds {count:,} resources; at "
+                                               f"most {MAX_RESOURCES:,} are read in one call")
     mapped = mapper.case_for(decision, prefetch, now)
     where = Where(base, instance)
     if mapped.asked:
