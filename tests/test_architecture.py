@@ -14,7 +14,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "engine"
 # bottom first: a room may import itself and the rooms before it, nothing else
-ROOMS = ("core", "domain", "dmn", "workbook", "evaluation", "verify", "review", "serve", "cli")
+ROOMS = ("core", "domain", "dmn", "workbook", "evaluation", "verify", "review", "fhir", "serve",
+         "cli")
 FACE = ("engine", "engine.api")
 MAX_LINES = 600
 

@@ -18,6 +18,7 @@ import gettext as _gettext
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "guideline"
@@ -42,6 +43,10 @@ _explicit: str | None = None
 _active_lang = "en"
 _active: _gettext.NullTranslations = _gettext.NullTranslations()
 _catalogs: dict[str, _gettext.NullTranslations] = {}
+# One request's language (the server's Accept-Language), over the installed one: a context
+# variable, so that concurrent requests (tasks, worker threads) never see each other's.
+_request: ContextVar[tuple[str, _gettext.NullTranslations] | None] = ContextVar(
+    "guideline_request_language", default=None)
 
 
 def language_code(word: str | None) -> str | None:
@@ -126,24 +131,37 @@ def speaking(word: str) -> Iterator[None]:
         install(lang)
 
 
+def for_request(lang: str | None) -> object:
+    """Messages in `lang` for the rest of this request's context (None: the installed
+    language); returns the token `end_request` takes."""
+    return _request.set((lang, _catalog(lang)) if lang in LANGUAGES else None)
+
+
+def end_request(token: object) -> None:
+    _request.reset(token)  # type: ignore[arg-type]
+
+
 def language() -> str:
     """The code of the language messages are made in now."""
-    return _active_lang
+    request = _request.get()
+    return request[0] if request is not None else _active_lang
 
 
 def translations() -> _gettext.NullTranslations:
     """The installed catalog, for Jinja2's `install_gettext_translations`."""
-    return _active
+    request = _request.get()
+    return request[1] if request is not None else _active
 
 
 def _(message: str) -> str:
     """The message in the installed language (the msgid is the English text)."""
-    return _active.gettext(message)
+    request = _request.get()
+    return (request[1] if request is not None else _active).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for `n`, in the installed language."""
-    return _active.ngettext(singular, plural, n)
+    return translations().ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

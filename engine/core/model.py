@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from .errors import Finding, WorkbookInvalid
+from .fhir_map import FhirRow
 from .sfeel import UnaryTest, Value
 
 TYPES = ("boolean", "string", "number", "integer", "date")
@@ -205,6 +206,7 @@ class Model:
     value_labels: dict[str, dict[Value, str]] = field(default_factory=dict)
     sha256: str = ""  # of the file's bytes when loaded: names the exact version that answered
     constraints: list[Constraint] = field(default_factory=list)
+    fhir: list[FhirRow] = field(default_factory=list)  # the FHIR sheet: inputs from an EHR
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 

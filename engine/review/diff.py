@@ -21,6 +21,7 @@ from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import evaluate
 from .answers import AnswerChange, freeze, same_value, shown_value
 from .diff_walk import Incomparable, answer_changes
+from .fhir_section import fhir_changes
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -127,7 +128,7 @@ def glossary_changes(old: Model, new: Model) -> list[str]:
                 out.append(_("{name}: may be unknown: {old} -> {new}").format(
                                name=name, old=_unknown_word(a.unknown),
                                new=_unknown_word(b.unknown)))
-    return out + constraint_changes(old, new)
+    return out + constraint_changes(old, new) + fhir_changes(old, new)
 
 
 def _unknown_word(unknown: bool | None) -> str:

@@ -25,6 +25,7 @@ from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
 from .declared import declared_items
+from .fhir_section import fhir_blocks
 from .markdown_safe import code as md_code
 from .open_questions import (
     INTERPRETATION,
@@ -201,6 +202,7 @@ def build(model: Model, name: str, paragraphs: dict[str, Paragraph], note: str =
     blocks += _questions(model, tables)
     blocks += _paragraph_index(model, tables, paragraphs)
     blocks += _glossary(model)
+    blocks += fhir_blocks(model, Heading, Items, Para, t, code, bold)
     return blocks
 
 

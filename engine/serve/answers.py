@@ -20,6 +20,7 @@ from ..core.errors import CaseError
 from ..core.text import MAX_DIGITS, nfc, visible
 from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import Result, evaluate, json_value, unapproved_reason
+from . import answer_extras as extras
 from .schemas import needed_inputs
 from .state import Version
 
@@ -193,13 +194,22 @@ def _spelling(version: Version, case: dict[str, Any]) -> dict[str, Any] | None:
 
 def evaluate_one(version: Version, decision: str, case: Any) -> tuple[int, dict[str, Any]]:
     refused = check_keys(version, decision, case)
-    if refused is not None:
+    if refused is not None and not isinstance(case, dict):
         return 422, refused
     try:
+        if refused is not None:
+            raise LookupError
         result = evaluate(version.model, case, decision)
-    except CaseError as exc:
-        return 422, case_error(exc)
-    return 200, result_dict(result, version)
+    except (CaseError, LookupError) as exc:
+        first = refused or case_error(exc)  # type: ignore[arg-type]  # as the engine says it
+        every = [e["error"] for e in extras.case_problems(version, decision, case)]
+        found = next((e for e in every if e["message"] == first["error"]["message"]), None)
+        if found is not None:  # the engine's words, with what the full list adds (constraint)
+            first = {"error": {**found, **first["error"]}}
+        else:
+            every.insert(0, first["error"])
+        return 422, {**first, "errors": every}
+    return 200, {**result_dict(result, version), **extras.explained(version, result)}
 
 
 def _json_kind(value: Any) -> str:

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp
 from ..review.report import build_report
 from . import schemas
 from .answers import RequestProblem, error, evaluate_batch, parse_json
+from .cds import CdsOptions, add_cds_routes
 from .fast import CASE_LIMIT, JSON_TYPES, FastEvaluate, decision_of, receive_body, served
 from .page import answer_view, case_from_form, render_page, status_view
 from .state import Guideline, Version
@@ -34,6 +35,7 @@ from .watch import Watcher
 from .wire import HeadAsGet
 from .wire import HTMLReply as HTMLResponse  # never a plain-text 500 from a character
 from .wire import JSONReply as JSONResponse  # never NaN or Infinity, never a failed encoding
+from .wrap import wrap
 
 log = logging.getLogger("engine.serve")
 
@@ -41,13 +43,15 @@ BATCH_LIMIT = 8 * 1024 * 1024  # 10,000 cases of ~400 bytes, with room
 FORM_TYPE = "application/x-www-form-urlencoded"
 CSP = ("default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; connect-src 'self'; "
        "form-action 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'")
-STATUS_KINDS = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge",
-                415: "UnsupportedMediaType"}
+STATUS_KINDS = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                405: "MethodNotAllowed", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
 
-def create_app(holder: Guideline, watch: bool = False) -> ASGIApp:
+def create_app(holder: Guideline, watch: bool = False, cds: CdsOptions | None = None,
+               cors: tuple[str, ...] = ()) -> ASGIApp:
     """The ASGI app serving `holder`; with `watch`, a poller reloads it when the file changes.
-    The evaluate endpoint is answered in front of FastAPI (`fast.FastEvaluate`)."""
+    The evaluate endpoint is answered in front of FastAPI (`fast.FastEvaluate`); `cds` adds
+    the CDS Hooks services, `cors` the origins browsers may call from (`wrap`)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -67,8 +71,10 @@ def create_app(holder: Guideline, watch: bool = False) -> ASGIApp:
     _handlers(app)
     _api(app, holder)
     _page(app, holder)
+    if cds is not None:
+        add_cds_routes(app, holder, cds)
     app.openapi = lambda: openapi(app, holder)  # type: ignore[method-assign]
-    return HeadAsGet(FastEvaluate(app, holder))
+    return wrap(HeadAsGet(FastEvaluate(app, holder)), holder, cors)
 
 
 async def read_body(request: Request, limit: int, types: tuple[str, ...]) -> bytes:
@@ -102,7 +108,7 @@ def _handlers(app: FastAPI) -> None:
 
 def _api(app: FastAPI, holder: Guideline) -> None:
     errors: dict[int | str, dict[str, Any]] = {
-        c: {"model": schemas.ErrorResponse} for c in (400, 404, 413, 415, 422, 503)}
+        c: {"model": schemas.ErrorResponse} for c in (400, 404, 409, 413, 415, 422, 503)}
 
     @app.get("/health")
     async def health() -> Response:
@@ -163,8 +169,11 @@ def _operation(summary: str, op_id: str, body: dict[str, Any], answer: str,
     responses: dict[str, Any] = {"200": {"description": "the answer", **content(ref(answer))}}
     for code, why in ((400, "malformed JSON or body"), (404, "no such decision"),
                       (413, "body or batch too large"), (415, "not application/json"),
+                      (409, "the version required by If-Match or ?version= is no longer "
+                            "served"),
                       (422, "a case error: MissingInput, InvalidInput, NoRuleMatched, "
-                            "ConflictingRules"), (503, "no good version of the workbook")):
+                            "ConflictingRules; `errors` lists every problem"),
+                      (503, "no good version of the workbook")):
         responses[str(code)] = {"description": why, **content(ref("ErrorResponse"))}
     parameters = [{"name": "name", "in": "path", "required": True,
                    "schema": {"type": "string"}}] if named else []
@@ -267,9 +276,14 @@ def openapi(app: FastAPI, holder: Guideline) -> dict[str, Any]:
         for name in model.tables:
             case = {k: v for k, v in schemas.case_schema(model, name).items() if k != "$schema"}
             parts[f"Case_{name}"] = case
+            typed = {**parts["EvaluateResponse"]}
+            typed["properties"] = {**typed["properties"],
+                                   "outputs": schemas.outputs_schema(model, name)}
+            parts[f"EvaluateResponse_{name}"] = typed
             paths[f"/decisions/{name}/evaluate"] = {"post": _operation(
                 f"Evaluate {name}", f"evaluate_{name}",
-                {"$ref": f"#/components/schemas/Case_{name}"}, "EvaluateResponse", named=False)}
+                {"$ref": f"#/components/schemas/Case_{name}"}, f"EvaluateResponse_{name}",
+                named=False)}
         return doc
 
     if version is None:

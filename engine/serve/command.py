@@ -1,4 +1,5 @@
-"""`guideline serve WB [--host 127.0.0.1] [--port 8000] [--watch]`: its arguments.
+"""`guideline serve WB [--host 127.0.0.1] [--port 8000] [--watch] [--cds-hooks [--jwks
+ISSUER=PATH]...] [--cors-origin ORIGIN]...`: its arguments.
 
 Only argparse here, so that building the CLI's parser never imports the web stack; the
 command itself is `serve.main:run`, imported by the CLI when `serve` is what runs.
@@ -22,5 +23,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--watch", action="store_true",
                    help="reload when the file changes; a version with errors is not served")
+    p.add_argument("--cds-hooks", action="store_true",
+                   help="also serve CDS Hooks 2.0 (/cds-services) from the workbook's FHIR "
+                        "sheet (docs/cds-hooks.md)")
+    p.add_argument("--jwks", action="append", metavar="ISSUER=PATH", default=[],
+                   help="trust the EHR whose JWTs name this iss and are signed by a key of "
+                        "this JWK Set file (repeatable); without it the CDS services answer "
+                        "only on this machine")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the server's URL as the EHR calls it (https://cds.example.org), for "
+                        "the JWT audience and the cards' links; default: the request's")
+    p.add_argument("--cors-origin", action="append", metavar="ORIGIN", default=[],
+                   help="let web pages from this origin (https://ehr.example.org) call the "
+                        "API and the CDS services (repeatable)")
     p.set_defaults(run="serve.main:run")
     return p

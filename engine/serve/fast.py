@@ -18,6 +18,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .answers import RequestProblem, error, evaluate_one, parse_json
+from .pinned import PINNED
 from .state import Guideline, Version
 from .wire import encode
 
@@ -29,8 +30,9 @@ EVALUATE = re.compile(r"/decisions/([^/]+)/evaluate")
 
 
 def served(holder: Guideline) -> Version:
-    """The version this request works on, taken once: a reload cannot change it mid-way."""
-    version = holder.current
+    """The version this request works on, taken once: a reload cannot change it mid-way
+    (`wrap.RequestContext` takes it at the request's start, and checks a pinned version)."""
+    version = PINNED.get() or holder.current
     if version is None:
         reason = holder.stale.reason if holder.stale else "not loaded yet"
         raise RequestProblem(503, "NoGuideline", f"no good version of the workbook: {reason}")

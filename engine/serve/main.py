@@ -18,6 +18,7 @@ import uvicorn
 from ..core.errors import UsageError
 from ..core.i18n import _
 from .app import create_app
+from .cds import options_from
 from .files import not_a_file
 from .guard import GRACE, protocol
 from .state import Guideline
@@ -29,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.captureWarnings(True)  # a draft's DraftWarning goes to the log, once per version
+    if (args.jwks or args.public_url) and not args.cds_hooks:
+        raise UsageError(_("--jwks and --public-url belong to --cds-hooks: add it"))
     refused = not_a_file(args.workbook)  # a FIFO or a folder is named as what it is
     if refused is not None:
         raise UsageError(refused)
@@ -47,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.watch:
             return 1
         sys.stderr.write(_("watching it: the server answers 503 until a save fixes it") + "\n")
-    app = create_app(holder, watch=args.watch)
+    cds = options_from(args)
+    app = create_app(holder, watch=args.watch, cds=cds, cors=tuple(args.cors_origin or ()))
     server = uvicorn.Server(server_config(app, args.host, args.port))
     with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: we say why
         server.run()

@@ -10,7 +10,7 @@ value is unknown"); the schema says exactly what the engine accepts, no more and
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -89,6 +89,20 @@ def _numeric(test: Any) -> dict[str, Any]:
     return {"anyOf": [{"type": "null"}, *parts]}
 
 
+def outputs_schema(model: Model, decision: str) -> dict[str, Any]:
+    """The `outputs` of an answer of `decision`, typed from the glossary (a list for R, O, C)."""
+    table = model.tables[decision]
+    props = {}
+    for name in table.output_names:
+        one = variable_schema(model.variables[name])
+        if table.hit_policy in ("R", "O", "C"):
+            one = {"title": one.get("title"), "type": "array",
+                   "items": {k: v for k, v in one.items() if k != "title"}}
+        props[name] = one
+    return {"type": "object", "properties": props, "required": list(table.output_names),
+            "additionalProperties": False}
+
+
 def _interval(iv: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if iv.lo is not None:
@@ -107,16 +121,31 @@ class Provenance(BaseModel):
     sha256: str = Field(description="SHA-256 of the workbook file's bytes, hex")
 
 
-class ErrorBody(BaseModel):
-    kind: str = Field(description="MissingInput, InvalidInput, NoRuleMatched, ConflictingRules, "
-                                  "MalformedRequest, UnsupportedMediaType, PayloadTooLarge, "
-                                  "UnknownDecision, NotFound, MethodNotAllowed, NoGuideline")
+Kind = Literal["MissingInput", "InvalidInput", "NoRuleMatched", "ConflictingRules",
+               "MalformedRequest", "UnsupportedMediaType", "PayloadTooLarge", "UnknownDecision",
+               "UnknownService", "NotFound", "MethodNotAllowed", "NoGuideline",
+               "VersionConflict", "Unauthorized", "Forbidden", "PrefetchMissing", "BadRequest",
+               "InternalError"]
+
+
+class ErrorItem(BaseModel):
+    kind: Kind
     message: str
     variable: str | None = None
+    constraint: str | None = Field(None, description="the id of the constraint the case lies "
+                                                     "inside (Begrensninger / Constraints)")
+    variables: list[str] | None = None
+
+
+class ErrorBody(ErrorItem):
+    """The first problem; `errors` lists every problem of the case (a 422), the first too."""
+
+    errors: list[ErrorItem] | None = None
 
 
 class ErrorResponse(BaseModel):
-    error: ErrorBody
+    error: ErrorItem
+    errors: list[ErrorItem] | None = Field(None, description="every problem of the case")
 
 
 class Step(BaseModel):
@@ -129,6 +158,21 @@ class Step(BaseModel):
     default: bool
 
 
+class Paragraph(BaseModel):
+    id: str
+    text: str | None = Field(description="verbatim, from the guideline text beside the workbook")
+    english: str | None = None
+    rules: list[str] = Field(description="decision:rule that cite it")
+
+
+class OpenQuestion(BaseModel):
+    id: str
+    text: str
+    reading: str = Field(description="the reading followed until the committee answers")
+    paragraphs: list[str]
+    rules: list[str]
+
+
 class EvaluateResponse(BaseModel):
     decision: str
     outputs: dict[str, Any]
@@ -137,13 +181,16 @@ class EvaluateResponse(BaseModel):
     explanation: str
     guideline: Provenance
     warnings: list[str] = []
+    paragraphs: list[Paragraph] = []
+    questions: list[OpenQuestion] = []
 
 
 class BatchItem(BaseModel):
     decision: str | None = None
     outputs: dict[str, Any] | None = None
     rules: list[str] | None = None
-    error: ErrorBody | None = None
+    error: ErrorItem | None = None
+    errors: list[ErrorItem] | None = None
 
 
 class BatchResponse(BaseModel):

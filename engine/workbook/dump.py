@@ -18,6 +18,7 @@ from typing import Any
 from ..core.i18n import _
 from ..core.sfeel import literal_text
 from .constraints import CONSTRAINTS
+from .fhir_sheet import SHEETS as FHIR_SHEETS
 from .layout import ABOUT, DECISION, GLOSSARY, ROLES, TESTS, keyword
 from .questions import QUESTIONS
 from .xlsx import Sheet, column_letter, read_sheets
@@ -61,7 +62,8 @@ def sheet_kind(sheet: Sheet) -> str:
     """The sheet's role, found as the loader finds it: by name, or by `Decision` in column A."""
     name = keyword(sheet.name)
     for kind, words in (("glossary", GLOSSARY), ("tests", TESTS), ("about", ABOUT),
-                        ("questions", QUESTIONS), ("constraints", CONSTRAINTS)):
+                        ("questions", QUESTIONS), ("constraints", CONSTRAINTS),
+                        ("fhir", FHIR_SHEETS)):
         if name in words:
             return kind
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)

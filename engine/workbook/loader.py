@@ -24,6 +24,7 @@ from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import id_text, input_cell, note_text, output_cell
 from .constraints import CONSTRAINTS, read_constraints
+from .fhir_sheet import is_fhir_sheet, read_fhir
 from .glossary import NAME, read_glossary
 from .labels import is_values_sheet, read_value_labels
 from .layout import (
@@ -77,7 +78,7 @@ def file_sha256(path: str) -> str:
 def build_model(path: str, sheets: list[Sheet]) -> Model:
     problems = Problems()
     by_role: dict[str, list[Sheet]] = {"glossary": [], "tests": [], "about": [], "decision": [],
-                                       "questions": [], "values": [], "constraints": []}
+                                       "questions": [], "values": [], "constraints": [], "fhir": []}
     unread: list[Sheet] = []
     for sheet in sheets:
         for (row, col), length in sheet.too_long.items():
@@ -98,7 +99,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                     "named 'Glossary' or 'Ordliste' listing every "
                                     "variable"),
                      f"{path}")
-    for role in ("glossary", "tests", "about", "questions", "values", "constraints"):
+    for role in ("glossary", "tests", "about", "questions", "values", "constraints", "fhir"):
         for extra in by_role[role][1:]:
             problems.add("structure", _("a second {role} sheet '{name}': keep one").format(
                                           role=role, name=extra.name),
@@ -106,7 +107,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     variables = read_glossary(by_role["glossary"][0], problems) if by_role["glossary"] else {}
     if not by_role["glossary"]:  # every header would echo the one missing sheet
         by_role["decision"], by_role["tests"], by_role["constraints"] = [], [], []
-        by_role["values"], by_role["questions"] = [], []
+        by_role["values"], by_role["questions"], by_role["fhir"] = [], [], []
     tables: list[Table] = []
     for sheet in by_role["decision"]:
         table = read_decision(sheet, variables, problems)
@@ -123,6 +124,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                  if by_role["questions"] else [])
     labels = (read_value_labels(by_role["values"][0], variables, problems)
               if by_role["values"] else {})
+    fhir = (read_fhir(by_role["fhir"][0], variables, ordered, problems)
+            if by_role["fhir"] else [])
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", _("rows after {truncated_at:,} were not read: a "
@@ -130,7 +133,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                           truncated_at=sheet.truncated_at),
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
     return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
-                 questions=questions, value_labels=labels, constraints=constraints)
+                 questions=questions, value_labels=labels, constraints=constraints,
+                 fhir=fhir)
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -147,6 +151,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "values"
     if name in CONSTRAINTS:
         return "constraints"
+    if is_fhir_sheet(sheet):
+        return "fhir"
     first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
                   if sheet.get(r, 1) is not None), None)
     if keyword(first) in DECISION:

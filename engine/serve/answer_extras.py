@@ -1,0 +1,105 @@
+"""What every answer and refusal of the JSON API carries beyond `Result.to_dict`.
+
+- `paragraphs`: the guideline paragraphs the deciding rules cite (`sources`), each with its id,
+  its verbatim text and English reading from the text beside the workbook;
+- `questions`: the committee's open questions on those rules (`Model.questions_on`);
+- a refusal lists **every** problem of the case (`errors`), not only the first, and a case
+  inside a constraint names it (`constraint`).
+"""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from typing import Any
+
+from ..core.i18n import _
+from ..domain.values import ValueProblem, conform
+from ..evaluation.evaluate import Result, impossible, must_be_known, plan_for
+from ..review.paragraphs import source_ids
+from .state import Version
+
+SOURCES = ("sources", "source", "kilder", "kilde")
+
+
+def error(kind: str, message: str, variable: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": kind, "message": message}
+    if variable is not None:
+        body["variable"] = variable
+    return {"error": body}
+
+
+def paragraphs(version: Version) -> dict[str, Any]:
+    """The guideline text beside the workbook, by paragraph id: read once with the workbook's
+    bytes, bounded (`Version.paragraphs`), so no request ever reads a file."""
+    return version.paragraphs
+
+
+def explained(version: Version, result: Result) -> dict[str, Any]:
+    key = "explained:" + repr([(s.decision, s.decided) for s in result.trace])
+    found: dict[str, Any] = version.memo(key, lambda: _explained(version, result))
+    return found
+
+
+def _explained(version: Version, result: Result) -> dict[str, Any]:
+    model = version.model
+    text = paragraphs(version)
+    cited: dict[str, list[str]] = {}
+    questions: dict[str, dict[str, Any]] = {}
+    for step in result.trace:
+        table = model.tables[step.decision]
+        for rule in (r for r in table.rules if r.id in step.decided):
+            for col, note in zip(table.annotations, rule.annotations):
+                if col.name.casefold() in SOURCES:
+                    for pid in source_ids(note):
+                        cited.setdefault(pid, []).append(f"{step.decision}:{rule.id}")
+        for q in model.questions_on(step.decision, step.decided):
+            questions.setdefault(q.id, {"id": q.id, "text": q.text, "reading": q.reading,
+                                        "paragraphs": list(q.paragraphs),
+                                        "rules": [f"{d}:{r}" for d, r in q.rules]})
+    return {"paragraphs": [{"id": pid, "text": getattr(text.get(pid), "text", None),
+                            "english": getattr(text.get(pid), "english", None), "rules": rules}
+                           for pid, rules in cited.items()],
+            "questions": list(questions.values())}
+
+
+def case_problems(version: Version, decision: str, case: Any) -> list[dict[str, Any]]:
+    """Every reason the API refuses this case, in the engine's words; empty when none."""
+    model = version.model
+    if not isinstance(case, dict):
+        return []  # check_keys says what a case is
+    plan = plan_for(model, decision)
+    needed = dict(plan.needed)
+    found = []
+    for key in case:
+        if key in needed:
+            continue
+        if key in model.variables:
+            found.append(error("InvalidInput", _("{key} is not read by the decision {decision}: "
+                                                 "leave it out").format(key=key,
+                                                                        decision=decision), key))
+            continue
+        close = get_close_matches(str(key), list(needed), n=1)
+        hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+        found.append(error("InvalidInput", _("unknown input {name!r}{hint}").format(
+            name=str(key)[:200], hint=hint), str(key)[:200]))
+    known: dict[str, Any] = {}
+    for name, var in needed.items():
+        if name not in case:
+            found.append(error("MissingInput", _("the case lacks {missing} (give null when "
+                                                 "unknown)").format(missing=name), name))
+            continue
+        try:
+            known[name] = conform(case[name], var)
+        except ValueProblem as exc:
+            found.append(error("InvalidInput", exc.message, name))
+            continue
+        if known[name] is None and var.unknown is False:
+            found.append(error("InvalidInput", must_be_known(name), name))
+    if len(known) == len(needed):
+        for constraint in plan.constraints:
+            if constraint.matches(known):
+                refusal = error("InvalidInput", impossible(constraint), constraint.names[0])
+                refusal["error"]["constraint"] = constraint.id
+                refusal["error"]["variables"] = list(constraint.names)
+                found.append(refusal)
+    return found
