@@ -2,7 +2,8 @@
 
 A question in the questions sheet that is tied to a rule is shown wherever that rule decides
 an answer: `eval --explain` (text, and `--format json`), the committee's page, and the rule's
-card and notes in the report and the review document. A small workbook shows the mechanism.
+card and notes in the report and the review document. A small workbook shows the mechanism;
+the NBCG workbook shows the case the issue names (new pain during observation: B3, Q5).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -21,7 +23,11 @@ from engine.core import i18n
 from engine.evaluation.explain import questions_behind
 from engine.review.render import render
 from engine.review.report import build_report
+from engine.serve import page
+from engine.serve.state import Guideline
 
+ROOT = Path(__file__).resolve().parent.parent
+NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 PARAGRAPHS = """Column one:
 
 | id | text | English |
@@ -101,3 +107,37 @@ def test_the_report_and_the_review_show_them_on_the_rule(tmp_path: Path) -> None
     assert "**Åpent spørsmål Q1:** Er 5 lavt eller høyt?" in notes and "Q2" not in notes
     assert html.count('<p class="asked">') == 3  # R1 (Q2), G1 (Q2), G2 (Q1)
     assert re.search(r'<p class="asked"><span class="k">Åpne spørsmål:</span> Q1</p>', html)
+
+
+def test_the_nbcg_names_them_where_the_issue_says() -> None:
+    """Q2 on F1, Q3 on F4, Q5 on B2 and B3, Q9 on B12, Q16 on B9 and B23."""
+    model = load(str(NBCG))
+    for qid, decision, rules in [("Q2", "continuation", ("F1",)),
+                                 ("Q3", "continuation", ("F4",)),
+                                 ("Q5", "bisphosphonate", ("B2", "B3")),
+                                 ("Q9", "bisphosphonate", ("B12",)),
+                                 ("Q16", "bisphosphonate", ("B9", "B23"))]:
+        for rule in rules:
+            assert qid in [q.id for q in model.questions_on(decision, (rule,))], (qid, rule)
+
+
+NEW_PAIN: dict[str, Any] = {  # the README's case: observing on first-line chemotherapy
+    **json.loads((ROOT / "docs" / "example-case.json").read_text(encoding="utf-8"))}
+
+
+def test_new_pain_during_observation_is_flagged_on_the_page_and_in_the_explanation() -> None:
+    """The issue's example: «observe, should» from B3, and Q5 (pain after the start) with it."""
+    holder = Guideline(str(NBCG))
+    holder.reload()
+    version = holder.current
+    assert version is not None
+    view = page.answer_view(version, "bisphosphonate", NEW_PAIN)
+    assert view["rules"] == ["B3"]
+    assert [q["id"] for q in view["questions"]][:2] == ["Q5", "Q7"]
+    q5 = view["questions"][0]
+    assert q5["rules"] == "Bisfosfonat B3" and "på tidspunktet for oppstart" in q5["text"]
+    html = page.render_page(holder, "bisphosphonate", view, fragment="answer")
+    assert 'id="questions"' in html and 'data-question="Q5"' in html
+    assert html.index('id="questions"') < html.index("<h3>pathway")  # before the steps
+    assert "Q5 (Spørsmål!A6), rules Bisfosfonat B3" in view["explanation"] or \
+        "Q5 (Spørsmål!A6), regler Bisfosfonat B3" in view["explanation"]
