@@ -191,7 +191,7 @@ def test_export_maps_glossary_inputs_tables_and_graph(nbcg: Model) -> None:
     assert [a.get("name") for a in table.findall(q("annotation"))] == \
         ["sources", "merknad", "tolkning"]
     rules = table.findall(q("rule"))
-    assert len(rules) == 26 and rules[0].get("label") == "B1"
+    assert len(rules) == 32 and rules[0].get("label") == "B1"
     first = rules[0]
     assert [e.findtext(q("text")) for e in first.findall(q("inputEntry"))][:2] == \
         ['"no_skeletal_metastases"', "-"]  # the bare word of the cell, quoted as FEEL wants
@@ -254,7 +254,7 @@ def test_nbcg_round_trip_keeps_rules_annotations_glossary_and_answers(nbcg: Mode
         assert model.about == nbcg.about
         outcomes = [run_case(model, case) for case in nbcg.tests]
         assert [o.failures or o.error for o in outcomes if not o.ok] == []
-        assert len(outcomes) == 79
+        assert len(outcomes) == 108
         assert [f for f in model.check() if f.severity != "info"] == []
 
 
@@ -302,8 +302,9 @@ def test_written_workbook_is_styled(nbcg: Model) -> None:
     assert sheet["B2"].font.b and sheet["A1"].font.b and wb["Ordliste"]["A1"].font.b
     assert sheet.column_dimensions["B"].width > 10
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["D4:D59"] == '"TRUE,FALSE,-"'  # 26 rules and 30 empty rows
-    assert lists["E4:E59"] == '"progressive,first_detected_observable,other,-"'
+    assert lists["D4:D65"] == '"TRUE,FALSE,-"'  # 32 rules and 30 empty rows
+    assert lists["E4:E65"] == ('"progressive,first_detected_observable,first_detected_not_'
+                               'observable,known_stable,osteoblastic_or_mixed,none,other,-"')
     assert [sheet.cell(4, c).value for c in range(1, 5)] == ["B1", "no_skeletal_metastases",
                                                              "-", "-"]
     assert wb["Testtilfeller"]["B4"].value is False  # a real boolean, as Excel shows it

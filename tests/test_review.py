@@ -87,7 +87,7 @@ def small(tmp_path: Path, name: str = "small.xlsx", cut: str = "50",
 def test_nbcg_reaches_full_rule_coverage(capsys: Capture) -> None:
     model = engine.load(str(NBCG))
     cov = measure(model, run_tests(model))
-    assert (cov.rules, cov.rules_fired, cov.percent) == (45, 45, 100.0)
+    assert (cov.rules, cov.rules_fired, cov.percent) == (51, 51, 100.0)
     assert [d.decision for d in cov.decisions] == ["pathway", "continuation", "bisphosphonate"]
     # N7 without symptoms (B10): T26, on a new endocrine line after failure T69, with SD T75;
     # SD after observation (B7): T20, and T66 after endocrine failure (P4)
@@ -95,8 +95,8 @@ def test_nbcg_reaches_full_rule_coverage(capsys: Capture) -> None:
     assert bis.fired["B10"] == ["T26", "T69", "T75"] and bis.fired["B7"] == ["T20", "T66"]
     code, out, _ = run(capsys, "test", str(NBCG), "--coverage", "--min-coverage", "100")
     assert code == 0
-    assert "Rule coverage: 45 of 45 rules fired by 79 test case(s) (100 %)" in out
-    assert out.rstrip().endswith("79 passed, 0 failed")
+    assert "Rule coverage: 51 of 51 rules fired by 108 test case(s) (100 %)" in out
+    assert out.rstrip().endswith("108 passed, 0 failed")
 
 
 def test_coverage_names_unfired_rules_unexpected_answers_unused_values(
@@ -342,13 +342,13 @@ def test_diff_counts_a_cohort(tmp_path: Path, capsys: Capture,
                        str(tmp_path / "cohort.csv"))
     # T26, T69, T75 (first detected, observable, no symptoms, no parenchymal metastases,
     # no progression) use B10
-    assert "3 of 79 case(s) change answer" in out
+    assert "3 of 108 case(s) change answer" in out
     assert 'recommendation "defer" -> "consider": 3' in out
     monkeypatch.setattr("engine.review.diff.has_bulk", lambda: False)
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"), "--format", "json")
     doc = json.loads(out)["cohort"]
-    assert (doc["rows"], doc["changed"], doc["method"]) == (79, 3, "per-row")
+    assert (doc["rows"], doc["changed"], doc["method"]) == (108, 3, "per-row")
 
 
 def test_diff_usage_errors(tmp_path: Path, capsys: Capture) -> None:
@@ -379,7 +379,9 @@ def test_diff_shows_constraint_edits_and_the_cases_they_refuse(tmp_path: Path,
                                                                 capsys: Capture) -> None:
     wb = openpyxl.load_workbook(NBCG)
     ws = wb["Begrensninger"]
-    assert ws["A3"].value == "C2" and ws["E3"].value == '"progressive", "first_detected_observable"'
+    assert ws["A3"].value == "C2" and ws["E3"].value == (
+        '"progressive", "first_detected_observable", "first_detected_not_observable", '
+        '"known_stable", "osteoblastic_or_mixed"')
     ws["E3"] = '"progressive"'  # a newly found lesion without skeletal metastases: possible now
     ws.append(["C3", "chemotherapy", "-", False, "-", "a test: no chemotherapy without them"])
     new = tmp_path / "new.xlsx"
@@ -388,7 +390,8 @@ def test_diff_shows_constraint_edits_and_the_cases_they_refuse(tmp_path: Path,
     result = diff_models(old_m, new_m)
     assert [g for g in result.glossary if g.startswith("constraint")] == [
         'constraint C2: skeletal_metastases = false; osteolytic_metastases = "progressive", '
-        '"first_detected_observable" -> skeletal_metastases = false; osteolytic_metastases = '
+        '"first_detected_observable", "first_detected_not_observable", "known_stable", '
+        '"osteoblastic_or_mixed" -> skeletal_metastases = false; osteolytic_metastases = '
         '"progressive"',
         "constraint C3 added: therapy = chemotherapy; skeletal_metastases = false"]
     # chemotherapy without skeletal metastases: was answered (out of scope), now refused (C3)
@@ -396,10 +399,12 @@ def test_diff_shows_constraint_edits_and_the_cases_they_refuse(tmp_path: Path,
     assert refused and all("(constraint C3)" in str(a.new.error) and a.old.get(
         "recommendation") == "not_applicable" for a in refused)
     assert {a.region["therapy"] for a in refused} == {'"chemotherapy"'}
-    # a newly found lesion without skeletal metastases: was refused (C2), now answered
+    # the states C2 no longer names, without skeletal metastases: were refused, now answered
     allowed = [a for a in result.answers if a.old.error]
-    assert allowed and all(a.region["osteolytic_metastases"] == '"first_detected_observable"'
-                           and a.new.get("recommendation") == "not_applicable" for a in allowed)
+    assert allowed and all(a.region["osteolytic_metastases"] == (
+        '"first_detected_observable", "first_detected_not_observable", "known_stable", '
+        '"osteoblastic_or_mixed"') and a.new.get("recommendation") == "not_applicable"
+        for a in allowed)
     for change in result.answers:  # each example really is answered as the region says
         before = answers(old_m, change.example, "bisphosphonate")
         after = answers(new_m, change.example, "bisphosphonate")
@@ -475,7 +480,7 @@ def test_annotated_copy_marks_findings_and_suggests_rules(tmp_path: Path,
     suggested = [r for r in range(4, ws.max_row + 1)
                  if str(ws.cell(r, 1).value or "").startswith("FORSLAG-")]
     assert [ws.cell(r, 1).value for r in suggested] == ["FORSLAG-1", "FORSLAG-2", "FORSLAG-3"]
-    assert suggested[0] == 30  # right under B26
+    assert suggested[0] == 36  # right under B32
     model = engine.load(str(broken))
     gaps = [f.region for f in model.check() if f.kind == "gap"]
     names = model.tables["bisphosphonate"].input_names
@@ -541,7 +546,7 @@ def test_spreadsheet_program_opens_the_written_files(tmp_path: Path, capsys: Cap
                            str(fresh)], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     wb = openpyxl.load_workbook(outdir / "annotated.xlsx")
-    assert wb["Bisfosfonat"]["A30"].value == "FORSLAG-1"
+    assert wb["Bisfosfonat"]["A36"].value == "FORSLAG-1"
     assert "overlap" in wb["Bisfosfonat"]["A12"].comment.text
     assert engine.load(str(outdir / "fresh.xlsx")).check() == []
 
@@ -563,7 +568,7 @@ def test_report_is_one_self_contained_page(tmp_path: Path, capsys: Capture) -> N
     links = re.findall(r'href="([^"]*)"', page)
     assert links and all(link.startswith("#") for link in links)  # the contents, in the page
     assert "Funn fra kontrollen" in page and "Ingen funn" in page
-    assert "45 av 45 regler" in page and "79 tilfeller består, 0 feiler" in page
+    assert "51 av 51 regler" in page and "108 tilfeller består, 0 feiler" in page
     assert "Endringer siden" in page and "B10" in page
     assert "1 regelendring(er); endrede svar i 2 område(r)" in page  # B10_REGION, B10_P4_REGION
     assert "Spørsmål til faggruppen" in page and "Dårlig kontrollerte smerter" in page
@@ -578,7 +583,7 @@ def test_report_of_a_workbook_with_errors(tmp_path: Path, capsys: Capture) -> No
                "--lang", "nb")[0] == 0
     page = out.read_text(encoding="utf-8")
     assert "4 feil må rettes" in page  # three gaps, one overlap; the cases still run
-    assert "79 tilfeller består" not in page and "45 regler" in page
+    assert "108 tilfeller består" not in page and "51 regler" in page
     unreadable = edited(tmp_path, "empty.xlsx", [("Bisfosfonat", "B10", BIS["response"], None)])
     assert run(capsys, "report", str(unreadable), "-o", str(tmp_path / "r2.html"),
                "--lang", "nb")[0] == 0

@@ -14,7 +14,7 @@ from ..core.model import Model
 from ..core.text import MAX_CASE_BYTES, MAX_DIGITS
 from ..evaluation.batch import run_batch, summarise
 from ..evaluation.evaluate import draft_message, evaluate
-from ..evaluation.explain import shown
+from ..evaluation.explain import questions_json, shown
 from ..workbook.loader import load
 
 OK, FOUND, UNUSABLE = 0, 1, 2
@@ -119,8 +119,9 @@ def _one_case(args: argparse.Namespace) -> int:
         else:
             print(f"error: {exc}", file=sys.stderr)
         return FOUND
-    if args.format == "json":
-        doc = {"ok": True, **result.to_dict(explanation=args.explain)}
+    if args.format == "json":  # with the committee's open questions on the deciding rules
+        doc = {"ok": True, **result.to_dict(explanation=args.explain),
+               "questions": questions_json(result)}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return OK
     if args.explain:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..core.i18n import _, language
+from ..core.model import Model, Question
 from ..core.sfeel import literal_text
 
 if TYPE_CHECKING:
@@ -27,11 +29,53 @@ def explain(result: Result) -> str:
     for step in result.trace:
         lines.extend(step_lines(result, step))
         lines.append("")
+    lines.extend(question_lines(result))
     if len(result.trace) > 1:
         lines.append(_("(decisions evaluated in order: {join})").format(
                          join=' -> '.join(s.decision for s in result.trace)))
     lines.append(provenance(result.model.provenance()))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def questions_on_trace(model: Model, steps: Iterable[tuple[str, Iterable[str]]],
+                       ) -> list[tuple[Question, tuple[str, ...]]]:
+    """The questions sheet's questions tied to the rules that decided an answer, each once and
+    in sheet order, with those rules (`Spor S2`): what the committee has not yet answered about
+    the very rule a clinician is reading. `steps` are (decision, deciding rule ids) pairs."""
+    tied: dict[str, list[str]] = {}
+    for decision, rules in steps:
+        sheet = model.tables[decision].sheet
+        for rule in rules:
+            for question in model.questions_on(decision, (rule,)):
+                tied.setdefault(question.id, []).append(f"{sheet} {rule}")
+    return [(q, tuple(tied[q.id])) for q in model.questions if q.id in tied]
+
+
+def questions_behind(result: Result) -> list[tuple[Question, tuple[str, ...]]]:
+    """The open questions on the rules that decided this result (see questions_on_trace)."""
+    return questions_on_trace(result.model, ((s.decision, s.decided) for s in result.trace))
+
+
+def questions_json(result: Result) -> list[dict[str, Any]]:
+    """The open questions behind a result as JSON-ready data."""
+    return [{"id": q.id, "text": q.text, "paragraphs": list(q.paragraphs),
+             "rules": list(rules), "reading": q.reading, "cell": q.cell}
+            for q, rules in questions_behind(result)]
+
+
+def question_lines(result: Result) -> list[str]:
+    """The explanation's block of open questions, with the reading followed meanwhile."""
+    asked = questions_behind(result)
+    if not asked:
+        return []
+    lines = [_("Open questions for the committee behind this answer:")]
+    for question, rules in asked:
+        lines.append(_("  {id} ({cell}), rules {rules}: {text}").format(
+            id=question.id, cell=question.cell, rules=", ".join(rules), text=question.text))
+        if question.reading:
+            lines.append(_("    reading meanwhile: {reading}").format(reading=question.reading))
+    lines.append("")
+    return lines
 
 
 def provenance(about: dict[str, str | None]) -> str:

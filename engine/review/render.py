@@ -109,6 +109,7 @@ class Rules(Grid):
 
     conditions: tuple[Inline, ...] = ()
     answers: tuple[Inline, ...] = ()
+    asked: tuple[Inline, ...] = ()  # per rule: ids of the questions sheet's questions on it
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                        "."))
     facts.append(t(_("Conditions: "), *join(_named(model, n) for n in table.input_names), "."))
     facts.append(t(_("Answers: "), *join(_named(model, n) for n in table.output_names), "."))
+    asked = {r.id: model.questions_on(table.name, (r.id,)) for r in table.rules}
     header = (t(_("Rule")), *(t(model.label(n)) for n in table.input_names),
               *(t("⇒ ", model.label(n)) for n in table.output_names), t(_("Sources")))
     rows = tuple((t(bold(r.id)), *(test_inline(x, labels_of(model, n))
@@ -283,17 +285,20 @@ def _decision(model: Model, table: Table, paragraphs: dict[str, Paragraph]) -> l
                            Rules(header, rows, tuple("question" if raised_by(table, r) else ""
                                                      for r in table.rules),
                                  conditions=tuple(t(model.label(n)) for n in table.input_names),
-                                 answers=tuple(t(model.label(n)) for n in table.output_names))]
+                                 answers=tuple(t(model.label(n)) for n in table.output_names),
+                                 asked=tuple(t(", ".join(q.id for q in asked[r.id]))
+                                             for r in table.rules))]
     if table.notes:  # the committee's `#` rows, where they wrote them
         blocks.append(Items(tuple(t(note.text, " (", code(note.cell), ")")
                                   for note in table.notes)))
     blocks.append(Heading(3, t(_("Rules of "), code(table.name), _(": notes and sources"))))
     for rule in table.rules:
-        blocks += _rule_notes(table, rule, paragraphs)
+        blocks += _rule_notes(table, rule, paragraphs, asked[rule.id])
     return blocks
 
 
-def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> list[Block]:
+def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph],
+                asked: Iterable[Question] = ()) -> list[Block]:
     head = t(bold(_("Rule {id}").format(id=rule.id)), " (", code(rule.cell), ")")
     note = annotation(table, rule, NOTE)
     blocks: list[Block] = [Para(head + (t(": ", note) if note else ()))]
@@ -307,6 +312,10 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
     if NOT_COVERED in rule.outputs:
         blocks.append(Para(t(bold(_("Not covered by the text")), " (", code(NOT_COVERED),
                              _("): clinical judgement; a question for the committee."))))
+    for question in asked:  # the committee's open questions on this very rule (the reading
+        # followed meanwhile stands with the question, under «Questions for the committee»)
+        blocks.append(Para(t(bold(_("Open question {id}: ").format(id=question.id)),
+                             question.text)))
     ids = source_ids(annotation(table, rule, SOURCES))
     if not ids:
         blocks.append(Para(t(bold(_("Sources: ")), _("none given."))))

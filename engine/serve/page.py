@@ -20,6 +20,7 @@ from ..core import i18n
 from ..core.errors import Finding
 from ..core.i18n import _
 from ..core.text import MAX_DIGITS, visible
+from ..evaluation.explain import questions_on_trace
 from .answers import evaluate_one
 from .schemas import needed_inputs
 from .state import Guideline, Rejected, Version
@@ -164,9 +165,12 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
                       "default": step["default"]})
     outputs = [{"label": model.label(k), "name": k, "value": shown(v)}
                for k, v in body["outputs"].items()]
+    asked = questions_on_trace(model, ((s["decision"], s["rules"]) for s in body["trace"]))
+    questions = [{"id": q.id, "text": q.text, "reading": q.reading, "rules": ", ".join(rules),
+                  "cell": q.cell} for q, rules in asked]
     return {"error": None, "outputs": outputs, "rules": body["rules"], "steps": steps,
-            "explanation": body["explanation"], "guideline": body["guideline"],
-            "warnings": body["warnings"]}
+            "questions": questions, "explanation": body["explanation"],
+            "guideline": body["guideline"], "warnings": body["warnings"]}
 
 
 def shown(value: Any) -> str:

@@ -105,7 +105,7 @@ def test_pydmnrules_gives_the_same_answers(tmp_path: Path) -> None:
         for name, table in model.tables.items():
             if any(o in case.expected for o in table.output_names):
                 runs.append({"id": case.id, "decision": name, "inputs": case.inputs})
-    assert len({r["id"] for r in runs}) == len(model.tests) == 79
+    assert len({r["id"] for r in runs}) == len(model.tests) == 108
     done = subprocess.run([str(python), str(DRIVER)], input=json.dumps({"models": models,
                           "runs": runs}), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
