@@ -17,6 +17,7 @@ from ..core.text import nfc, safe_str, visible
 from ..domain.atoms import bits
 from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
+from .dispatch import Compiled, compile_decision
 from .explain import explain
 from .hitpolicy import HANDLERS, empty_answer
 
@@ -168,6 +169,7 @@ class Plan:
     needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
     case_inputs: frozenset[str]  # every name a case may give
     constraints: tuple[Constraint, ...] = ()  # those naming only inputs read on the way
+    fast: Compiled | None = None  # the decision as one generated function (dispatch.py)
 
 
 def must_be_known(name: str) -> str:
@@ -190,10 +192,13 @@ def plan_for(model: Model, decision: str | None) -> Plan:
         produced = model.producers
         needed = dict.fromkeys(c.name for name in order for c in model.tables[name].inputs
                                if c.name not in produced)
-        plan = Plan(target, tuple(compiled[n] for n in order),
-                    tuple((n, model.variables[n]) for n in needed),
-                    frozenset(v for v in model.variables if v not in produced),
-                    tuple(c for c in model.constraints if all(n in needed for n in c.names)))
+        tables = tuple(compiled[n] for n in order)
+        inputs = tuple((n, model.variables[n]) for n in needed)
+        case_inputs = frozenset(v for v in model.variables if v not in produced)
+        constraints = tuple(c for c in model.constraints if all(n in needed for n in c.names))
+        fast = compile_decision(model, tables, inputs, case_inputs, constraints, target,
+                                run_table, Step, Result)
+        plan = Plan(target, tables, inputs, case_inputs, constraints, fast)
         cache[decision] = plan
     return plan
 
@@ -228,7 +233,24 @@ def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
 
 
 def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None) -> Result:
+    """The answer to one case: by the decision's generated function when it is sure of the
+    case (dispatch.py), else by the general path below, which also says why it refuses."""
     plan = plan_for(model, decision)
+    if plan.fast is not None:
+        result: Result | None = plan.fast.answer(case)
+        if result is not None:
+            return result
+    return general(model, plan, case)
+
+
+def evaluate_reference(model: Model, case: Mapping[str, Any],
+                       decision: str | None = None) -> Result:
+    """The general path alone, for comparing it with the generated one."""
+    return general(model, plan_for(model, decision), case)
+
+
+def general(model: Model, plan: Plan, case: Mapping[str, Any]) -> Result:
+    """Read, check and match the case step by step; every refusal is raised from here."""
     if not isinstance(case, Mapping):
         raise CaseError(_("a case is a mapping of input names to values, not {name}").format(
                             name=type(case).__name__))
