@@ -169,7 +169,7 @@ def compile_decision(model: Model, tables: Sequence[CompiledTable],
     for ct in tables:
         for c, name in enumerate(ct.table.input_names):
             if name in tests:
-                tests[name] += [t for r in ct.table.rules if (t := r.inputs[c]) is not None]
+                tests[name] += [u for r in ct.table.rules if (u := r.inputs[c]) is not None]
     for constraint in constraints:
         for name, test in constraint.tests:
             tests[name].append(test)
@@ -311,10 +311,3 @@ def _read_input(i: _Input, g: dict[str, Any]) -> list[str]:
     return [head + f"    if {test}:\n        c{k} = bisect_right(S{k}, ({position}, 0)) - 1\n"
             f"        if not D{k}[c{k}]:\n            return None\n" + null
             + "    else:\n        return None"]
-
-
-def parts(compiled: Compiled) -> list[tuple[str, Callable[[Mapping[str, Any]], Any]]]:
-    """What `timed_parts` measures of the generated function."""
-    return [("read and check the inputs (generated)", compiled.read),
-            ("the whole generated function", compiled.answer)]
-

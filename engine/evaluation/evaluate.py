@@ -169,7 +169,10 @@ class Plan:
     needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
     case_inputs: frozenset[str]  # every name a case may give
     constraints: tuple[Constraint, ...] = ()  # those naming only inputs read on the way
-    fast: Compiled | None = None  # the decision as one generated function (dispatch.py)
+    # the decision as one generated function (dispatch.py), made at the first `evaluate`
+    # (a frame, a check or a diff that never evaluates one case does not pay for it)
+    fast: Compiled | None = None
+    compiled: bool = False
 
 
 def must_be_known(name: str) -> str:
@@ -196,9 +199,7 @@ def plan_for(model: Model, decision: str | None) -> Plan:
         inputs = tuple((n, model.variables[n]) for n in needed)
         case_inputs = frozenset(v for v in model.variables if v not in produced)
         constraints = tuple(c for c in model.constraints if all(n in needed for n in c.names))
-        fast = compile_decision(model, tables, inputs, case_inputs, constraints, target,
-                                run_table, Step, Result)
-        plan = Plan(target, tables, inputs, case_inputs, constraints, fast)
+        plan = Plan(target, tables, inputs, case_inputs, constraints)
         cache[decision] = plan
     return plan
 
@@ -236,11 +237,21 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
     """The answer to one case: by the decision's generated function when it is sure of the
     case (dispatch.py), else by the general path below, which also says why it refuses."""
     plan = plan_for(model, decision)
+    if not plan.compiled:
+        generate(model, plan)
     if plan.fast is not None:
         result: Result | None = plan.fast.answer(case)
         if result is not None:
             return result
     return general(model, plan, case)
+
+
+def generate(model: Model, plan: Plan) -> None:
+    """Make the plan's generated function, once (the plan is frozen: set in place)."""
+    fast = compile_decision(model, plan.tables, plan.needed, plan.case_inputs,
+                            plan.constraints, plan.target, run_table, Step, Result)
+    object.__setattr__(plan, "fast", fast)
+    object.__setattr__(plan, "compiled", True)
 
 
 def evaluate_reference(model: Model, case: Mapping[str, Any],

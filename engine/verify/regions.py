@@ -81,6 +81,32 @@ def column_spans(boxes: Sequence[Box], active: int, k: int) -> list[Span | None]
     return out
 
 
+def cover_spans(cover: Sequence[int], active: int) -> list[Span | None] | None:
+    """`column_spans` read from a column's cover (per atom, the rules that accept it): every
+    active rule's run, or None when some rule holds more than one run. One pass over the atoms,
+    looking only at the rules that start or end at each (for covers that hold more than the
+    rules' boxes: constraints and impossible regions too)."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    before = 0
+    for atom, accepts in enumerate([*cover, 0]):
+        now = accepts & active
+        change = now ^ before
+        if change:
+            for i in members(change & now):
+                if i in first:
+                    return None  # a second run of the same rule
+                first[i] = atom
+            for i in members(change & before):
+                last[i] = atom - 1
+        before = now
+    size = max(first, default=-1) + 1
+    out: list[Span | None] = [None] * max(size, active.bit_length())
+    for i, a in first.items():
+        out[i] = (a, last[i])
+    return out
+
+
 def _mask_of(indices: Sequence[int]) -> int:
     """The bit set of many rule indices, built once as bytes (not one big OR per rule)."""
     if not indices:
