@@ -124,9 +124,10 @@ class _Table:
 class _Input:
     """One case input: its codes over the cuts of every cell (and constraint) that reads it."""
 
-    def __init__(self, k: int, var: Variable, tests: list[UnaryTest]) -> None:
+    def __init__(self, k: int, var: Variable, tests: list[UnaryTest],
+                 atoms: Atoms | None = None) -> None:
         self.k, self.var = k, var
-        self.atoms = Atoms.build(var, tests)
+        self.atoms = atoms if atoms is not None else Atoms.build(var, tests)
         self.null = self.atoms.size  # the code of null
         self.text_index: dict[Any, int] = dict(self.atoms.index)
         self.other = len(self.atoms.values) - 1 if OTHER in self.atoms.values else None
@@ -166,14 +167,19 @@ def compile_decision(model: Model, tables: Sequence[CompiledTable],
         return None
     position = {name: k for k, (name, _) in enumerate(needed)}
     tests: dict[str, list[UnaryTest]] = {name: [] for name in position}
+    readers: dict[str, list[Atoms | None]] = {name: [] for name in position}
     for ct in tables:
         for c, name in enumerate(ct.table.input_names):
             if name in tests:
                 tests[name] += [u for r in ct.table.rules if (u := r.inputs[c]) is not None]
+                readers[name].append(ct.atoms[c])
     for constraint in constraints:
         for name, test in constraint.tests:
             tests[name].append(test)
-    inputs = [_Input(k, var, tests[name]) for k, (name, var) in enumerate(needed)]
+            readers[name].append(None)  # a constraint's cuts too: built below
+    # an input one table alone reads is cut as that table cuts it: its atoms serve as they are
+    inputs = [_Input(k, var, tests[name], readers[name][0] if len(readers[name]) == 1 else None)
+              for k, (name, var) in enumerate(needed)]
     g: dict[str, Any] = {"CASE_INPUTS": case_inputs, "MISSING": MISSING, "Step": step,
                          "Result": result, "MODEL": model, "TARGET": target,
                          "bisect_right": bisect_right, "date": dt.date, "EXACT": EXACT,
