@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import pickle
 import warnings
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,18 @@ def test_an_answer_is_never_shared_between_calls(nbcg: engine.Model) -> None:
     first.trace[0].outputs.clear()
     assert outcome(evaluate, nbcg, case, "bisphosphonate") == \
         outcome(evaluate_reference, nbcg, case, "bisphosphonate")
+
+
+def test_a_model_that_evaluated_can_be_pickled(nbcg: engine.Model) -> None:
+    """`guideline serve --watch` loads in a worker process and sends the model back pickled:
+    the generated function stays behind and is made again at the first evaluate."""
+    case = {n: t for n, t in nbcg.tests[0].inputs.items()
+            if n in dict(plan_for(nbcg, "bisphosphonate").needed)}
+    before = outcome(evaluate, nbcg, case, "bisphosphonate")
+    copy = pickle.loads(pickle.dumps(nbcg))
+    assert not plan_for(copy, "bisphosphonate").compiled
+    assert outcome(evaluate, copy, case, "bisphosphonate")[:-2] == before[:-2]
+    assert plan_for(copy, "bisphosphonate").fast is not None
 
 
 @pytest.mark.parametrize("key", ["U", "A", "P", "F", "R", "O", "C", "C+", "C#", "C<", "C>",

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
-from ..core.i18n import _
+from ..core.i18n import _, language
 from ..core.model import SINGLE_HIT, Constraint, Model, Variable
 from ..core.sfeel import Value, literal_text
 from ..core.text import nfc, safe_str, visible
@@ -174,6 +174,15 @@ class Plan:
     fast: Compiled | None = None
     compiled: bool = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the generated function (a reload in a worker process sends the
+        model over): it is made again at the first `evaluate` on the other side."""
+        return {**self.__dict__, "fast": None, "compiled": False}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
 
 def must_be_known(name: str) -> str:
     return _("{name} is unknown (null), but the glossary says it must be known (its 'Unknown "
@@ -209,7 +218,22 @@ def draft_message(model: Model) -> str:
     return f"{model.path}: {unapproved_reason(model)}"
 
 
+_REASONS: dict[tuple[str, str], str] = {}  # (language, status) -> the words, written once
+
+
 def unapproved_reason(model: Model) -> str:
+    """Why the answers are not approved; said with every answer of a draft, so the words are
+    made once per language and status (a server answering thousands a second said them anew)."""
+    key = (language(), model.about.get("status") or "")
+    said = _REASONS.get(key)
+    if said is None:
+        if len(_REASONS) > 256:
+            _REASONS.clear()
+        said = _REASONS[key] = _unapproved_reason(model)
+    return said
+
+
+def _unapproved_reason(model: Model) -> str:
     status = (model.about.get("status") or "").strip()
     if not status:
         return _("the guideline has no status (About sheet): its answers are not approved for "
