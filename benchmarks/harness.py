@@ -184,7 +184,7 @@ def peer_python(name: str) -> Path:
     stamp = home / "pinned.txt"
     if python.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == pins:
         return python
-    print(f"setting up benchmarks/.venvs/{name} from {requirements.relative_to(ROOT)} ...",
+    print(f"setting up benchmarks/.venvs/{name} from {requirements.name} ...",
           file=sys.stderr, flush=True)
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(home)], check=True)
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
