@@ -138,13 +138,6 @@ class _Input:
         value = self.atoms.values[code] if self.atoms.discrete else self.atoms.example(code)
         return None if value is OTHER else value
 
-    def in_domain(self, code: int) -> bool:
-        if code == self.null:
-            return self.var.unknown is not False
-        if self.atoms.discrete:
-            return True
-        return bool(self.atoms.domain >> code & 1)
-
     def table_code(self, atoms: Atoms, code: int) -> int:
         """The atom of a table's column that holds this input's atom (a coarser cut)."""
         if code == self.null:
@@ -205,7 +198,10 @@ def compile_decision(model: Model, tables: Sequence[CompiledTable],
             stride = tab.strides[c] if tab.dense else 1
             if name in position:
                 i = inputs[position[name]]
-                codes = [i.table_code(ct.atoms[c], code) for code in range(i.null + 1)]
+                if i.atoms is ct.atoms[c]:  # the table's own cut: the codes are its atoms
+                    codes = list(range(i.null + 1))
+                else:
+                    codes = [i.table_code(ct.atoms[c], code) for code in range(i.null + 1)]
                 if min(codes) < 0:
                     return None
                 g[f"T{t}_{c}"] = [code * stride for code in codes]
@@ -303,7 +299,8 @@ def _read_input(i: _Input, g: dict[str, Any]) -> list[str]:
         return [head + f"    if type(v{k}) is str:\n" + found + null
                 + "    else:\n        return None"]
     g[f"S{k}"] = i.atoms.starts
-    g[f"D{k}"] = [i.in_domain(code) for code in range(i.null)]
+    inside = format(i.atoms.domain, f"0{i.null}b")[::-1] if i.null else ""
+    g[f"D{k}"] = [flag == "1" for flag in inside[:i.null]]
     if var.type == "date":
         test = f"type(v{k}) is date"
         position = f"v{k}.toordinal()"

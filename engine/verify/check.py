@@ -163,8 +163,9 @@ def build_context(model: Model, table: Table, reach: Reach) -> Context:
     domain = tuple(a.domain for a in ct.atoms)
     boxes: list[Box] = []
     active = 0
+    masks = ct.masks  # each cell's atoms, as compiling found them (Atoms.mask of the cell)
     for i, rule in enumerate(table.rules):
-        box = tuple(a.mask(t) & d for a, t, d in zip(ct.atoms, rule.inputs, domain))
+        box = tuple((m[i] or 0) & d for m, d in zip(masks, domain))
         boxes.append(box)
         if rule.readable and all(box):
             active |= 1 << i
