@@ -2,6 +2,7 @@
 
     python benchmarks/bulk_bench.py              # 1,000,000 cases; writes results-bulk.md
     python benchmarks/bulk_bench.py --quick      # seconds: every step on small sizes (CI)
+    python benchmarks/bulk_bench.py --rows 200000 --zen 20000 --pydmnrules 300
 
 On one cohort generated from the glossary and the constraints (benchmarks/cohort.py, all
 valid; a second with a stated share of invalid rows times the error path):
@@ -51,8 +52,8 @@ NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 DECISION = "bisphosphonate"
 FULL = {"rows": 1_000_000, "zen": 100_000, "pydmnrules": 2_000, "rounds": 7, "cli": True,
         "parts": 20_000}
-QUICK = {"rows": 20_000, "zen": 2_000, "pydmnrules": 150, "rounds": 3, "cli": True,
-         "parts": 2_000}
+QUICK = {"rows": 5_000, "zen": 500, "pydmnrules": 40, "rounds": 3, "cli": True,
+         "parts": 1_000}
 INVALID = 0.05  # the share of invalid rows in the cohort that times the error path
 
 
@@ -168,7 +169,10 @@ def engine_parts(model: Model, case: dict[str, Any]) -> list[tuple[str, Any]]:
 
 # -- the run ----------------------------------------------------------------------------------
 def main(args: Any) -> Report:
-    size = QUICK if args.quick else FULL
+    size = dict(QUICK if args.quick else FULL)
+    for key in ("rows", "zen", "pydmnrules"):
+        if getattr(args, key, None):
+            size[key] = getattr(args, key)
     report = Report("bulk", args.quick)
     out = (args.out or harness.OUT) / "bulk-work"
     out.mkdir(parents=True, exist_ok=True)
@@ -358,12 +362,13 @@ def run_cli(cases: Path, results: Path) -> dict[str, Any]:
 
 
 def write_results(report: Report, group: Cohort) -> None:
+    command = " ".join(["python benchmarks/bulk_bench.py", *sys.argv[1:]])
     text = f"""# Cohort-scale and single-case speed on NBCG (issues 6 and 25)
 
 Reproduce with one command (the peers' environments are built in benchmarks/.venvs/ from
 benchmarks/peers/requirements-*.txt on first use):
 
-    python benchmarks/bulk_bench.py
+    {command}
 
 Machine: {harness.machine()}. The machine is shared with other jobs, so absolute times
 wander from run to run; every ratio is taken within one run, the two sides alternated.
@@ -379,6 +384,9 @@ Cases: {group.stated()}.
 
 if __name__ == "__main__":
     cli = harness.parser(__doc__)
+    cli.add_argument("--rows", type=int, help="cases in the cohort (default 1,000,000)")
+    cli.add_argument("--zen", type=int, help="cases zen-engine answers and is timed on")
+    cli.add_argument("--pydmnrules", type=int, help="cases pyDMNrules answers")
     cli.add_argument("--probe-memory", type=int, help=argparse.SUPPRESS)
     parsed = cli.parse_args()
     if parsed.probe_memory:
