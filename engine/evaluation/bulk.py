@@ -73,7 +73,7 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
         run.columns[name] = column
         run.fail(column.bad, lambda rows, c=column: c.messages(rows), InvalidInput)
         if var.unknown is False:  # the glossary requires a value: null is refused
-            run.fail(accepted(column, var, None), _said(must_be_known(name)), InvalidInput)
+            run.fail(column.nulls(), _said(must_be_known(name)), InvalidInput)
     for constraint in plan.constraints:
         inside = np.ones(len(frame), dtype=bool)
         for name, test in constraint.tests:
