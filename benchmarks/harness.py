@@ -150,14 +150,32 @@ def alternate(a: Callable[[], Any], b: Callable[[], Any], runs: int
 
 
 def alternate_processes(a: Sequence[str], b: Sequence[str], runs: int,
-                        env: dict[str, str] | None = None) -> tuple[float, float, float]:
-    """Two commands as whole processes, alternated: start-up, imports and exit included."""
-    def one(argv: Sequence[str]) -> Callable[[], None]:
-        return lambda: subprocess.run(argv, capture_output=True, check=False, env=env)
+                        env: dict[str, str] | None = None) -> dict[str, float]:
+    """Two commands as whole processes, alternated: start-up, imports and exit included.
+    Medians of wall and CPU seconds (user + system, the kernel's accounting of the child) and
+    of the pair ratios: on a machine whose cores are oversubscribed the wall clock also counts
+    the time a process waited for a core, which the short command suffers most; CPU does not."""
+    def one(argv: Sequence[str]) -> tuple[float, float]:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(child.pid, 0)
+        return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
-    one(a)()  # warm the file cache for both
-    one(b)()
-    return alternate(one(a), one(b), runs)
+    one(a)  # warm the file cache (and write the bytecode) for both
+    one(b)
+    wa, wb, ca, cb, wr, cr = [], [], [], [], [], []
+    for _ in range(runs):
+        (w1, c1), (w2, c2) = one(a), one(b)
+        wa.append(w1)
+        wb.append(w2)
+        ca.append(c1)
+        cb.append(c2)
+        wr.append(w1 / w2)
+        cr.append(c1 / c2 if c2 else math.nan)
+    m = statistics.median
+    return {"wall_a": m(wa), "wall_b": m(wb), "wall_ratio": m(wr), "cpu_a": m(ca),
+            "cpu_b": m(cb), "cpu_ratio": m(cr)}
 
 
 def met(value: float, target: str) -> bool | None:

@@ -3,7 +3,9 @@
     python benchmarks/startup_bench.py [WORKBOOK] [--runs 21]   # --quick: 5 runs (CI)
 
 The two commands are run in turn (A B A B ...) in the same interpreter and the ratio is taken
-pair by pair, so a neighbour's burst slows both. Then, in one process: what the command
+pair by pair, so a neighbour's burst slows both; CPU seconds (the kernel's accounting of each
+child) and wall seconds are both reported, CPU being the one an oversubscribed machine does
+not distort. Then, in one process: what the command
 imports (`python -X importtime`: the heaviest modules, and whether pandas, numpy, openpyxl,
 FastAPI or Jinja2 came in: a plain workbook needs none of them) and where its time goes
 (imports, reading the workbook, building the model, the check, the report).
@@ -73,10 +75,14 @@ def main(args: argparse.Namespace) -> harness.Report:
     report = harness.Report("startup", args.quick)
     check = [sys.executable, "-m", "engine.cli.main", "check", args.workbook]
     floor = [sys.executable, "-c", "pass"]
-    a, b, ratio = harness.alternate_processes(check, floor, runs, env=ENV)
-    report.add("`guideline check` on NBCG, whole process", f"{a:.3f} s (median of {runs})",
-               f"{ratio:.2f}× `python -c pass` ({b:.3f} s)", "≤ 5×", ratio,
-               harness.met(ratio, "≤ 5×"))
+    t = harness.alternate_processes(check, floor, runs, env=ENV)
+    report.add("`guideline check` on NBCG, whole process, CPU (user + system)",
+               f"{t['cpu_a']:.3f} s (median of {runs})",
+               f"{t['cpu_ratio']:.2f}× `python -c pass` ({t['cpu_b']:.3f} s)", "≤ 5×",
+               t["cpu_ratio"], harness.met(t["cpu_ratio"], "≤ 5×"))
+    report.add("the same, wall clock", f"{t['wall_a']:.3f} s",
+               f"{t['wall_ratio']:.2f}× `python -c pass` ({t['wall_b']:.3f} s)", "≤ 5×",
+               t["wall_ratio"], harness.met(t["wall_ratio"], "≤ 5×"))
     heaviest, heavy = imports(args.workbook)
     report.add("heavy libraries imported by `guideline check`", ", ".join(heavy) or "none",
                "", "none")
