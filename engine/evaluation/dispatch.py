@@ -21,7 +21,6 @@ import datetime as dt
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import CaseError
@@ -39,22 +38,28 @@ MISSING = object()
 RunTable = Callable[..., Any]  # evaluate.run_table(ct, known, guard) -> Step
 
 
-@dataclass
 class Compiled:
-    """The generated function, its source (for reading and tests), and the parts it times."""
+    """The generated function, its source (for reading and tests), and its first part alone
+    (reading and checking the inputs), for timing. (Plain classes here, not dataclasses:
+    this module is imported by every command, and a dataclass costs ~1 ms to create.)"""
 
-    answer: Callable[[Mapping[str, Any]], Any]
-    read: Callable[[Mapping[str, Any]], Any]  # only reads and checks the inputs
-    source: str
+    __slots__ = ("answer", "read", "source")
+
+    def __init__(self, answer: Callable[[Mapping[str, Any]], Any],
+                 read: Callable[[Mapping[str, Any]], Any], source: str) -> None:
+        self.answer, self.read, self.source = answer, read, source
 
 
-@dataclass
 class _Outcome:
-    outputs: dict[str, Any]
-    matches: list[int]
-    decided: list[int]
-    default: bool
-    lists: bool  # an output holds a list: copied per answer, as the general path makes one
+    """What a table answers for one set of matching rules, as a step holds it. `lists`: an
+    output holds a list, copied per answer as the general path makes a new one."""
+
+    __slots__ = ("outputs", "matches", "decided", "default", "lists")
+
+    def __init__(self, outputs: dict[str, Any], matches: list[int], decided: list[int],
+                 default: bool, lists: bool) -> None:
+        self.outputs, self.matches, self.decided = outputs, matches, decided
+        self.default, self.lists = default, lists
 
 
 class _Table:
