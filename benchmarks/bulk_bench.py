@@ -362,7 +362,9 @@ def run_cli(cases: Path, results: Path) -> dict[str, Any]:
 
 
 def write_results(report: Report, group: Cohort) -> None:
-    command = " ".join(["python benchmarks/bulk_bench.py", *sys.argv[1:]])
+    shown = [a for a, before in zip(sys.argv[1:], ["", *sys.argv[1:]])
+             if a != "--out" and before != "--out"]
+    command = " ".join(["python benchmarks/bulk_bench.py", *shown])
     text = f"""# Cohort-scale and single-case speed on NBCG (issues 6 and 25)
 
 Reproduce with one command (the peers' environments are built in benchmarks/.venvs/ from
