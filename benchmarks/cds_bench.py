@@ -1,6 +1,7 @@
 """Latency of a CDS Hooks call with a full prefetch, over HTTP on 127.0.0.1 only.
 
-    python benchmarks/cds_bench.py [--calls 400] [--quick] [--out benchmarks/results-cds.md]
+    python benchmarks/cds_bench.py [--calls 400] [--quick] [--out DIR]
+                                   [--results benchmarks/results-cds.md]
 
 Starts `guideline serve --cds-hooks` on a copy of the NBCG workbook (a free loopback port, no
 `--jwks`: loopback is what it then answers), then one client on one keep-alive connection
@@ -34,10 +35,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from fhir_prefetch import prefetch, request  # noqa: E402
+
 import engine  # noqa: E402
 from engine.core.errors import CaseError  # noqa: E402
 from engine.serve.schemas import needed_inputs  # noqa: E402
-from fhir_prefetch import prefetch, request  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import harness  # noqa: E402
 
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 SERVICE = "bisphosphonate"
@@ -177,21 +182,30 @@ def report(r: dict[str, Any]) -> str:
         "a core on a shared machine.", ""])
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--calls", type=int, default=400)
-    ap.add_argument("--quick", action="store_true", help="40 calls: fails on a wrong answer")
-    ap.add_argument("--out", help="write the results as Markdown here")
-    args = ap.parse_args()
+def main(args: argparse.Namespace) -> harness.Report:
     result = run(40 if args.quick else args.calls)
     text = report(result)
     print(text)
     for line in result["wrong"][:10]:
         print("WRONG", line, file=sys.stderr)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    return 1 if result["wrong"] else 0
+    if result["wrong"]:
+        raise harness.Disagreement(f"{len(result['wrong'])} wrong card(s) of {result['calls']}; "
+                                   f"first: {result['wrong'][0]}")
+    out = harness.Report("cds", args.quick)
+    out.add("CDS call, full prefetch, round trip p95", f"{result['p95']:.1f} ms",
+            target=f"≤ {TARGET_MS:.0f} ms", value=result["p95"],
+            met=harness.met(result["p95"], f"≤ {TARGET_MS:.0f}"))
+    out.add("CDS call, p50 / p99", f"{result['p50']:.1f} / {result['p99']:.1f} ms")
+    out.add("CPU of one call in process (of which FHIR mapping)",
+            f"{result['cpu']['whole']:.1f} ms ({result['cpu']['mapping']:.1f} ms)")
+    if args.results:
+        Path(args.results).write_text(text, encoding="utf-8")
+    return out
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    ap = harness.parser(__doc__)
+    ap.add_argument("--calls", type=int, default=400)
+    ap.add_argument("--results", help="write the results as Markdown here "
+                    "(benchmarks/results-cds.md)")
+    sys.exit(harness.run(main, ap.parse_args()))

@@ -1,6 +1,7 @@
 """How fast `guideline check` proves big tables: the growth curve and the issue's targets.
 
-Run: `python benchmarks/check_bench.py [--quick] [--out benchmarks/results-check.md]`.
+Run: `python benchmarks/check_bench.py [--quick] [--results benchmarks/results-check.md]`
+(`--quick`: three small tables, for CI; figures as JSON in `--out DIR`, see harness.py).
 
 The tables are generated, not sampled from life, but shaped like the tables a committee writes:
 
@@ -50,6 +51,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import harness  # noqa: E402
 
 from engine import Model, load  # noqa: E402
 from engine.core.model import Column, Rule, Table, Variable  # noqa: E402
@@ -276,32 +280,35 @@ def run_case(label: str, cols: list[Col], rows: list[list[Any]], tmp: Path,
             "overlap": f"{len(pairs):,} pairs in {len(overlaps)} findings" if pairs else "-"}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="skip the 10,000-rule tables")
-    ap.add_argument("--out", help="write the results as Markdown to this file")
-    args = ap.parse_args(argv)
+def main(args: argparse.Namespace) -> harness.Report:
     Maker = Callable[[], tuple[list[Col], list[list[Any]]]]
-    cases: list[tuple[str, Maker, bool, str]] = [
-        ("complete-100x10", lambda: tree_table(100, 10), True, "U"),
-        ("complete-1000x10", lambda: tree_table(1000, 10), True, "U"),
-        ("complete-1000x10-F", lambda: catch_all(tree_table(1000, 10)), True, "F"),
-    ]
-    if not args.quick:
-        cases += [("complete-10000x10", lambda: tree_table(10000, 10), False, "U"),
-                  ("complete-10000x12", lambda: tree_table(10000, 12), False, "U"),
-                  ("complete-10000x12-xlsx", lambda: tree_table(10000, 12), True, "U")]
-    cases += [("overlap-100x5", overlap_table, True, "U"),
-              ("overlap-complete-132x5", overlap_complete_table, True, "U")]
+    cases: list[tuple[str, Maker, bool, str]]
+    if args.quick:
+        cases = [("complete-100x10", lambda: tree_table(100, 10), True, "U"),
+                 ("complete-1000x10", lambda: tree_table(1000, 10), False, "U"),
+                 ("overlap-100x5", overlap_table, False, "U")]
+    else:
+        cases = [("complete-100x10", lambda: tree_table(100, 10), True, "U"),
+                 ("complete-1000x10", lambda: tree_table(1000, 10), True, "U"),
+                 ("complete-1000x10-F", lambda: catch_all(tree_table(1000, 10)), True, "F"),
+                 ("complete-10000x10", lambda: tree_table(10000, 10), False, "U"),
+                 ("complete-10000x12", lambda: tree_table(10000, 12), False, "U"),
+                 ("complete-10000x12-xlsx", lambda: tree_table(10000, 12), True, "U"),
+                 ("overlap-100x5", overlap_table, True, "U"),
+                 ("overlap-complete-132x5", overlap_complete_table, True, "U")]
+    out = harness.Report("check", args.quick)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, make, xlsx, policy in cases:
             cols, rows = make()
             results.append(run_case(label, cols, rows, Path(tmp), xlsx, policy))
-            print(_line(results[-1]), flush=True)
-    if args.out:
-        Path(args.out).write_text(report(results), encoding="utf-8")
-    return 0
+            r = results[-1]
+            ratio = r["check"] / r["load"] if r["load"] else float("nan")
+            out.add(f"check {label}", f"{r['check']:.2f} s; findings: {r['findings']}",
+                    f"{ratio:.2f}× loading it ({r['load']:.2f} s)", "", ratio)
+    if args.results:
+        Path(args.results).write_text(report(results), encoding="utf-8")
+    return out
 
 
 def _line(r: dict[str, Any]) -> str:
@@ -337,7 +344,7 @@ def report(results: list[dict[str, Any]]) -> str:
     lines = [
         "# `guideline check` benchmark",
         "",
-        "Written by `python benchmarks/check_bench.py --out benchmarks/results-check.md`.",
+        "Written by `python benchmarks/check_bench.py --results benchmarks/results-check.md`.",
         "",
         f"Machine: {os.cpu_count()} cores (`nproc`), Python {platform.python_version()}, "
         f"{platform.machine()}, {platform.system()}; the cores were shared with other jobs "
@@ -389,4 +396,6 @@ def report(results: list[dict[str, Any]]) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli = harness.parser(__doc__)
+    cli.add_argument("--results", help="write the results as Markdown to this file")
+    sys.exit(harness.run(main, cli.parse_args()))

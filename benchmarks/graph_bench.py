@@ -1,6 +1,6 @@
 """How fast the check is exact across a decision graph: three chained tables of ~50 rules.
 
-Run: `python benchmarks/graph_bench.py [--rules 50] [--repeat 5]`.
+Run: `python benchmarks/graph_bench.py [--rules 50] [--repeat 5]` (`--quick`: 2 runs, for CI).
 
 `stage` reads three inputs (a text, a number, a boolean) and answers one of 6 stages; `risk`
 reads the stage and two more inputs (an integer, a text) and answers one of 5 risks; `plan`
@@ -12,7 +12,6 @@ may be unknown (it gets a `null` branch in `stage`) and one constraint rules out
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import harness  # noqa: E402
 from check_bench import Col, _full, _split, _text  # noqa: E402
 
 from engine import Model  # noqa: E402
@@ -105,15 +105,15 @@ def graph(n_rules: int = 50, seed: int = 3) -> Model:
     return Model("graph", variables, {t.name: t for t in tables}, constraints=[impossible])
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rules", type=int, default=50)
-    ap.add_argument("--repeat", type=int, default=5)
-    args = ap.parse_args(argv)
+def main(args: Any) -> harness.Report:
+    repeat = 2 if args.quick else args.repeat
     times: list[float] = []
+    loads: list[float] = []
     findings: list[Any] = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
+        start = time.perf_counter()
         model = graph(args.rules)
+        loads.append(time.perf_counter() - start)
         start = time.perf_counter()
         findings = model.check()
         times.append(time.perf_counter() - start)
@@ -121,11 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     for f in findings:
         kinds[f"{f.kind}/{f.severity}"] = kinds.get(f"{f.kind}/{f.severity}", 0) + 1
     rules = sum(len(t.rules) for t in graph(args.rules).tables.values())
-    print(f"graph 3 x ~{args.rules} rules ({rules} in all): check median "
-          f"{statistics.median(times):.3f} s, best {min(times):.3f} s over {args.repeat}; "
-          f"findings: {kinds or 'none'}")
-    return 0
+    check, build = statistics.median(times), statistics.median(loads)
+    report = harness.Report("graph", args.quick)
+    report.add(f"check, graph of 3 tables x ~{args.rules} rules ({rules} in all)",
+               f"{check:.3f} s (median of {repeat}); findings: {kinds or 'none'}",
+               f"{check / build:.1f}× building the model ({build:.3f} s)", "", check / build)
+    return report
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli = harness.parser(__doc__)
+    cli.add_argument("--rules", type=int, default=50)
+    cli.add_argument("--repeat", type=int, default=5)
+    sys.exit(harness.run(main, cli.parse_args()))

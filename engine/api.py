@@ -14,6 +14,7 @@ import pandas as pd
 
 from .core import model as core
 from .core.errors import DraftWarning, Finding
+from .core.i18n import language
 from .evaluation.bulk import evaluate_frame
 from .evaluation.evaluate import Result, draft_message, evaluate
 from .verify.check import check_model
@@ -28,8 +29,18 @@ class Model(core.Model):
         """Evaluate one case; raises `CaseError` instead of ever answering with a default.
         A draft guideline (About `status`) answers too, with a `DraftWarning`."""
         if self.draft:
-            warnings.warn(draft_message(self), DraftWarning, stacklevel=2)
+            warnings.warn(self._draft_said(), DraftWarning, stacklevel=2)
         return evaluate(self, case, decision)
+
+    def _draft_said(self) -> str:
+        """The draft warning, written once per language and status (it was a third of the
+        time of one evaluation): the words depend on nothing else."""
+        said: dict[tuple[str, str, str | None], str] = vars(self).setdefault("_draft_words", {})
+        key = (language(), self.path, self.about.get("status"))
+        text = said.get(key)
+        if text is None:
+            text = said[key] = draft_message(self)
+        return text
 
     def evaluate_frame(self, frame: pd.DataFrame, decision: str | None = None) -> pd.DataFrame:
         """Evaluate every row of `frame` as a case: the outputs and deciding rules of each

@@ -7,6 +7,7 @@ and each case's final outputs (None where pyDMNrules reports an error or no deci
 import json
 import sys
 import time
+from importlib.metadata import version
 
 import pyDMNrules
 
@@ -30,8 +31,8 @@ def main() -> None:
         final = result[-1] if isinstance(result, list) else result
         answers.append(final["Result"])
     seconds = time.perf_counter() - start
-    print(json.dumps({"cases": len(cases), "decide_seconds": seconds, "answers": answers},
-                     default=str))
+    print(json.dumps({"version": version("pydmnrules"), "cases": len(cases),
+                      "decide_seconds": seconds, "answers": answers}, default=str))
 
 
 if __name__ == "__main__":

@@ -111,8 +111,11 @@ def normalise_text(text: str) -> str:
 
     Curly quotes become straight ones; the rest is changed only outside quoted text, so that
     a value such as "≥2" stays as written. Letters are composed (NFC), so "på" is one text
-    however it was typed.
+    however it was typed. Plain ASCII has none of these characters: only its ends are trimmed
+    (most cells, and the load's hottest path).
     """
+    if text.isascii():
+        return text.strip()
     text = nfc(text)
     for src, dst in QUOTES.items():
         text = text.replace(src, dst)

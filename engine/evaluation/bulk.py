@@ -73,7 +73,7 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
         run.columns[name] = column
         run.fail(column.bad, lambda rows, c=column: c.messages(rows), InvalidInput)
         if var.unknown is False:  # the glossary requires a value: null is refused
-            run.fail(accepted(column, var, None), _said(must_be_known(name)), InvalidInput)
+            run.fail(column.nulls(), _said(must_be_known(name)), InvalidInput)
     for constraint in plan.constraints:
         inside = np.ones(len(frame), dtype=bool)
         for name, test in constraint.tests:
@@ -382,7 +382,8 @@ def _categorical(values: list[Any], choices: list[Any], taken: np.ndarray) -> pd
     per_outcome = np.array([position.get(v, -1) if v is not None else -1 for v in values] + [-1],
                            dtype=small_int(len(choices)))
     kind = pd.CategoricalDtype(pd.Index(choices, dtype=object))
-    return pd.Categorical.from_codes(per_outcome[taken], dtype=kind)
+    # the codes are in range by construction: pandas need not check every row again
+    return pd.Categorical.from_codes(per_outcome[taken], dtype=kind, validate=False)
 
 
 def _objects(values: list[Any], taken: np.ndarray) -> np.ndarray:

@@ -44,6 +44,10 @@ class Column:
         """Per row a number that differs wherever the value differs (for grouping rows)."""
         raise NotImplementedError
 
+    def nulls(self) -> np.ndarray:
+        """Per row: the value is null (None, NaN, NA, NaT)."""
+        raise NotImplementedError
+
 
 class Distinct(Column):
     """A column as codes into its distinct values, each conformed once."""
@@ -77,6 +81,9 @@ class Distinct(Column):
 
     def ids(self) -> np.ndarray:
         return self.codes
+
+    def nulls(self) -> np.ndarray:
+        return np.asarray(self.codes < 0)
 
 
 class Ordered(Column):
@@ -113,6 +120,9 @@ class Ordered(Column):
 
     def ids(self) -> np.ndarray:
         return self.keys
+
+    def nulls(self) -> np.ndarray:
+        return self.null
 
 
 def locate(atoms: Atoms, keys: np.ndarray) -> np.ndarray:

@@ -27,6 +27,9 @@ class CompiledTable:
     priority: list[tuple[int, ...]]  # per rule: smaller is higher priority (P and O)
     ids: tuple[str, ...] = ()  # per rule, for traces
     cells: tuple[str, ...] = ()
+    # per input column, per rule: the atoms its cell accepts (`Atoms.mask`, None for an
+    # unreadable cell), read from the runs the cover is built from; the check's boxes
+    masks: list[list[int | None]] = field(default_factory=list, repr=False)
     # explanation lines already written for a step (see explain.step_lines): this table of this
     # version of the model gives the same words for the same rules, inputs and outputs
     explained: dict[tuple[Any, ...], list[str]] = field(default_factory=dict, repr=False)
@@ -43,27 +46,36 @@ class CompiledTable:
         return self.table.rules[index]
 
 
-def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None]) -> tuple[list[int], int]:
+def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
+                 masks: list[int | None] | None = None) -> tuple[list[int], int]:
     """Per atom, the rules (bit set, by position in `tests`) that accept it; and those that
     accept null. A `-` is added to every atom at the end, not atom by atom. Each rule's atoms
     are taken as runs: a rule toggles in where a run starts and out after it ends, and one
     sweep over the atoms gives every set (setting bits atom by atom in sets of thousands of
-    rules cost rules x atoms x rules)."""
+    rules cost rules x atoms x rules). `masks`, when given, receives each test's atoms."""
     toggles: dict[int, list[int]] = {}
     anyone = nulls = 0
     for i, test in enumerate(tests):
         if test is None:
+            if masks is not None:
+                masks.append(None)
             continue
         bit = 1 << i
         if test.any:
             anyone |= bit
             nulls |= bit
+            if masks is not None:
+                masks.append(atoms.full)
             continue
         if test.null and not test.negated:
             nulls |= bit
+        mask = 0
         for start, end in atoms.spans(test):
             toggles.setdefault(start, []).append(i)
             toggles.setdefault(end, []).append(i)
+            mask |= ((1 << (end - start)) - 1) << start
+        if masks is not None:
+            masks.append(mask)
     per_atom = [0] * atoms.size
     current = 0
     where = sorted(toggles)
@@ -90,10 +102,12 @@ def compile_table(table: Table, variables: dict[str, Variable],
     rules = table.rules
     vars_ = [variables[c.name] for c in table.inputs]
     atoms, cover, null_cover = [], [], []
+    masks: list[list[int | None]] = []
     for c, var in enumerate(vars_):
         tests = [r.inputs[c] for r in rules]
         a = Atoms.build(var, tests, (restrict or {}).get(var.name))
-        per_atom, nulls = column_cover(a, tests)
+        masks.append([])
+        per_atom, nulls = column_cover(a, tests, masks[-1])
         atoms.append(a)
         cover.append(per_atom)
         null_cover.append(nulls)
@@ -109,7 +123,7 @@ def compile_table(table: Table, variables: dict[str, Variable],
         priority.append(tuple(key))
     return CompiledTable(table, vars_, atoms, cover, null_cover, everyone,
                          [r.outputs for r in rules], priority, tuple(r.id for r in rules),
-                         tuple(r.cell for r in rules))
+                         tuple(r.cell for r in rules), masks=masks)
 
 
 def compile_model(model: Model) -> dict[str, CompiledTable]:

@@ -10,13 +10,14 @@ from typing import Any
 
 from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
-from ..core.i18n import _
+from ..core.i18n import _, language
 from ..core.model import SINGLE_HIT, Constraint, Model, Variable
 from ..core.sfeel import Value, literal_text
 from ..core.text import nfc, safe_str, visible
 from ..domain.atoms import bits
 from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
+from .dispatch import Compiled, compile_decision
 from .explain import explain
 from .hitpolicy import HANDLERS, empty_answer
 
@@ -180,6 +181,19 @@ class Plan:
     needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
     case_inputs: frozenset[str]  # every name a case may give
     constraints: tuple[Constraint, ...] = ()  # those naming only inputs read on the way
+    # the decision as one generated function (dispatch.py), made at the first `evaluate`
+    # (a frame, a check or a diff that never evaluates one case does not pay for it)
+    fast: Compiled | None = None
+    compiled: bool = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the generated function (a reload in a worker process sends the
+        model over): it is made again at the first `evaluate` on the other side."""
+        return {**self.__dict__, "fast": None, "compiled": False}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
 
 def must_be_known(name: str) -> str:
@@ -202,10 +216,11 @@ def plan_for(model: Model, decision: str | None) -> Plan:
         produced = model.producers
         needed = dict.fromkeys(c.name for name in order for c in model.tables[name].inputs
                                if c.name not in produced)
-        plan = Plan(target, tuple(compiled[n] for n in order),
-                    tuple((n, model.variables[n]) for n in needed),
-                    frozenset(v for v in model.variables if v not in produced),
-                    tuple(c for c in model.constraints if all(n in needed for n in c.names)))
+        tables = tuple(compiled[n] for n in order)
+        inputs = tuple((n, model.variables[n]) for n in needed)
+        case_inputs = frozenset(v for v in model.variables if v not in produced)
+        constraints = tuple(c for c in model.constraints if all(n in needed for n in c.names))
+        plan = Plan(target, tables, inputs, case_inputs, constraints)
         cache[decision] = plan
     return plan
 
@@ -215,7 +230,22 @@ def draft_message(model: Model) -> str:
     return f"{model.path}: {unapproved_reason(model)}"
 
 
+_REASONS: dict[tuple[str, str], str] = {}  # (language, status) -> the words, written once
+
+
 def unapproved_reason(model: Model) -> str:
+    """Why the answers are not approved; said with every answer of a draft, so the words are
+    made once per language and status (a server answering thousands a second said them anew)."""
+    key = (language(), model.about.get("status") or "")
+    said = _REASONS.get(key)
+    if said is None:
+        if len(_REASONS) > 256:
+            _REASONS.clear()
+        said = _REASONS[key] = _unapproved_reason(model)
+    return said
+
+
+def _unapproved_reason(model: Model) -> str:
     status = (model.about.get("status") or "").strip()
     if not status:
         return _("the guideline has no status (About sheet): its answers are not approved for "
@@ -240,7 +270,34 @@ def unknown_key(model: Model, plan: Plan, case: Mapping[str, Any]) -> CaseError:
 
 
 def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None) -> Result:
+    """The answer to one case: by the decision's generated function when it is sure of the
+    case (dispatch.py), else by the general path below, which also says why it refuses."""
     plan = plan_for(model, decision)
+    if not plan.compiled:
+        generate(model, plan)
+    if plan.fast is not None:
+        result: Result | None = plan.fast.answer(case)
+        if result is not None:
+            return result
+    return general(model, plan, case)
+
+
+def generate(model: Model, plan: Plan) -> None:
+    """Make the plan's generated function, once (the plan is frozen: set in place)."""
+    fast = compile_decision(model, plan.tables, plan.needed, plan.case_inputs,
+                            plan.constraints, plan.target, run_table, Step, Result)
+    object.__setattr__(plan, "fast", fast)
+    object.__setattr__(plan, "compiled", True)
+
+
+def evaluate_reference(model: Model, case: Mapping[str, Any],
+                       decision: str | None = None) -> Result:
+    """The general path alone, for comparing it with the generated one."""
+    return general(model, plan_for(model, decision), case)
+
+
+def general(model: Model, plan: Plan, case: Mapping[str, Any]) -> Result:
+    """Read, check and match the case step by step; every refusal is raised from here."""
     if not isinstance(case, Mapping):
         raise CaseError(_("a case is a mapping of input names to values, not {name}").format(
                             name=type(case).__name__))

@@ -43,7 +43,7 @@ from ..core.errors import Finding
 from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
 from ..core.sfeel import Value
-from ..evaluation.compiled import compile_table
+from ..evaluation.compiled import compile_model, compile_table
 from .context import (
     Context,
     Reach,
@@ -156,12 +156,16 @@ def _row(cell: str) -> int:
 
 def build_context(model: Model, table: Table, reach: Reach) -> Context:
     restrict = upstream_values(model, table, reach)
-    ct = compile_table(table, model.variables, restrict)
+    if not restrict and not model.errors:  # the very tables evaluation compiled: shared
+        ct = compile_model(model)[table.name]
+    else:
+        ct = compile_table(table, model.variables, restrict)
     domain = tuple(a.domain for a in ct.atoms)
     boxes: list[Box] = []
     active = 0
+    masks = ct.masks  # each cell's atoms, as compiling found them (Atoms.mask of the cell)
     for i, rule in enumerate(table.rules):
-        box = tuple(a.mask(t) & d for a, t, d in zip(ct.atoms, rule.inputs, domain))
+        box = tuple((m[i] or 0) & d for m, d in zip(masks, domain))
         boxes.append(box)
         if rule.readable and all(box):
             active |= 1 << i

@@ -22,7 +22,16 @@ from ..core.sfeel import Value, literal_text
 from ..evaluation.evaluate import evaluate
 from .context import GAP_SEARCH_LIMIT, MAX_GAPS_SHOWN, MAX_OVERLAPS_SHOWN, MAX_STEPS, Context
 from .reaching import Reaching, View
-from .regions import Box, accepting, contains, intersect, members, merge_boxes, uncovered
+from .regions import (
+    Box,
+    accepting,
+    contains,
+    cover_spans,
+    intersect,
+    members,
+    merge_boxes,
+    uncovered,
+)
 
 GAP_MEANING = {
     "R": N_("the answer there is an empty list"), "O": N_("the answer there is an empty list"),
@@ -90,8 +99,10 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
     if not all(view.space.domain):
         return  # no case reaches the table: the decisions before it never answer
     active = view.readable | view.ruled_out
+    spans = [cover_spans(view.cover[k], active) if line else None
+             for k, line in enumerate(view.space.ordered)]  # a line of runs: cut by the runs
     found = uncovered(view.space.domain, view.cover, active, GAP_SEARCH_LIMIT, MAX_STEPS,
-                      view.space.ordered)
+                      view.space.ordered, spans)
     raw = [(b, terms.of(b)) for b in found.boxes]
     complete, steps = found.complete, found.steps
     by_steps = not complete and len(raw) < GAP_SEARCH_LIMIT

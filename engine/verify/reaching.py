@@ -227,11 +227,16 @@ class Reaching:
         axis = self.axes.get(name)
         if axis is None:
             var = self.model.variables[name]
-            decided = self.model.producer(name) is not None
-            may_be_null = var.unknown is True or (self.undeclared_null and var.unknown is None)
-            axis = Axis(Atoms.build(var, self._tests.get(name, [])), may_be_null and not decided)
+            axis = Axis(Atoms.build(var, self._tests.get(name, [])), self.null(name))
             self.axes[name] = axis
         return axis
+
+    def null(self, name: str) -> bool:
+        """Whether the check covers null for this input (without cutting its atoms)."""
+        var = self.model.variables[name]
+        decided = self.model.producer(name) is not None
+        may_be_null = var.unknown is True or (self.undeclared_null and var.unknown is None)
+        return bool(may_be_null and not decided)
 
     def base(self, table: Table) -> list[str]:
         """The original inputs of a decision and of those it requires (its own first)."""
@@ -264,7 +269,7 @@ class Reaching:
         own = {n: c for c, n in enumerate(table.input_names)}
         solo = {n for n in base if ct is not None and own_boxes is not None and n in own
                 and self._users.get(n) == {table.name}}
-        axes = [Axis(ct.atoms[own[n]], self.axis(n).null) if ct is not None and n in solo
+        axes = [Axis(ct.atoms[own[n]], self.null(n)) if ct is not None and n in solo
                 else self.axis(n) for n in base]
         for name in decided:
             up = self.model.producer(name)

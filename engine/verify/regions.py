@@ -81,6 +81,32 @@ def column_spans(boxes: Sequence[Box], active: int, k: int) -> list[Span | None]
     return out
 
 
+def cover_spans(cover: Sequence[int], active: int) -> list[Span | None] | None:
+    """`column_spans` read from a column's cover (per atom, the rules that accept it): every
+    active rule's run, or None when some rule holds more than one run. One pass over the atoms,
+    looking only at the rules that start or end at each (for covers that hold more than the
+    rules' boxes: constraints and impossible regions too)."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    before = 0
+    for atom, accepts in enumerate([*cover, 0]):
+        now = accepts & active
+        change = now ^ before
+        if change:
+            for i in members(change & now):
+                if i in first:
+                    return None  # a second run of the same rule
+                first[i] = atom
+            for i in members(change & before):
+                last[i] = atom - 1
+        before = now
+    size = max(first, default=-1) + 1
+    out: list[Span | None] = [None] * max(size, active.bit_length())
+    for i, a in first.items():
+        out[i] = (a, last[i])
+    return out
+
+
 def _mask_of(indices: Sequence[int]) -> int:
     """The bit set of many rule indices, built once as bytes (not one big OR per rule)."""
     if not indices:
@@ -255,17 +281,20 @@ def split_runs(spans: Sequence[Span | None], cell: int, rules: int, full: int
     items = []
     for i in members(rules & ~full):
         s, e = spans[i]  # type: ignore[misc]
-        s, e = max(s, lo), min(e, hi)
+        if s < lo:
+            s = lo
+        if e > hi:
+            e = hi
         if s <= e:
             items.append((s, e, i))
     items.sort()
-    groups = _chain(items)
+    groups, reaches = _chain(items)
     if not groups:
         return [(cell, full, full)]
     pieces: list[tuple[int, int, int, int]] = []  # first atom, atoms, rules, every
     covered = 0
-    for group in groups:
-        a, b = group[0][0], max(e for _, e, _ in group)
+    for group, b in zip(groups, reaches):
+        a = group[0][0]
         atoms = _range(a, b)
         covered |= atoms
         sig = _mask_of([i for _, _, i in group])
@@ -280,17 +309,22 @@ def split_runs(spans: Sequence[Span | None], cell: int, rules: int, full: int
     return _classes(items, lo, hi, full)
 
 
-def _chain(items: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+def _chain(items: list[tuple[int, int, int]]
+           ) -> tuple[list[list[tuple[int, int, int]]], list[int]]:
+    """The sorted runs in groups that overlap, and the last atom each group reaches."""
     groups: list[list[tuple[int, int, int]]] = []
+    reaches: list[int] = []
     reach = -1
     for item in items:
         if groups and item[0] <= reach:
             groups[-1].append(item)
-            reach = max(reach, item[1])
+            if item[1] > reach:
+                reach = reaches[-1] = item[1]
         else:
             groups.append([item])
             reach = item[1]
-    return groups
+            reaches.append(reach)
+    return groups, reaches
 
 
 def _range(a: int, b: int) -> int:
@@ -321,9 +355,15 @@ def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
     if len(classes) == 1 or len(classes) <= 3:
         return [(atoms, s | full, s | full) for s, atoms in classes.items()]
     middle = (hi - lo) / 2
-    best = max((t for t in set(starts) | set(stops) if lo < t <= hi),
-               key=lambda t: (len(starts.get(t, ())) + len(stops.get(t, ())),
-                              -abs(t - 1 - lo - middle), -t))
+    count = {t: len(v) for t, v in starts.items()}
+    for t, v in stops.items():
+        count[t] = count.get(t, 0) + len(v)
+    best, best_key = lo, (-1, 0.0, 0)
+    for t, n in count.items():  # the most rules start or end here, nearest the middle
+        if lo < t <= hi:
+            key = (n, -abs(t - 1 - lo - middle), -t)
+            if key > best_key:
+                best, best_key = t, key
     cut = best - 1  # the last atom of the low half
     halves = []
     for a, b in ((lo, cut), (cut + 1, hi)):
