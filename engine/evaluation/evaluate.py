@@ -19,6 +19,7 @@ from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
 from .explain import explain
 from .hitpolicy import HANDLERS, empty_answer
+from .possible import Projection, projection_for
 
 
 class Step:
@@ -168,6 +169,7 @@ class Plan:
     needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
     case_inputs: frozenset[str]  # every name a case may give
     constraints: tuple[Constraint, ...] = ()  # those naming only inputs read on the way
+    projection: Projection | None = None  # the others, where together they can refuse a case
 
 
 def must_be_known(name: str) -> str:
@@ -178,6 +180,17 @@ def must_be_known(name: str) -> str:
 def impossible(constraint: Constraint) -> str:
     return _("this case cannot occur: it lies inside constraint {constraint}").format(
         constraint=constraint.said())
+
+
+def impossible_together(constraints: tuple[Constraint, ...], read: frozenset[str]) -> str:
+    """Why a case is refused when constraints naming inputs it does not give rule it out."""
+    names = ", ".join(dict.fromkeys(n for c in constraints for n in c.names if n not in read))
+    if len(constraints) == 1:
+        return _("this case cannot occur: whatever the value of {names}, it lies inside "
+                 "constraint {constraint}").format(names=names, constraint=constraints[0].said())
+    return _("this case cannot occur: whatever the values of {names}, it lies inside one of "
+             "the constraints {constraints}").format(
+                 names=names, constraints=", ".join(c.said() for c in constraints))
 
 
 def plan_for(model: Model, decision: str | None) -> Plan:
@@ -193,7 +206,8 @@ def plan_for(model: Model, decision: str | None) -> Plan:
         plan = Plan(target, tuple(compiled[n] for n in order),
                     tuple((n, model.variables[n]) for n in needed),
                     frozenset(v for v in model.variables if v not in produced),
-                    tuple(c for c in model.constraints if all(n in needed for n in c.names)))
+                    tuple(c for c in model.constraints if all(n in needed for n in c.names)),
+                    projection_for(model, needed))
         cache[decision] = plan
     return plan
 
@@ -259,6 +273,12 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
     for constraint in plan.constraints:
         if constraint.matches(known):
             raise InvalidInput(impossible(constraint), plan.target, constraint.names)
+    if plan.projection is not None:
+        together = plan.projection.refusal(known)
+        if together is not None:
+            raise InvalidInput(impossible_together(together, plan.projection.read), plan.target,
+                               tuple(dict.fromkeys(n for c in together for n in c.names
+                                                   if n in known)))
     steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
     return Result(plan.target, last.outputs, steps, model)

@@ -27,6 +27,7 @@ from ..core.sfeel import UnaryTest, Value, literal_text
 from ..domain.atoms import Atoms, bits
 from ..evaluation.compiled import CompiledTable, compile_table
 from ..evaluation.hitpolicy import HANDLERS, empty_answer
+from .projected import project
 from .regions import Box, accepting, merge_boxes, split, uncovered
 
 LIST_POLICIES = ("R", "O", "C")
@@ -139,11 +140,14 @@ class View:
     space: Space
     cover: list[list[int]]  # per column, per atom: rules, constraints, impossible regions
     boxes: list[Box]  # per rule
-    constraints: list[Constraint]  # those that apply: every variable they name is read here
+    # what cannot occur: per box, the constraint naming only inputs read here, or the
+    # constraints naming others too that rule it out together (`projected`)
+    constraints: list[tuple[Constraint, ...]]
     constraint_boxes: list[Box]
     impossible: int  # how many impossible regions follow the constraints
     readable: int  # the rules whose cells could all be read
     failed: list[Box] = field(default_factory=list)  # cases a decision read gives no answer
+    unapplied: tuple[Constraint, ...] = ()  # constraints whose projection was cut short
 
     @property
     def n_rules(self) -> int:
@@ -295,6 +299,10 @@ class Reaching:
         cboxes = [tuple(axis.mask(dict(c.tests)[n]) & axis.domain if n in dict(c.tests)
                         else axis.domain for n, axis in zip(space.names, axes))
                   for c in constraints]
+        limits = project(self.model, base, axes[:len(base)])
+        rest = tuple(a.domain for a in axes[len(base):])
+        cboxes += [box + rest for _, box in limits.boxes]
+        ruled = [(c,) for c in constraints] + [why for why, _ in limits.boxes]
         impossible: list[Box] = []
         failed: list[Box] = []
         for up in ups:
@@ -316,8 +324,8 @@ class Reaching:
             k: [*ct.cover[own[n]], ct.null_cover[own[n]]] for k, n in enumerate(space.names)
             if n in solo and ct is not None}, boxes)
         readable = sum(1 << i for i, r in enumerate(rules) if r.readable)
-        view = View(table, space, cover, boxes, constraints, cboxes, len(impossible), readable,
-                    failed)
+        view = View(table, space, cover, boxes, ruled, cboxes, len(impossible), readable,
+                    failed, limits.unapplied)
         self.views[table.name] = view
         return view
 
