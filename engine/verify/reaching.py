@@ -32,6 +32,7 @@ from .regions import Box, accepting, merge_boxes, split, uncovered
 
 LIST_POLICIES = ("R", "O", "C")
 PARTITION_STEPS = 200_000  # splits for one decision's answer map before it is left inexact
+NULL_SEARCH_STEPS = 100_000  # steps for whether an aggregate not followed can collect nothing
 
 
 @dataclass
@@ -231,11 +232,29 @@ class Reaching:
         axis = self.axes.get(name)
         if axis is None:
             var = self.model.variables[name]
-            decided = self.model.producer(name) is not None
+            up = self.model.producer(name)
             may_be_null = var.unknown is True or (self.undeclared_null and var.unknown is None)
-            axis = Axis(Atoms.build(var, self._tests.get(name, [])), may_be_null and not decided)
+            if up is not None:  # a decision not followed: null if it can answer null
+                may_be_null = self.answers_null(up, name)
+            axis = Axis(Atoms.build(var, self._tests.get(name, [])), may_be_null)
             self.axes[name] = axis
         return axis
+
+    def answers_null(self, table: Table, name: str) -> bool:
+        """Whether a decision can answer null for this output: a rule or the default says
+        null, or an aggregate (C+, C<, C>) may collect nothing; when not sure, yes."""
+        k = table.output_names.index(name)
+        if table.name in self._broken or (table.default is not None
+                                          and table.default[k] is None):
+            return True
+        if any(r.outputs[k] is None for r in table.rules):
+            return True  # a rule answering null (or one whose answer could not be read)
+        if table.hit_policy not in ("C+", "C<", "C>") or table.default is not None:
+            return False  # no match is an error (U, A, P, F) or a count of 0 (C#)
+        view = self.view(table)
+        found = uncovered(view.space.domain, view.cover, view.readable | view.ruled_out, 1,
+                          NULL_SEARCH_STEPS, view.space.ordered)
+        return bool(found.boxes) or not found.complete
 
     def base(self, table: Table) -> list[str]:
         """The original inputs of a decision and of those it requires (its own first)."""
