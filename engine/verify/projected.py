@@ -124,8 +124,8 @@ def unapplied_finding(table: Table, constraints: tuple[Constraint, ...]) -> Find
     return Finding(
         "not_analysed", "warning",
         _("the constraint(s) {ids} name inputs decision {name} does not read; working out "
-          "which of its cases they rule out together was stopped after {steps:,} steps, so "
-          "some of those cases are treated as possible: a gap or overlap reported for this "
-          "table may lie in cases that cannot occur").format(
+          "which of its cases they rule out together was cut short (after {steps:,} units of "
+          "work), so some of those cases are treated as possible: a gap or overlap reported "
+          "for this table may lie in cases that cannot occur").format(
               ids=ids, name=table.name, steps=PROJECTION_WORK),
         table.name, (), (table.cell, *(c.cell for c in constraints[:MAX_NAMED])))
