@@ -223,3 +223,22 @@ def test_covers_runs_out_of_work_rather_than_running_long() -> None:
     diagonal = [(1 << i, 1 << i) for i in range(4)]
     with pytest.raises(possible._OutOfSteps):
         possible.covers(region, diagonal, [3])
+
+
+def test_diff_sees_a_change_in_an_unread_input_that_constraints_name(tmp_path: Path) -> None:
+    # only v3's allowed values change (no table reads v3): v0 = "a" could not occur before
+    # (v3 <= 3 held for every v3), now it can (v3 = 4) and is answered
+    def spec(v3: str) -> Workbook2:
+        wb = issue_example([["C1", "<= 3", '"c", "a"', "never"]])
+        wb.glossary[1] = ("v3", "integer", v3)
+        wb.tables[0].rules.append(["R2", '"a"', '"q"'])
+        return wb
+
+    from engine.review.diff import diff_models
+    old = engine.load(str(write2(spec("[0..3]"), tmp_path / "old.xlsx")), strict=False)
+    new = engine.load(str(write2(spec("[0..4]"), tmp_path / "new.xlsx")), strict=False)
+    result = diff_models(old, new)
+    changes = {tuple(sorted(a.region.items())): (a.old.error is not None, a.new.outputs)
+               for a in result.answers}
+    assert changes == {(("v0", '"a"'),): (True, (("d", "q"),))}  # "c": no answer in both
+    assert "constraint C1" in next(a.old.error for a in result.answers)
