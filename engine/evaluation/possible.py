@@ -18,9 +18,10 @@ those combinations, built once: a set of constraints covers when the OR of its m
 ones, exactly, in O(constraints x POINTS / 64) word operations. A larger component is asked
 with `covers`, a recursive split that stops at once where one box holds the whole region, or
 where some value of a column lies in no box, or where the boxes fall into groups over disjoint
-columns; it gets at most `COVER_STEPS` steps of O(rows x columns) bit operations, and past
-them the answer is "unknown", which evaluation takes as possible (the case is answered, as
-without the projection) and the check reports. Answers are kept per set of constraints.
+columns. Each question gets at most `COVER_WORK` units of work (a unit: one box cut to a
+region, O(columns); or about 1,000 words of bit maps ORed); past them the answer is
+"unknown", which evaluation takes as possible (the case is answered, as without the
+projection) and the check reports. Answers are kept per set of constraints.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from ..core.sfeel import UnaryTest, Value
 from ..domain.atoms import Atoms, bits
 
 Box = tuple[int, ...]
-COVER_WORK = 100_000  # work for one "do these boxes cover every value?" question: a unit
-# is one box cut to a region (O(columns)), or one bit map ORed per 64 words of it
+COVER_WORK = 100_000  # work for one "do these boxes cover every value?" question
 POINTS = 1 << 14  # combinations of atoms a component may have to be held as bit maps
 MAP_BITS = 1 << 26  # bits of bit maps kept for one projection (8 MB)
 MAX_DEPTH = 300  # nested splits of one question (each split narrows one column)
@@ -175,7 +175,7 @@ class Component:
     full: int = 0  # the map of the whole domain
 
     def covered(self, chosen: int, steps: list[int]) -> bool:
-        if self.maps is not None:
+        if self.maps is not None:  # a unit per 16 maps of up to 64 words
             steps[0] -= 1 + chosen.bit_count() * (1 + self.full.bit_length() // 4096) // 16
             if steps[0] < 0:
                 raise _OutOfSteps
