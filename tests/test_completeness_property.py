@@ -271,8 +271,46 @@ def test_gaps_and_overlaps_are_exactly_the_cases_that_get_none_or_two(model: Mod
                 check_overlap_example(model, table, f)
         else:
             assert not overlaps
+        check_never_decides(table, mine, rows)
     if not [f for f in findings if f.severity == "error"]:
         assert all(n == 0 for n in brute.failures.values()), brute.failures
+
+
+def decides(table: Table, hits: list[int], skip: int | None = None) -> Any:
+    """What the table answers when these rules match (without rule `skip`): the deciding
+    rule's output under F and P, the set of outputs under U and A."""
+    hits = [i for i in hits if i != skip]
+    if not hits:
+        return None
+    outs = [table.rules[i].outputs for i in hits]
+    if table.hit_policy == "F":
+        return outs[0]
+    if table.hit_policy == "P":
+        return outs[min(range(len(hits)), key=lambda k: (rank(outs[k][0]), k))]
+    return frozenset(outs)
+
+
+def rank(value: Any) -> int:
+    """Priority under P: the order of the output's values; null (not among them) last."""
+    return ANSWERS.index(value) if value in ANSWERS else len(ANSWERS)
+
+
+def check_never_decides(table: Table, mine: list[Finding],
+                        rows: list[tuple[dict[str, Any], list[int]]]) -> None:
+    """A rule said to never decide (masked) never decides for any allowed case that reaches
+    the table; one said deletable (redundant) changes no answer of those cases if deleted."""
+    for f in mine:
+        i = index(table, f.rules[0]) if f.rules else None
+        if f.kind == "masked":
+            for case, hits in rows:
+                if i in hits and table.hit_policy == "F":
+                    assert hits[0] != i, (f.message, case)
+                elif i in hits:  # P: another rule decides
+                    best = min(hits, key=lambda k: (rank(table.rules[k].outputs[0]), k))
+                    assert best != i, (f.message, case)
+        elif f.kind == "redundant" and table.hit_policy != "U":
+            for case, hits in rows:
+                assert decides(table, hits) == decides(table, hits, i), (f.message, case)
 
 
 def index(table: Table, rule_id: str) -> int:

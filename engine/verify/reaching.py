@@ -177,12 +177,16 @@ AnswerMap = tuple[list[tuple[Box, dict[str, Value]]], list[Box]]  # answers, fai
 class Reaching:
     """Answer maps and views of every table of a model, built as the check asks for them."""
 
-    def __init__(self, model: Model, undeclared_null: bool = False) -> None:
+    def __init__(self, model: Model, undeclared_null: bool = False,
+                 every_null: bool = False) -> None:
         self.model = model
         # with `undeclared_null`, an input whose glossary says nothing about unknown (v1, DMN)
-        # may be null too: only to tell a rule reached through null from a dead one
+        # may be null too: only to tell a rule reached through null from a dead one; with
+        # `every_null`, every input may be (`conservative`)
         self.undeclared_null = undeclared_null
+        self.every_null = every_null
         self._lenient: Reaching | None = None
+        self._conservative: Reaching | None = None
         self.axes: dict[str, Axis] = {}
         self.bases: dict[str, list[str]] = {}
         self.views: dict[str, View] = {}
@@ -200,6 +204,14 @@ class Reaching:
         if self._lenient is None:
             self._lenient = Reaching(self.model, undeclared_null=True)
         return self._lenient
+
+    def conservative(self) -> Reaching:
+        """The same model with every input allowed to be unknown: more cases than can occur
+        (so a rule said never to decide here never does), with a null reaching every rule
+        whose cell allows it, as the table-by-table checks count it."""
+        if self._conservative is None:
+            self._conservative = Reaching(self.model, every_null=True)
+        return self._conservative
 
     # -- which decided inputs can be followed ----------------------------------------------
     def exact(self, table: Table) -> bool:
@@ -233,7 +245,8 @@ class Reaching:
         if axis is None:
             var = self.model.variables[name]
             up = self.model.producer(name)
-            may_be_null = var.unknown is True or (self.undeclared_null and var.unknown is None)
+            may_be_null = var.unknown is True or self.every_null or (
+                self.undeclared_null and var.unknown is None)
             if up is not None:  # a decision not followed: null if it can answer null
                 may_be_null = self.answers_null(up, name)
             axis = Axis(Atoms.build(var, self._tests.get(name, [])), may_be_null)
