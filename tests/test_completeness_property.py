@@ -1,9 +1,12 @@
 """The theorem, against brute force: on random chained workbooks (2-3 tables, small domains,
-variables that may be unknown, constraint rows), every allowed case is enumerated and
-evaluated. The check must report a gap (an overlap) in a table exactly when some allowed case
-that reaches it gets no rule (two rules); every example must be a whole case that `evaluate`
-answers as the finding says; and a check without errors means every allowed case evaluates
-without a `CaseError`.
+variables that may be unknown, constraint rows — also on inputs no table reads, and mixes of
+read and unread ones), every allowed case is enumerated and evaluated. A case of a decision
+gives the inputs it reads; it is allowed when some completion of it to every glossary input
+lies inside no constraint (cases over all variables are what "allowed" is said of), and
+`evaluate` must refuse exactly the others. The check must report a gap (an overlap) in a table
+exactly when some allowed case that reaches it gets no rule (two rules); every example must be
+a whole case that `evaluate` answers as the finding says; and a check without errors means
+every allowed case evaluates without a `CaseError`.
 
 The brute force never uses atoms, regions or the check: it walks every combination of values
 (each variable's domain is a handful of values; an integer's bounds lie inside it), asks
@@ -111,11 +114,32 @@ def make_table(draw: Any, name: str, ins: list[Variable], out: Variable, policy:
 
 
 @st.composite
+def whole_domain(draw: Any, var: Variable) -> str:
+    """A cell accepting every known value of the variable (and null, sometimes), written as a
+    person would: with another row on the variable, it can rule out all of it."""
+    if var.type == "boolean":
+        text = "true, false"
+    elif var.type == "string":
+        text = ", ".join(f'"{v}"' for v in var.values)
+    else:
+        text = draw(st.sampled_from(("[0..4]", ">= 0", "<= 4", "not(null)")))
+    return f"{text}, null" if draw(st.booleans()) and text != "not(null)" else text
+
+
+@st.composite
+def constraint_cell(draw: Any, var: Variable) -> str:
+    return draw(whole_domain(var) if draw(st.integers(0, 2)) == 0 else cell_text(var))
+
+
+@st.composite
 def graphs(draw: Any) -> Model:
-    """t1 reads inputs; t2 reads d1 and inputs; t3 (half the time) reads d2, maybe d1."""
+    """t1 reads inputs; t2 reads d1 and inputs; t3 (half the time) reads d2, maybe d1. Up to
+    two more inputs no table reads; constraints name read and unread inputs alike."""
     inputs = [draw(input_variable(k)) for k in range(draw(st.integers(2, 4)))]
+    unread = [draw(input_variable(k)) for k in range(len(inputs),
+                                                     len(inputs) + draw(st.integers(0, 2)))]
     decided = [Variable(f"d{k}", "string", None, ANSWERS) for k in (1, 2, 3)]
-    variables = {v.name: v for v in [*inputs, *decided]}
+    variables = {v.name: v for v in [*inputs, *unread, *decided]}
     policies = st.sampled_from(("U", "A", "F", "P"))
 
     def some_inputs() -> list[Variable]:
@@ -131,9 +155,10 @@ def graphs(draw: Any) -> Model:
     else:
         del variables["d3"]
     constraints = []
-    for c in range(draw(st.integers(0, 2))):
-        named = draw(st.lists(st.sampled_from(inputs), min_size=1, max_size=2, unique_by=id))
-        tests = tuple((v.name, read_cell(draw(cell_text(v)), v)) for v in named)
+    for c in range(draw(st.integers(0, 3))):
+        named = draw(st.lists(st.sampled_from([*inputs, *unread]), min_size=1, max_size=3,
+                              unique_by=id))
+        tests = tuple((v.name, read_cell(draw(constraint_cell(v)), v)) for v in named)
         tests = tuple(t for t in tests if not t[1].any)
         if tests:
             constraints.append(Constraint(f"C{c + 1}", tests, f"impossible {c + 1}",
@@ -150,19 +175,20 @@ class Brute:
         self.model = model
         self.reaching: dict[str, list[tuple[dict[str, Any], list[int]]]] = {}
         self.failures: dict[str, int] = {}  # decision -> allowed cases evaluate refuses
+        allowed = allowed_cases(model)
         for name, table in model.tables.items():
             needed = sorted(needed_inputs(model, name))
+            possible = {tuple(case[n] for n in needed) for case in allowed}
             rows = []
             refused = 0
             for values in product(*(domain(model.variables[n]) for n in needed)):
                 case = dict(zip(needed, values))
-                if any(c.matches(case) for c in model.constraints
-                       if all(v in case for v, _ in c.tests)):
+                if values not in possible:  # every completion lies inside some constraint
                     try:
                         model.evaluate(case, name)
                     except InvalidInput:
                         continue
-                    raise AssertionError(f"{case} lies in a constraint yet {name} answers it")
+                    raise AssertionError(f"{case} cannot occur yet {name} answers it")
                 known = dict(case)
                 try:
                     for up in upstream(model, name):
@@ -174,10 +200,22 @@ class Brute:
                 rows.append((case, hits))
                 try:
                     model.evaluate(case, name)
+                except InvalidInput as exc:
+                    raise AssertionError(f"{case} can occur yet {name} refuses it: {exc}") \
+                        from exc
                 except CaseError:
                     refused += 1
             self.reaching[name] = rows
             self.failures[name] = refused
+
+
+def allowed_cases(model: Model) -> list[dict[str, Any]]:
+    """Every case over all glossary inputs (not only those a decision reads) that lies inside
+    no constraint."""
+    names = sorted(n for n in model.variables if model.producer(n) is None)
+    cases = (dict(zip(names, values))
+             for values in product(*(domain(model.variables[n]) for n in names)))
+    return [case for case in cases if not any(c.matches(case) for c in model.constraints)]
 
 
 def needed_inputs(model: Model, decision: str) -> set[str]:
@@ -233,8 +271,46 @@ def test_gaps_and_overlaps_are_exactly_the_cases_that_get_none_or_two(model: Mod
                 check_overlap_example(model, table, f)
         else:
             assert not overlaps
+        check_never_decides(table, mine, rows)
     if not [f for f in findings if f.severity == "error"]:
         assert all(n == 0 for n in brute.failures.values()), brute.failures
+
+
+def decides(table: Table, hits: list[int], skip: int | None = None) -> Any:
+    """What the table answers when these rules match (without rule `skip`): the deciding
+    rule's output under F and P, the set of outputs under U and A."""
+    hits = [i for i in hits if i != skip]
+    if not hits:
+        return None
+    outs = [table.rules[i].outputs for i in hits]
+    if table.hit_policy == "F":
+        return outs[0]
+    if table.hit_policy == "P":
+        return outs[min(range(len(hits)), key=lambda k: (rank(outs[k][0]), k))]
+    return frozenset(outs)
+
+
+def rank(value: Any) -> int:
+    """Priority under P: the order of the output's values; null (not among them) last."""
+    return ANSWERS.index(value) if value in ANSWERS else len(ANSWERS)
+
+
+def check_never_decides(table: Table, mine: list[Finding],
+                        rows: list[tuple[dict[str, Any], list[int]]]) -> None:
+    """A rule said to never decide (masked) never decides for any allowed case that reaches
+    the table; one said deletable (redundant) changes no answer of those cases if deleted."""
+    for f in mine:
+        i = index(table, f.rules[0]) if f.rules else None
+        if f.kind == "masked":
+            for case, hits in rows:
+                if i in hits and table.hit_policy == "F":
+                    assert hits[0] != i, (f.message, case)
+                elif i in hits:  # P: another rule decides
+                    best = min(hits, key=lambda k: (rank(table.rules[k].outputs[0]), k))
+                    assert best != i, (f.message, case)
+        elif f.kind == "redundant" and table.hit_policy != "U":
+            for case, hits in rows:
+                assert decides(table, hits) == decides(table, hits, i), (f.message, case)
 
 
 def index(table: Table, rule_id: str) -> int:

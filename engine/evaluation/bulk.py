@@ -29,6 +29,8 @@ from ..domain.atoms import Atoms
 from .columns import Column, encode, small_int
 from .compiled import CompiledTable
 from .evaluate import impossible, must_be_known, outside, plan_for, run_table
+from .frame_possible import impossible_rows
+from .possible import Projection
 
 DENSE_LIMIT = 1 << 18  # most combinations of atom codes a table may tabulate up front
 LIST_POLICIES = ("R", "O", "C")
@@ -79,6 +81,8 @@ def evaluate_frame(model: Model, frame: pd.DataFrame, decision: str | None = Non
         for name, test in constraint.tests:
             inside &= accepted(run.columns[name], dict(plan.needed)[name], test)
         run.fail(inside, _said(impossible(constraint)), InvalidInput)
+    if plan.projection is not None:
+        run.fail(*impossible_rows(plan.projection, run.columns, len(frame)), InvalidInput)
     for tp in plan.tables:
         run.table(tp)
     return run.frame(frame.index)
@@ -120,6 +124,7 @@ class BulkPlan:
     names: list[str]  # the result's columns
     outputs: dict[str, Variable]  # the variables the tables decide
     constraints: tuple[Constraint, ...] = ()  # impossible combinations of the inputs read
+    projection: Projection | None = None  # constraints naming others too (`possible`)
 
 
 def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
@@ -140,7 +145,7 @@ def bulk_plan(model: Model, decision: str | None = None) -> BulkPlan:
                               "or 'error_kind'").format(names=', '.join(names)))
         outputs = {o: model.variables[o] for o in producer}
         plan = BulkPlan(base.target, base.needed, tables, producer, domains, names, outputs,
-                        base.constraints)
+                        base.constraints, base.projection)
         cache[decision] = plan
     return plan
 

@@ -20,6 +20,7 @@ from .compiled import CompiledTable, compile_model
 from .dispatch import Compiled, compile_decision
 from .explain import explain
 from .hitpolicy import HANDLERS, empty_answer
+from .possible import Projection, projection_for
 
 
 class Step:
@@ -181,6 +182,7 @@ class Plan:
     needed: tuple[tuple[str, Variable], ...]  # case inputs read on the way
     case_inputs: frozenset[str]  # every name a case may give
     constraints: tuple[Constraint, ...] = ()  # those naming only inputs read on the way
+    projection: Projection | None = None  # the others, where together they can refuse a case
     # the decision as one generated function (dispatch.py), made at the first `evaluate`
     # (a frame, a check or a diff that never evaluates one case does not pay for it)
     fast: Compiled | None = None
@@ -206,6 +208,17 @@ def impossible(constraint: Constraint) -> str:
         constraint=constraint.said())
 
 
+def impossible_together(constraints: tuple[Constraint, ...], read: frozenset[str]) -> str:
+    """Why a case is refused when constraints naming inputs it does not give rule it out."""
+    names = ", ".join(dict.fromkeys(n for c in constraints for n in c.names if n not in read))
+    if len(constraints) == 1:
+        return _("this case cannot occur: whatever the value of {names}, it lies inside "
+                 "constraint {constraint}").format(names=names, constraint=constraints[0].said())
+    return _("this case cannot occur: whatever the values of {names}, it lies inside one of "
+             "the constraints {constraints}").format(
+                 names=names, constraints=", ".join(c.said() for c in constraints))
+
+
 def plan_for(model: Model, decision: str | None) -> Plan:
     cache = model._plans
     plan: Plan | None = cache.get(decision)
@@ -220,7 +233,8 @@ def plan_for(model: Model, decision: str | None) -> Plan:
         inputs = tuple((n, model.variables[n]) for n in needed)
         case_inputs = frozenset(v for v in model.variables if v not in produced)
         constraints = tuple(c for c in model.constraints if all(n in needed for n in c.names))
-        plan = Plan(target, tables, inputs, case_inputs, constraints)
+        plan = Plan(target, tables, inputs, case_inputs, constraints,
+                    projection_for(model, needed))
         cache[decision] = plan
     return plan
 
@@ -283,9 +297,13 @@ def evaluate(model: Model, case: Mapping[str, Any], decision: str | None = None)
 
 
 def generate(model: Model, plan: Plan) -> None:
-    """Make the plan's generated function, once (the plan is frozen: set in place)."""
-    fast = compile_decision(model, plan.tables, plan.needed, plan.case_inputs,
-                            plan.constraints, plan.target, run_table, Step, Result)
+    """Make the plan's generated function, once (the plan is frozen: set in place). Where
+    constraints on inputs the decision does not read can refuse a case together (a
+    projection), the general path answers every case: the generated one does not know them."""
+    fast = None
+    if plan.projection is None:
+        fast = compile_decision(model, plan.tables, plan.needed, plan.case_inputs,
+                                plan.constraints, plan.target, run_table, Step, Result)
     object.__setattr__(plan, "fast", fast)
     object.__setattr__(plan, "compiled", True)
 
@@ -328,6 +346,12 @@ def general(model: Model, plan: Plan, case: Mapping[str, Any]) -> Result:
     for constraint in plan.constraints:
         if constraint.matches(known):
             raise InvalidInput(impossible(constraint), plan.target, constraint.names)
+    if plan.projection is not None:
+        together = plan.projection.refusal(known)
+        if together is not None:
+            raise InvalidInput(impossible_together(together, plan.projection.read), plan.target,
+                               tuple(dict.fromkeys(n for c in together for n in c.names
+                                                   if n in known)))
     steps = tuple(run_table(ct, known) for ct in plan.tables)
     last = steps[-1]
     return Result(plan.target, last.outputs, steps, model)

@@ -2,23 +2,50 @@
 walk's columns, a box cut at their edges, and the refusal of a piece inside one.
 
 A case inside a constraint is refused by `evaluate` whatever the rules say, so where the two
-versions' constraints differ, answers change: answered in one, refused in the other.
+versions' constraints differ, answers change: answered in one, refused in the other. As in
+`evaluate`, a version applies the constraints naming only inputs its target reads directly,
+and the others projected onto those inputs (`verify.projected`): a box where every value of
+the inputs it does not read lies inside some of them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..core.i18n import _
 from ..core.model import Model
+from ..core.sfeel import UnaryTest
 from ..domain.atoms import Atoms
+from ..verify.projected import project
 from ..verify.regions import Box
 
 
-def limit_boxes(model: Model, columns: list[str], atoms: dict[str, Atoms]) -> list[tuple[str, Box]]:
-    """The model's constraints that evaluation applies to this target's cases (every variable
-    they name is a case input on the way), each as (id, box over the walk's columns)."""
+@dataclass
+class _Column:
+    """A walk column as the projection reads it: the shared atoms, null the last."""
+
+    atoms: Atoms
+    domain: int
+
+    def mask(self, test: UnaryTest | None) -> int:
+        if test is None:
+            return 0
+        return (self.atoms.mask(test) & self.atoms.full) | (
+            1 << self.atoms.size if test.matches(None) else 0)
+
+
+def limit_boxes(model: Model, columns: list[str], atoms: dict[str, Atoms],
+                read: list[str] | None = None,
+                domain: list[int] | None = None) -> list[tuple[str, Box]]:
+    """The model's constraints that evaluation applies to this target's cases, each as
+    (ids, box over the walk's columns): those naming only inputs the version reads (`read`,
+    default every column), then the others projected onto them (`domain`: per column, the
+    atoms and null bit this version allows)."""
+    read = columns if read is None else read
+    whole = [atoms[n].full | 1 << atoms[n].size for n in columns]
     out = []
     for con in model.constraints:
-        if not all(n in columns for n in con.names):
+        if not all(n in read for n in con.names):
             continue
         tests = dict(con.tests)
         box = []
@@ -30,6 +57,14 @@ def limit_boxes(model: Model, columns: list[str], atoms: dict[str, Atoms]) -> li
             else:
                 box.append(a.mask(test) | (1 << a.size if test.matches(None) else 0))
         out.append((con.id, tuple(box)))
+    allowed = whole if domain is None else domain
+    names = [n for n in columns if n in read]
+    found = project(model, names, [_Column(atoms[n], allowed[columns.index(n)]) for n in names])
+    for why, part in found.boxes:
+        lifted = list(whole)
+        for name, m in zip(names, part):
+            lifted[columns.index(name)] = m
+        out.append((", ".join(c.id for c in why), tuple(lifted)))
     return out
 
 
@@ -38,6 +73,8 @@ def refused(limits: list[tuple[str, Box]], piece: Box) -> str | None:
     so they lie inside a constraint or outside it, never across its edge)."""
     for cid, cut in limits:
         if all(m & c == m for m, c in zip(piece, cut)):
+            if ", " in cid:
+                return _("this case cannot occur (constraints {ids}, together)").format(ids=cid)
             return _("this case cannot occur (constraint {id})").format(id=cid)
     return None
 

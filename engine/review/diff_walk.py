@@ -123,11 +123,17 @@ def same_logic(old: Model, new: Model, target: str) -> bool:
                 [(r.inputs, r.outputs) for r in b.rules]:
             return False
         for var in (*a.input_names, *a.output_names):
-            x, y = old.variables.get(var), new.variables.get(var)
-            if x is None or y is None or (x.type, x.allowed, x.values, x.unknown) != \
-                    (y.type, y.allowed, y.values, y.unknown):
+            if not _same_variable(old, new, var):
                 return False
-    return _constraint_texts(old) == _constraint_texts(new)
+    named = {n for m in (old, new) for c in m.constraints for n in c.names}
+    return _constraint_texts(old) == _constraint_texts(new) and all(
+        _same_variable(old, new, n) for n in named)  # unread inputs bound what can occur
+
+
+def _same_variable(old: Model, new: Model, var: str) -> bool:
+    x, y = old.variables.get(var), new.variables.get(var)
+    return x is not None and y is not None and (x.type, x.allowed, x.values, x.unknown) == \
+        (y.type, y.allowed, y.values, y.unknown)
 
 
 def _constraint_texts(model: Model) -> set[tuple[tuple[str, str], ...]]:
@@ -168,7 +174,9 @@ def build_walk(old: Model, new: Model, target: str) -> Walk:
     walk.same_from = [all(sides[0].domain[j] & walk.spans[j] == sides[1].domain[j] & walk.spans[j]
                           for j in range(k, n)) for k in range(n + 1)]
     for side in sides:
-        side.limits = limit_boxes(side.model, columns, atoms)
+        reads = {c.name for t in side.order for c in side.model.tables[t].inputs}
+        side.limits = limit_boxes(side.model, columns, atoms,
+                                  [n for n in columns if n in reads], side.domain)
     walk.limits_differ = [b for _, b in sides[0].limits] != [b for _, b in sides[1].limits]
     for side, prod in zip(sides, produced):
         for t in side.order:

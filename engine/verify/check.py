@@ -21,8 +21,9 @@ What the analyses mean, per hit policy:
 - **redundant** (warning): a rule repeating another; a rule lying inside another with the same
   answer where deleting it changes no answer (U, A, C<, C>; F and P when no rule in between
   answers differently). Under R, O, C, C+, C# every matching rule adds to the answer, so only
-  exact repeats are reported, as likely double counting. **mergeable** (info): rules that
-  differ in one column only, give the same answer and carry the same notes: the merged row.
+  exact repeats are reported, as likely double counting. Both are judged again across the
+  graph (`graph_rules`), over the cases that really reach the table. **mergeable** (info):
+  rules that differ in one column only, give the same answer and carry the same notes.
 - the loader's problems (syntax, type, domain, unknown names, cycles) come first; a glossary
   variable no table uses is a note. A table whose header could not be read is not analysed,
   and one finding names the cells that prevent it.
@@ -49,6 +50,7 @@ from .context import (
     Reach,
 )
 from .graph_check import check_gaps, check_overlaps, check_reach
+from .graph_rules import masked_across_graph, redundant_across_graph
 from .reaching import Reaching
 from .regions import (
     Box,
@@ -202,7 +204,9 @@ def check_table(model: Model, table: Table, out: list[Finding], reach: Reach,
     check_gaps(ctx, reaching, out)
     check_overlaps(ctx, reaching, out)
     check_masked(ctx, out, set(members(ctx.active)) - live)  # unreachable: not also masked
+    masked_across_graph(ctx, reaching, out, live)
     check_redundant(ctx, out)
+    redundant_across_graph(ctx, reaching, out, live)
     suggest_merges(ctx, out)
     # a rule can decide if some case reaches it: known values, or null where its cell allows
     reachable = {i for i, r in enumerate(table.rules) if r.readable

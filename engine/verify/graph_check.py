@@ -21,6 +21,7 @@ from ..core.model import SINGLE_HIT
 from ..core.sfeel import Value, literal_text
 from ..evaluation.evaluate import evaluate
 from .context import GAP_SEARCH_LIMIT, MAX_GAPS_SHOWN, MAX_OVERLAPS_SHOWN, MAX_STEPS, Context
+from .projected import unapplied_finding
 from .reaching import Reaching, View
 from .regions import (
     Box,
@@ -293,6 +294,8 @@ def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int
     table: every case they match is ruled out by a constraint, or never gets this far
     (`told`: rules already reported as unreachable from their own cells)."""
     view = reach.view(ctx.table, ctx.ct, ctx.boxes)
+    if view.unapplied:
+        out.append(unapplied_finding(ctx.table, view.unapplied))
     live: set[int] = set()
     if plain(ctx, view):
         return set(members(ctx.active))  # every rule with a case of its own applies
@@ -303,8 +306,9 @@ def check_reach(ctx: Context, reach: Reaching, out: list[Finding], told: set[int
             live.add(i)
             continue
         rule = ctx.table.rules[i]
-        blocked = [c.id for c, cbox in zip(view.constraints, view.constraint_boxes)
-                   if intersect(cbox, view.boxes[i]) is not None]
+        blocked = list(dict.fromkeys(
+            c.id for why, cbox in zip(view.constraints, view.constraint_boxes)
+            if intersect(cbox, view.boxes[i]) is not None for c in why))
         if not blocked and reached_through_null(ctx, reach, i):
             out.append(Finding("unreachable", "info",
                                _("rule {id} applies only to cases with an unknown (null) "

@@ -27,10 +27,12 @@ from ..core.sfeel import UnaryTest, Value, literal_text
 from ..domain.atoms import Atoms, bits
 from ..evaluation.compiled import CompiledTable, compile_table
 from ..evaluation.hitpolicy import HANDLERS, empty_answer
+from .projected import project
 from .regions import Box, accepting, merge_boxes, split, uncovered
 
 LIST_POLICIES = ("R", "O", "C")
 PARTITION_STEPS = 200_000  # splits for one decision's answer map before it is left inexact
+NULL_SEARCH_STEPS = 100_000  # steps for whether an aggregate not followed can collect nothing
 
 
 @dataclass
@@ -139,11 +141,14 @@ class View:
     space: Space
     cover: list[list[int]]  # per column, per atom: rules, constraints, impossible regions
     boxes: list[Box]  # per rule
-    constraints: list[Constraint]  # those that apply: every variable they name is read here
+    # what cannot occur: per box, the constraint naming only inputs read here, or the
+    # constraints naming others too that rule it out together (`projected`)
+    constraints: list[tuple[Constraint, ...]]
     constraint_boxes: list[Box]
     impossible: int  # how many impossible regions follow the constraints
     readable: int  # the rules whose cells could all be read
     failed: list[Box] = field(default_factory=list)  # cases a decision read gives no answer
+    unapplied: tuple[Constraint, ...] = ()  # constraints whose projection was cut short
 
     @property
     def n_rules(self) -> int:
@@ -172,12 +177,16 @@ AnswerMap = tuple[list[tuple[Box, dict[str, Value]]], list[Box]]  # answers, fai
 class Reaching:
     """Answer maps and views of every table of a model, built as the check asks for them."""
 
-    def __init__(self, model: Model, undeclared_null: bool = False) -> None:
+    def __init__(self, model: Model, undeclared_null: bool = False,
+                 every_null: bool = False) -> None:
         self.model = model
         # with `undeclared_null`, an input whose glossary says nothing about unknown (v1, DMN)
-        # may be null too: only to tell a rule reached through null from a dead one
+        # may be null too: only to tell a rule reached through null from a dead one; with
+        # `every_null`, every input may be (`conservative`)
         self.undeclared_null = undeclared_null
+        self.every_null = every_null
         self._lenient: Reaching | None = None
+        self._conservative: Reaching | None = None
         self.axes: dict[str, Axis] = {}
         self.bases: dict[str, list[str]] = {}
         self.views: dict[str, View] = {}
@@ -195,6 +204,14 @@ class Reaching:
         if self._lenient is None:
             self._lenient = Reaching(self.model, undeclared_null=True)
         return self._lenient
+
+    def conservative(self) -> Reaching:
+        """The same model with every input allowed to be unknown: more cases than can occur
+        (so a rule said never to decide here never does), with a null reaching every rule
+        whose cell allows it, as the table-by-table checks count it."""
+        if self._conservative is None:
+            self._conservative = Reaching(self.model, every_null=True)
+        return self._conservative
 
     # -- which decided inputs can be followed ----------------------------------------------
     def exact(self, table: Table) -> bool:
@@ -232,11 +249,30 @@ class Reaching:
         return axis
 
     def null(self, name: str) -> bool:
-        """Whether the check covers null for this input (without cutting its atoms)."""
+        """Whether the check covers null for this input (without cutting its atoms): where
+        the glossary allows it, or a decision not followed can answer null."""
         var = self.model.variables[name]
-        decided = self.model.producer(name) is not None
-        may_be_null = var.unknown is True or (self.undeclared_null and var.unknown is None)
-        return bool(may_be_null and not decided)
+        up = self.model.producer(name)
+        if up is not None:  # a decision not followed: null if it can answer null
+            return self.answers_null(up, name)
+        return bool(var.unknown is True or self.every_null
+                    or (self.undeclared_null and var.unknown is None))
+
+    def answers_null(self, table: Table, name: str) -> bool:
+        """Whether a decision can answer null for this output: a rule or the default says
+        null, or an aggregate (C+, C<, C>) may collect nothing; when not sure, yes."""
+        k = table.output_names.index(name)
+        if table.name in self._broken or (table.default is not None
+                                          and table.default[k] is None):
+            return True
+        if any(r.outputs[k] is None for r in table.rules):
+            return True  # a rule answering null (or one whose answer could not be read)
+        if table.hit_policy not in ("C+", "C<", "C>") or table.default is not None:
+            return False  # no match is an error (U, A, P, F) or a count of 0 (C#)
+        view = self.view(table)
+        found = uncovered(view.space.domain, view.cover, view.readable | view.ruled_out, 1,
+                          NULL_SEARCH_STEPS, view.space.ordered)
+        return bool(found.boxes) or not found.complete
 
     def base(self, table: Table) -> list[str]:
         """The original inputs of a decision and of those it requires (its own first)."""
@@ -300,6 +336,10 @@ class Reaching:
         cboxes = [tuple(axis.mask(dict(c.tests)[n]) & axis.domain if n in dict(c.tests)
                         else axis.domain for n, axis in zip(space.names, axes))
                   for c in constraints]
+        limits = project(self.model, base, axes[:len(base)])
+        rest = tuple(a.domain for a in axes[len(base):])
+        cboxes += [box + rest for _, box in limits.boxes]
+        ruled = [(c,) for c in constraints] + [why for why, _ in limits.boxes]
         impossible: list[Box] = []
         failed: list[Box] = []
         for up in ups:
@@ -321,8 +361,8 @@ class Reaching:
             k: [*ct.cover[own[n]], ct.null_cover[own[n]]] for k, n in enumerate(space.names)
             if n in solo and ct is not None}, boxes)
         readable = sum(1 << i for i, r in enumerate(rules) if r.readable)
-        view = View(table, space, cover, boxes, constraints, cboxes, len(impossible), readable,
-                    failed)
+        view = View(table, space, cover, boxes, ruled, cboxes, len(impossible), readable,
+                    failed, limits.unapplied)
         self.views[table.name] = view
         return view
 
