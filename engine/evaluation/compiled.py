@@ -27,6 +27,7 @@ class CompiledTable:
     priority: list[tuple[int, ...]]  # per rule: smaller is higher priority (P and O)
     ids: tuple[str, ...] = ()  # per rule, for traces
     cells: tuple[str, ...] = ()
+    output_variables: tuple[Variable, ...] = ()  # per output column
     # explanation lines already written for a step (see explain.step_lines): this table of this
     # version of the model gives the same words for the same rules, inputs and outputs
     explained: dict[tuple[Any, ...], list[str]] = field(default_factory=dict, repr=False)
@@ -109,7 +110,7 @@ def compile_table(table: Table, variables: dict[str, Variable],
         priority.append(tuple(key))
     return CompiledTable(table, vars_, atoms, cover, null_cover, everyone,
                          [r.outputs for r in rules], priority, tuple(r.id for r in rules),
-                         tuple(r.cell for r in rules))
+                         tuple(r.cell for r in rules), tuple(ranked))
 
 
 def compile_model(model: Model) -> dict[str, CompiledTable]:

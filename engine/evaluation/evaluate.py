@@ -18,7 +18,7 @@ from ..domain.atoms import bits
 from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
 from .explain import explain
-from .hitpolicy import HANDLERS, empty_answer
+from .hitpolicy import AGGREGATES, HANDLERS, empty_answer, refuse_aggregate
 
 
 class Step:
@@ -288,6 +288,8 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
         outputs, decided = empty_answer(ct), []
     else:
         decided, outputs = HANDLERS[table.hit_policy](ct, matches)
+        if table.hit_policy in AGGREGATES:
+            refuse_aggregate(ct, matches, outputs)
     known.update(outputs)
     return Step(ct, values, matches, decided, outputs, default)
 

@@ -246,6 +246,11 @@ def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decis
         problems.add("type", _("hit policy C+ adds up the answers, so the output must "
                                "be a number"),
                      cell, decision=decision)
+    if policy == "C#" and any(v.type not in ("number", "integer") for v in outputs):
+        problems.add("type", _("hit policy C# counts the matching rules, so the output must "
+                               "be an integer (found {types})").format(
+                                 types=", ".join(f"{v.name}: {v.type}" for v in outputs)),
+                     cell, decision=decision)
     if policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
         problems.add(
             "type",
