@@ -1,0 +1,64 @@
+"""Red team, round three (issue 26): answers that were silently wrong.
+
+A variable in two columns (the check read the last condition, evaluation both, a test case
+the last value); an integer column of a frame holding 2**53 + 1 beside 1.0 (answered as the
+float it became); an R/O/C table answered by its default row (a bare value where a list
+belongs); the About sheet saying its language or version twice; a DMN export of a label with
+a control character (XML no reader parses).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from redteam_files import run_cli
+from workbooks import TableSpec, TestSpec, WorkbookSpec, write
+from workbooks_v2 import Workbook2, write2
+
+import engine
+from engine import InvalidInput
+
+GLOSSARY: list[tuple[Any, ...]] = [("z", "integer", "[0..10]", "Z"),
+                                   ("out", "string", '"a", "b"', "Out")]
+
+
+# -- a variable in two columns: refused where it is written ---------------------------------
+def test_a_variable_read_in_two_columns_of_a_table_is_refused_located(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the check read `> 3` only (clean), evaluation both (`NoRuleMatched` for 5..10),
+    and the test case giving z twice took the last value."""
+    table = TableSpec("out", "U", [("z", "input"), ("z", "input"), ("out", "output")],
+                      [["1", "< 5", "> 3", '"a"'], ["2", "<= 3", "-", '"b"']])
+    tests = TestSpec([("z", "input"), ("z", "input"), ("out", "expected")],
+                     [["t1", 4, 7, '"a"']])
+    wb = write(WorkbookSpec(GLOSSARY, [table], tests), tmp_path / "twice.xlsx")
+    code, text = run_cli(["check", str(wb)], capsys)
+    assert code == 1 and "OK" not in text.splitlines()[-1]
+    assert "out!C2: Z has a column already (out!B2)" in text and "(3..5)" in text
+    assert "Tests!C2: Z has a column already (Tests!B2)" in text and "keep one" in text
+    with pytest.raises(engine.WorkbookInvalid):
+        engine.load(str(wb))
+
+
+def test_an_output_in_two_columns_is_refused_located(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = TableSpec("out", "U", [("z", "input"), ("out", "output"), ("out", "output")],
+                      [["1", "-", '"a"', '"b"']])
+    code, text = run_cli(["check", str(write(WorkbookSpec(GLOSSARY, [table]),
+                                              tmp_path / "out.xlsx"))], capsys)
+    assert code == 1 and "out!D2: Out has a column already (out!C2)" in text
+    assert "decided by two tables" not in text
+
+
+def test_a_variable_in_two_columns_of_the_constraints_sheet_is_refused_located(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: only the last column counted, so `z < 5` and `z > 3` ruled out z > 3."""
+    glossary = [(*row, "no") for row in GLOSSARY]
+    table = TableSpec("out", "U", [("z", "input"), ("out", "output")], [["1", "-", '"a"']])
+    wb = write2(Workbook2(glossary, [table], ["z", "z"], [["C1", "< 5", "> 3", "x"]]),
+                tmp_path / "constraint.xlsx")
+    code, text = run_cli(["check", str(wb)], capsys)
+    assert code == 1 and "Constraints!C1: Z has a column already (Constraints!B1)" in text
