@@ -15,7 +15,7 @@ from ..core.sfeel import (
 )
 from ..domain.values import conform
 from .cells import cell_value, formula_problem, id_text, native_value, read_cell, reading
-from .layout import ROLES, first_row, header_variable, keyword, read_header, rule_rows
+from .layout import ROLES, first_row, header_variable, keyword, once, read_header, rule_rows
 from .xlsx import Sheet, cell_name
 
 
@@ -28,13 +28,14 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
         return []
     produced = producers(tables)
     columns: list[tuple[int, str, Variable | None]] = []
+    seen: dict[str, str] = {}
     for col, head, role in header.columns:
         head_cell = cell_name(sheet.name, header.row, col)
         if role == "annotation":
             columns.append((col, role, None))
             continue
         var = header_variable(head, variables, head_cell, problems)
-        if var is None:
+        if var is None or not once(var, head_cell, seen, problems, conditions=False):
             continue
         if role == "input" and var.name in produced:
             problems.add("structure", _("{name} is decided by {name2}, not given by a "

@@ -13,7 +13,7 @@ from ..core.model import Constraint, Variable
 from ..core.problems import Problems
 from ..core.sfeel import UnaryTest, normalise_text
 from .cells import cell_test, formula_problem, id_text, read_cell
-from .layout import first_row, header_variable, keyword, rule_rows
+from .layout import first_row, header_variable, keyword, once, rule_rows
 from .xlsx import Sheet, cell_name
 
 CONSTRAINTS = {"constraints", "begrensninger"}
@@ -30,6 +30,7 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
                      cell_name(sheet.name, header, 1))
         return []
     columns: list[tuple[int, Variable]] = []
+    seen: dict[str, str] = {}
     about: int | None = None
     for col in range(2, sheet.max_col + 1):
         head = sheet.get(header, col)
@@ -41,7 +42,7 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
             about = col
             continue
         var = header_variable(text, variables, cell, problems)
-        if var is None:
+        if var is None or not once(var, cell, seen, problems):
             continue
         if var.name in decided:
             problems.add("structure", _("{name} is decided by a table; a constraint names "

@@ -123,6 +123,24 @@ def header_variable(head: str, variables: dict[str, Variable], cell: str,
     return None
 
 
+def once(var: Variable, cell: str, seen: dict[str, str], problems: Problems,
+         conditions: bool = True) -> bool:
+    """A variable names one column of a table, a constraint or the test sheet: two columns
+    for one variable would be two answers to one question (a test sheet's case would take the
+    last, the check the last condition, evaluation both). The second is refused, located."""
+    first = seen.setdefault(var.name, cell)
+    if first == cell:
+        return True
+    if conditions:
+        message = _("{name} has a column already ({first}): one variable, one column; write "
+                    "both conditions in one cell (for > 3 and < 5: (3..5))")
+    else:
+        message = _("{name} has a column already ({first}): one variable, one column; keep "
+                    "one of them")
+    problems.add("duplicate", message.format(name=var.title(), first=first), cell)
+    return False
+
+
 def rule_rows(sheet: Sheet, first: int) -> list[int]:
     return sorted({r for (r, _) in sheet.cells if r >= first})
 

@@ -37,6 +37,7 @@ from .layout import (
     first_row,
     header_variable,
     keyword,
+    once,
     read_header,
     rule_rows,
 )
@@ -201,13 +202,14 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
         policy = "U"
     cols: dict[str, list[Column]] = {"input": [], "output": [], "annotation": []}
     vars_of: dict[int, Variable] = {}
+    seen: dict[str, str] = {}
     for col, head, role in header.columns:
         head_cell = cell_name(sheet.name, header.row, col)
         if role == "annotation":
             cols[role].append(Column(head, role, head_cell, column_letter(col)))
             continue
         var = header_variable(head, variables, head_cell, problems)
-        if var is None:
+        if var is None or not once(var, head_cell, seen, problems, role == "input"):
             continue
         vars_of[col] = var
         cols[role].append(Column(var.name, role, head_cell, column_letter(col)))
