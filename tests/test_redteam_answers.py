@@ -62,3 +62,53 @@ def test_a_variable_in_two_columns_of_the_constraints_sheet_is_refused_located(
                 tmp_path / "constraint.xlsx")
     code, text = run_cli(["check", str(wb)], capsys)
     assert code == 1 and "Constraints!C1: Z has a column already (Constraints!B1)" in text
+
+
+# -- a frame's integer column past 2**53: refused as `evaluate` refuses it --------------------
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    glossary = [("z", "integer", None, "Z"), ("out", "string", '"a", "b"', "Out")]
+    table = TableSpec("out", "U", [("z", "input"), ("out", "output")],
+                      [["1", "< 5", '"a"'], ["2", ">= 5", '"b"']])
+    return write(WorkbookSpec(glossary, [table]), tmp_path_factory.mktemp("z") / "z.xlsx")
+
+
+@pytest.mark.parametrize("column, shown", [
+    (pd.Series([1.0, 2**53 + 1]), "9007199254740992.0"),  # float64: the 1 is lost already
+    (pd.Series([1.0, 2**53 + 1], dtype=object), "9007199254740993"),  # to_numeric rounded it
+    (pd.Series([1, 2**53 + 1]), "9007199254740993"),
+    (pd.Series([1.0, float(2**53)]), "9007199254740992.0"),
+], ids=["float64", "object", "int64", "float-2**53"])
+def test_an_integer_column_past_2_53_is_refused_as_evaluate_refuses_it(
+        whole: Path, column: pd.Series, shown: str) -> None:
+    model = engine.load(str(whole))
+    frame = model.evaluate_frame(pd.DataFrame({"z": column}))
+    assert frame["out"][0] == "a" and frame["error"][0] is None
+    assert frame["error_kind"][1] == "InvalidInput" and pd.isna(frame["out"][1])
+    value = column[1]
+    with pytest.raises(InvalidInput) as caught:
+        model.evaluate({"z": value})
+    assert frame["error"][1] == str(caught.value)
+    assert f"z is {shown}," in frame["error"][1]
+
+
+def test_a_csv_of_cases_keeps_a_long_whole_number_exact(
+        whole: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = tmp_path / "cases.csv"
+    cases.write_text("z\n1.0\n9007199254740993\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, text = run_cli(["eval", str(whole), "--input", str(cases), "--output", str(out)],
+                         capsys)
+    assert code == 1 and "1 with an error" in text
+    answers = pd.read_csv(out, dtype=str)
+    assert answers["out"].tolist()[0] == "a" and pd.isna(answers["out"][1])
+    assert "z is 9007199254740993, beyond" in answers["error"][1]  # quoted as given
+
+
+def test_a_decimal_past_2_53_is_quoted_as_given(whole: Path) -> None:
+    from decimal import Decimal
+
+    with pytest.raises(InvalidInput, match="z is 9007199254740993, beyond"):
+        engine.load(str(whole)).evaluate({"z": Decimal("9007199254740993")})
+    with pytest.raises(InvalidInput, match=r"z is 1E\+5000, beyond"):
+        engine.load(str(whole)).evaluate({"z": Decimal("1e5000")})

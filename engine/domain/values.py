@@ -108,6 +108,13 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
             if not (isinstance(number, int) or number.is_integer()):
                 raise ValueProblem("type", _("{name} must be a whole number, not "
                                              "{number}").format(name=_who(var), number=number))
+            if isinstance(number, float) and abs(number) >= EXACT:  # 2**53 + 1 became 2**53
+                raise ValueProblem("type", _("{name} is {number!r}, a floating-point number "
+                                             "at or past 2**53 = {exact:,}, which stands for "
+                                             "any of "
+                                             "several whole numbers: give the whole number "
+                                             "itself (below 2**53)").format(
+                                               name=var.name, number=number, exact=EXACT))
             number = int(number)
         if isinstance(number, int) and abs(number) > EXACT and t == "number" \
                 and number.bit_length() <= 1023:
@@ -189,8 +196,12 @@ def _from_decimal(value: decimal.Decimal, var: Variable) -> Value:
         raise ValueProblem("type", _("{name} is {value} (not a finite number)").format(
                                      name=var.name, value=value))
     if abs(value) > EXACT:
-        return float(value) if var.type == "number" and abs(value) < decimal.Decimal("1e300") \
-            else EXACT * 2  # refused below as too large, without building a huge int
+        if var.type == "number" and abs(value) < decimal.Decimal("1e300"):
+            return float(value)
+        raise ValueProblem("type", _("{name} is {number}, beyond the {exact:,} (2**53) up to "
+                                     "which every whole number is exact: give a smaller "
+                                     "number").format(name=var.name, number=safe_str(str(value)),
+                                                      exact=EXACT))
     if value == value.to_integral_value():
         return int(value)
     return float(value)

@@ -183,6 +183,12 @@ def typed_text(text: pd.Series, var: Variable) -> pd.Series:
     if var.type in ("number", "integer"):
         numbers = pd.to_numeric(text, errors="coerce")
         bad = numbers.isna() & text.notna()
+        long = text.str.fullmatch(r"[+-]?\d{16,400}", na=False)
+        if long.any():  # a whole number float64 would round: kept exact, as `evaluate` reads it
+            exact = numbers.astype(object)
+            exact[long] = [int(t) for t in text[long]]
+            return pd.Series(np.where(bad, text.astype(object), exact), index=text.index,
+                             dtype=object)
         if not bad.any():
             return numbers
         return pd.Series(np.where(bad, text.astype(object), numbers.astype(object)),
