@@ -112,3 +112,43 @@ def test_a_decimal_past_2_53_is_quoted_as_given(whole: Path) -> None:
         engine.load(str(whole)).evaluate({"z": Decimal("9007199254740993")})
     with pytest.raises(InvalidInput, match=r"z is 1E\+5000, beyond"):
         engine.load(str(whole)).evaluate({"z": Decimal("1e5000")})
+
+
+# -- an R/O/C table answered by its default row: a list of one ---------------------------------
+@pytest.mark.parametrize("policy", ["R", "O", "C"])
+def test_a_list_table_answered_by_its_default_row_gives_a_list_of_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], policy: str) -> None:
+    table = TableSpec("out", policy, [("z", "input"), ("out", "output")],
+                      [["1", "< 5", '"a"'], ["default", "-", '"b"']])
+    tests = TestSpec([("z", "input"), ("out", "expected")], [["t1", 7, '["b"]'],
+                                                            ["t2", 1, '["a"]']])
+    wb = write(WorkbookSpec(GLOSSARY, [table], tests), tmp_path / f"{policy}.xlsx")
+    model = engine.load(str(wb))
+    result = model.evaluate({"z": 7})
+    assert result["out"] == ["b"] and result.rules == ()
+    frame = model.evaluate_frame(pd.DataFrame({"z": [1, 7]}))
+    assert frame["out"].tolist() == [["a"], ["b"]]  # one kind of value in the column
+    code, text = run_cli(["test", str(wb)], capsys)
+    assert code == 0 and "2 passed, 0 failed" in text, text  # ["b"] could never pass
+
+
+def test_the_batch_says_no_rules_for_a_default_answer_as_evaluate_does(tmp_path: Path) -> None:
+    import warnings
+
+    from engine.serve.app import create_app
+    from engine.serve.state import Guideline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    table = TableSpec("out", "R", [("z", "input"), ("out", "output")],
+                      [["1", "< 5", '"a"'], ["default", "-", '"b"']])
+    wb = write(WorkbookSpec(GLOSSARY, [table]), tmp_path / "r.xlsx")
+    holder = Guideline(str(wb))
+    holder.reload()
+    client = TestClient(create_app(holder))
+    one = client.post("/decisions/out/evaluate", json={"z": 7}).json()
+    batch = client.post("/decisions/out/evaluate-batch", json=[{"z": 7}, {"z": 1}]).json()
+    assert one["rules"] == [] and one["outputs"] == {"out": ["b"]}
+    assert [r["rules"] for r in batch["results"]] == [[], ["1"]]
+    assert [r["outputs"] for r in batch["results"]] == [{"out": ["b"]}, {"out": ["a"]}]

@@ -187,7 +187,8 @@ def evaluate_batch(version: Version, decision: str, cases: Any) -> tuple[int, di
             rules = rec[f"{decision}_rule"]
             results[i] = {"decision": decision,
                           "outputs": {o: frame_value(rec[o]) for o in outputs},
-                          "rules": [] if _nan(rules) or rules == "" else str(rules).split(", ")}
+                          "rules": [] if rules is None or _nan(rules) or rules == ""
+                          else str(rules).split(", ")}
     return 200, {"guideline": version.provenance, "results": results,
                  "warnings": warnings(version)}
 
