@@ -152,3 +152,40 @@ def test_the_batch_says_no_rules_for_a_default_answer_as_evaluate_does(tmp_path:
     assert one["rules"] == [] and one["outputs"] == {"out": ["b"]}
     assert [r["rules"] for r in batch["results"]] == [[], ["1"]]
     assert [r["outputs"] for r in batch["results"]] == [{"out": ["b"]}, {"out": ["a"]}]
+
+
+# -- the About sheet: a key twice, a formula never saved ----------------------------------------
+def test_a_key_given_twice_in_about_is_a_finding(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: the language came from the first row, the version from the last, in silence."""
+    from build_bad_workbooks import write_good
+
+    def about(wb: Any) -> None:
+        sheet = wb.create_sheet("About")
+        for row in (["språk", "nb"], ["version", "1"], ["language", "en"], ["version", "2"],
+                    ["title", "x"], ["Title", "x"]):
+            sheet.append(row)
+
+    code, text = run_cli(["check", str(write_good(tmp_path / "about.xlsx", about)),
+                          "--lang", "en"], capsys)
+    assert code == 1
+    assert "ERROR    duplicate    About!A3: 'language' is given twice in the About sheet (also " \
+           "About!A1), with another value" in text
+    assert "About!A4: 'version' is given twice" in text
+    assert "WARNING  duplicate    About!A6: 'Title' is given twice" in text
+
+
+def test_a_formula_never_saved_is_located_wherever_it_is_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: `status ="draft"` in About, a title, a glossary label were read as formula text."""
+    from build_bad_workbooks import write_good
+
+    def formulas(wb: Any) -> None:
+        wb.create_sheet("About").append(["status", '="draft"'])
+        wb["Advice"]["C1"] = '="Title"'
+        wb["Glossary"]["D2"] = '=UPPER("r")'
+
+    code, text = run_cli(["check", str(write_good(tmp_path / "f.xlsx", formulas))], capsys)
+    assert code == 1
+    for cell in ("About!B1", "Advice!C1", "Glossary!D2"):
+        assert f"{cell}: this cell holds a formula" in text, (cell, text)

@@ -22,7 +22,7 @@ from ..core.sfeel import (
 from ..core.text import MAX_TEXT
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
-from .cells import id_text, input_cell, note_text, output_cell
+from .cells import formula_problem, id_text, input_cell, note_text, output_cell
 from .constraints import CONSTRAINTS, read_constraints
 from .glossary import NAME, read_glossary
 from .labels import is_values_sheet, read_value_labels
@@ -118,11 +118,12 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                    if by_role["constraints"] else [])
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
-    about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    about = read_about(by_role["about"][0], problems) if by_role["about"] else {}
     questions = (read_questions(by_role["questions"][0], ordered, problems)
                  if by_role["questions"] else [])
     labels = (read_value_labels(by_role["values"][0], variables, problems)
               if by_role["values"] else {})
+    _unsaved_formulas(by_role, problems)
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", _("rows after {truncated_at:,} were not read: a "
@@ -165,6 +166,20 @@ def _unsaved_role(sheet: Sheet, problems: Problems) -> None:
                                   "open and save the file in Excel or LibreOffice, or type the "
                                   "word").format(formula=sheet.get(*first)),
                      cell_name(sheet.name, *first))
+
+
+def _unsaved_formulas(by_role: dict[str, list[Sheet]], problems: Problems) -> None:
+    """A formula with no saved result on a sheet that is read is reported wherever it is, not
+    only in rule and test cells: in the About sheet (`status ="draft"` was read as its formula
+    text), a label, a title, a question, a header. Each cell once."""
+    said = {c for p in problems.items if p.kind == "formula" for c in p.cells}
+    for found in by_role.values():
+        for sheet in found:
+            for pos in sorted(sheet.formulas):
+                cell = cell_name(sheet.name, *pos)
+                if cell not in said:
+                    said.add(cell)
+                    formula_problem(sheet, *pos, problems, None, None)
 
 
 def _policy(raw: Any) -> str | None:

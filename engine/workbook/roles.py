@@ -16,6 +16,7 @@ from ..core.i18n import _
 from ..core.model import Note
 from ..core.problems import Problems
 from ..core.sfeel import normalise_text
+from ..core.text import visible
 from .layout import ABOUT, GLOSSARY, TESTS, Header, keyword
 from .questions import QUESTIONS
 from .xlsx import Sheet, cell_name
@@ -87,7 +88,8 @@ def use_language(about: Sheet | None, problems: Problems) -> None:
     code = i18n.use_workbook_language(word)
     if word is not None and code is None:
         problems.add("structure", _("the language {word!r} is not one the messages come in: "
-                                    "write nb (norsk bokmål) or en (English)").format(word=word),
+                                    "write nb (norsk bokmål) or en (English)").format(
+                                      word=visible(word, 40)),
                      cell, severity="warning")
 
 
