@@ -48,6 +48,9 @@ def write(spec: WorkbookSpec, path: Path) -> Path:
         sh.append([None] + [r for _, r in t.columns])
         for rule in t.rules:
             sh.append(rule)
+            for cell in sh[sh.max_row]:  # "=SUM(A1)" stays text: a formula is made on purpose
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
     if spec.tests is not None:
         sh = wb.create_sheet("Tests")
         sh.append(["Tests"])

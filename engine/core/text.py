@@ -9,6 +9,7 @@ The limits on what any input may hold are here too, in one place (docs/hostile-i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -52,6 +53,25 @@ def visible(text: str, limit: int = MAX_SHOWN, combining: bool = False) -> str:
             out.append(ch)
     shown = "".join(out)
     return f"{shown}… ({len(text):,} characters)" if cut else shown
+
+
+# What a terminal acts on (ESC starts erase and hide sequences, OSC sets titles and links, BEL,
+# CR returns to the line's start, bidirectional overrides reorder what is shown) and what no
+# XML 1.0 document may hold: written out as `\u001b`, which JSON and XML both take as text.
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def terminal(text: str) -> str:
+    """Text for a terminal: every control character but line feed and tab written out, so that
+    no workbook or case text can erase, hide or rewrite a line (cli/main.py applies it to
+    everything the commands print)."""
+    return _TERMINAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def xml_safe(text: str) -> str:
+    """Text for an XML file (JUnit, DMN, .xlsx): what XML 1.0 cannot hold written out."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def looks_like(a: str, b: str) -> bool:

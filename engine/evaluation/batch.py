@@ -90,7 +90,8 @@ def _answer_all(model: Model, plan: BulkPlan, source: Source,
     tally = Tally()
     # tqdm: small, pure Python, already a dependency; it draws on stderr and only for a terminal
     size = shutil.get_terminal_size()  # a terminal that reports no size: 80 × 24
-    bar = tqdm(total=source.total, unit=" cases", unit_scale=True, file=sys.stderr,
+    stderr = getattr(sys.stderr, "raw", sys.stderr)  # the bar's own CR, not written out
+    bar = tqdm(total=source.total, unit=" cases", unit_scale=True, file=stderr,
                disable=not sys.stderr.isatty(), desc="evaluating", ncols=size.columns,
                nrows=size.lines)
     try:

@@ -20,7 +20,6 @@ from .compiled import CompiledTable, compile_model
 from .explain import explain
 from .hitpolicy import AGGREGATES, HANDLERS, empty_answer, refuse_aggregate
 
-
 LIST_POLICIES = ("R", "O", "C")  # a list of answers, one per matching rule
 
 

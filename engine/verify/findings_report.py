@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _, language
 from ..core.model import Model
+from ..core.text import xml_safe
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -113,5 +114,9 @@ def junit(model: Model, findings: list[Finding]) -> str:
             failure.text = "\n".join(f"{', '.join(f.cells)}: [{f.kind}] {f.message}" for f in mine)
     suite.set("tests", str(len(model.tables) + 1))
     suite.set("failures", str(failures))
+    for node in suite.iter():  # a control character in a label: text CI can parse
+        node.text = xml_safe(node.text) if node.text else node.text
+        for key, value in node.attrib.items():
+            node.set(key, xml_safe(value))
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

@@ -29,14 +29,14 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
         return []
     produced = producers(tables)
     columns: list[tuple[int, str, Variable | None]] = []
-    seen: dict[str, str] = {}
+    column_of: dict[str, str] = {}
     for col, head, role in header.columns:
         head_cell = cell_name(sheet.name, header.row, col)
         if role == "annotation":
             columns.append((col, role, None))
             continue
         var = header_variable(head, variables, head_cell, problems)
-        if var is None or not once(var, head_cell, seen, problems, conditions=False):
+        if var is None or not once(var, head_cell, column_of, problems, conditions=False):
             continue
         if role == "input" and var.name in produced:
             problems.add("structure", _("{name} is decided by {name2}, not given by a "

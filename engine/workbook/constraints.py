@@ -30,7 +30,7 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
                      cell_name(sheet.name, header, 1))
         return []
     columns: list[tuple[int, Variable]] = []
-    seen: dict[str, str] = {}
+    column_of: dict[str, str] = {}
     about: int | None = None
     for col in range(2, sheet.max_col + 1):
         head = sheet.get(header, col)
@@ -42,7 +42,7 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
             about = col
             continue
         var = header_variable(text, variables, cell, problems)
-        if var is None or not once(var, cell, seen, problems):
+        if var is None or not once(var, cell, column_of, problems):
             continue
         if var.name in decided:
             problems.add("structure", _("{name} is decided by a table; a constraint names "

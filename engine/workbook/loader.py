@@ -19,7 +19,7 @@ from ..core.sfeel import (
     Value,
     normalise_text,
 )
-from ..core.text import MAX_TEXT
+from ..core.text import MAX_TEXT, terminal, visible
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import formula_problem, id_text, input_cell, note_text, output_cell
@@ -124,6 +124,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     labels = (read_value_labels(by_role["values"][0], variables, problems)
               if by_role["values"] else {})
     _unsaved_formulas(by_role, problems)
+    _control_characters(by_role, problems)
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", _("rows after {truncated_at:,} were not read: a "
@@ -180,6 +181,20 @@ def _unsaved_formulas(by_role: dict[str, list[Sheet]], problems: Problems) -> No
                 if cell not in said:
                     said.add(cell)
                     formula_problem(sheet, *pos, problems, None, None)
+
+
+def _control_characters(by_role: dict[str, list[Sheet]], problems: Problems) -> None:
+    """A control character in a read cell (Excel writes ESC as `_x001B_`) is a warning at the
+    cell: it is invisible in Excel, and everything that shows it writes it out (\\u001b)."""
+    for found in by_role.values():
+        for sheet in found:
+            for pos, value in sorted(sheet.cells.items()):
+                if isinstance(value, str) and terminal(value.replace("\r", "")) != \
+                        value.replace("\r", ""):
+                    problems.add("syntax", _("this cell holds an invisible control character: "
+                                             "{text}; delete it").format(
+                                               text=visible(terminal(value), 80)),
+                                 cell_name(sheet.name, *pos), severity="warning")
 
 
 def _policy(raw: Any) -> str | None:

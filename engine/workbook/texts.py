@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from typing import Any
 
 XML_SPACE = " \t\r\n"
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -57,8 +58,8 @@ def shared_strings(zf: zipfile.ZipFile) -> list[str]:
     return out
 
 
-def _text(node: object) -> str:
-    text = getattr(node, "text", None) or ""
+def _text(node: Any) -> str:
+    text = node.text or ""
     return text if node.get(_PRESERVE) == "preserve" else text.strip(XML_SPACE)
 
 
