@@ -16,6 +16,7 @@ from ..core.sfeel import (
 )
 from ..domain.values import TYPE_WORDS, ValueProblem, check_test
 from .layout import first_row, keyword
+from .near import header_hint
 from .xlsx import Sheet, cell_name
 
 GLOSSARY_COLUMNS = {
@@ -38,6 +39,9 @@ def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
         word = GLOSSARY_COLUMNS.get(keyword(sheet.get(header_row, col)))
         if word:
             columns[word] = col
+        else:  # `Unknown-allowed` is not read: the whole workbook would be format v1
+            header_hint(sheet, header_row, col, GLOSSARY_COLUMNS, _("the glossary"), problems,
+                        frozenset({"label", "description"}))
     for needed in ("name", "type"):
         if needed not in columns:
             problems.add(

@@ -41,8 +41,9 @@ from .layout import (
     read_header,
     rule_rows,
 )
+from .near import decision_hint
 from .questions import QUESTIONS, read_questions
-from .roles import note_row, report_near_misses, use_language
+from .roles import near_role, note_row, report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     use_language(by_role["about"][0] if by_role["about"] else None, problems)  # before any word
     filled = {role for role, found in by_role.items() if found}
     suggested = report_near_misses(unread, filled, problems)
+    for sheet in unread:
+        if near_role(sheet.name) is None:
+            decision_hint(sheet, problems)
     if not by_role["glossary"] and "glossary" not in suggested:
         problems.add("structure", _("the workbook has no glossary sheet: add a sheet "
                                     "named 'Glossary' or 'Ordliste' listing every "
@@ -149,9 +153,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "values"
     if name in CONSTRAINTS:
         return "constraints"
-    first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
-                  if sheet.get(r, 1) is not None), None)
-    if keyword(first) in DECISION:
+    column = [r for r, c in sheet.cells if c == 1]  # its Decision cell: column A's first
+    if column and keyword(sheet.get(min(column), 1)) in DECISION:
         return "decision"
     return None
 
@@ -159,8 +162,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
 def _unsaved_role(sheet: Sheet, problems: Problems) -> None:
     """A sheet whose first cell is a formula never saved with a result may be a decision
     table nobody can see: say so, rather than pass it over in silence."""
-    first = next(((r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
-                  if sheet.get(r, 1) is not None), None)
+    column = [r for r, c in sheet.cells if c == 1]
+    first = (min(column), 1) if column else None
     if first is not None and first in sheet.formulas:
         problems.add("formula", _("this cell holds a formula ({formula}) with no saved result, "
                                   "so whether the sheet is a decision table cannot be told: "
