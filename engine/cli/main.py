@@ -90,8 +90,7 @@ def _main(argv: Sequence[str] | None) -> int:
         i18n.set_explicit(getattr(args, "lang", None))
         i18n.start()
     except i18n.LanguageError as exc:
-        print(f"error: {exc} is not a language the messages come in: use nb or en",
-              file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return UNUSABLE
     try:
         return _run(args)

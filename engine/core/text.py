@@ -74,6 +74,13 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def seen(text: str) -> str:
+    """The text without what cannot be seen (zero-width spaces, soft hyphens, controls)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) not in INVISIBLE)
+
+
 def looks_like(a: str, b: str) -> bool:
     """Two different texts a reader cannot tell apart on screen."""
     return a != b and _skeleton(a) == _skeleton(b)

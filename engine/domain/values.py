@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import math
 import numbers
+import re
 from difflib import get_close_matches
 from typing import Any
 
@@ -66,6 +67,8 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
     t = var.type
     if type(value) is str and t == "string" and value in var.value_set:
         return value  # the common case, kept fast
+    if hasattr(value, "dtype") or type(value).__name__ == "NaTType":
+        value = _from_numpy(value, var)  # numpy and pandas values: plain first, or refused
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
             raise ValueProblem("type", _("the value given for {name} is {n:,} characters long; "
@@ -133,7 +136,9 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
                                              "day").format(name=_who(var), value=value))
             value = value.date()
         elif isinstance(value, str):
-            try:
+            try:  # exactly YYYY-MM-DD, as documented and as the schema says (not 20260131)
+                if not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+                    raise ValueError(value)
                 value = dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueProblem("type", _("{name} must be a date written "
@@ -180,6 +185,11 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
                                       "[{low}..{high}] (in a cell formatted as text)").format(
                                         name=_who(var), date=value.isoformat(), low=low,
                                         high=high))
+    if isinstance(value, dt.time):  # a time-of-day cell: said as Excel shows it
+        return ValueProblem("type", _("{name} must be {type_names}, not the time of day "
+                                      "{time}").format(name=_who(var),
+                                                       type_names=TYPE_NAMES[var.type],
+                                                       time=value.isoformat(timespec="minutes")))
     if isinstance(value, str):
         shown = shown_text(value)
     elif isinstance(value, (bool, float, dt.date)):
@@ -188,6 +198,30 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
         shown = safe_str(value)
     return ValueProblem("type", _("{name} must be {type_names}, not {shown}").format(
                                     name=_who(var), type_names=TYPE_NAMES[var.type], shown=shown))
+
+
+def _from_numpy(value: Any, var: Variable) -> Any:
+    """A numpy or pandas value as the plain one it stands for: a datetime64 as a datetime, a
+    one-element array's value; NaT, a duration or an array of several values refused."""
+    kind = getattr(getattr(value, "dtype", None), "kind", "")
+    if type(value).__name__ == "NaTType" or (kind in "mM" and value != value):
+        raise ValueProblem("type", _("{name} is NaT (not a time): give a value, or null when "
+                                     "unknown").format(name=_who(var)))
+    if type(value).__name__ == "ndarray" and value.ndim == 0:
+        return _from_numpy(value.item(), var) if hasattr(value.item(), "dtype") else value.item()
+    if getattr(value, "ndim", 0) != 0:
+        raise ValueProblem("type", _("{name} must be {type_names}, not an array of {n:,} "
+                                     "values").format(name=_who(var),
+                                                      type_names=TYPE_NAMES[var.type],
+                                                      n=getattr(value, "size", 0)))
+    if kind == "m":
+        raise ValueProblem("type", _("{name} must be {type_names}, not the duration "
+                                     "{value}").format(name=_who(var),
+                                                       type_names=TYPE_NAMES[var.type],
+                                                       value=value.item()))
+    if kind == "M":
+        return value.astype("datetime64[us]").item()  # a datetime (a date at midnight)
+    return value
 
 
 def _from_decimal(value: decimal.Decimal, var: Variable) -> Value:

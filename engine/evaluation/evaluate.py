@@ -282,7 +282,8 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
     if not matches and table.default is not None:
         outputs, decided, default = default_answer(table), [], True
     elif not matches and table.hit_policy in SINGLE_HIT:
-        shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
+        shown = ", ".join(f"{n} = {visible(literal_text(v))}"  # bounded, invisibles shown
+                          for n, v in zip(table.input_names, values))
         raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
                                 name=table.name, value=shown or _('this case')),
                             table.name, table.input_names)
@@ -306,5 +307,6 @@ def default_answer(table: Table) -> dict[str, Any]:
 def outside(decision: str, name: str, value: Value, allowed: str) -> str:
     """A value the column's input values leave out: DMN makes the decision an error."""
     return _("{value} is not among the input values of {name} in decision {decision} "
-             "({allowed})").format(value=literal_text(value), name=name, decision=decision,
+             "({allowed})").format(value=visible(literal_text(value)), name=name,
+                                   decision=decision,
                                    allowed=allowed)

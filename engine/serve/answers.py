@@ -132,6 +132,11 @@ def check_keys(version: Version, decision: str, case: Any) -> dict[str, Any] | N
     for key in case:
         if key in needed:
             continue
+        producer = version.model.producer(key)
+        if producer is not None:  # decided (and maybe read on the way): never an input
+            return error("InvalidInput", f"{key} is decided by the guideline (decision "
+                                         f"{producer.name}), not given by a case: leave it out",
+                         key)
         if key in version.model.variables:
             return error("InvalidInput", f"{key} is not read by the decision {decision}: leave it "
                                          "out", key)

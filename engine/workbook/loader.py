@@ -10,7 +10,8 @@ import hashlib
 import logging
 from typing import Any
 
-from ..core.errors import WorkbookInvalid
+from ..core import i18n
+from ..core.errors import UsageError, WorkbookInvalid
 from ..core.graph import order_tables
 from ..core.i18n import _
 from ..core.model import HIT_POLICIES, Column, Model, Note, Rule, Table, Variable
@@ -51,6 +52,10 @@ log = logging.getLogger(__name__)
 
 def load(path: str, strict: bool = True) -> Model:
     """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`."""
+    try:
+        i18n.chosen()  # GUIDELINE_LANG=xx: one clear error, before any work
+    except i18n.LanguageError as exc:
+        raise UsageError(str(exc)) from None
     if str(path).lower().endswith(".dmn"):
         model = read_dmn(str(path))
     else:
