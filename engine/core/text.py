@@ -74,6 +74,33 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+MAX_CANDIDATES = 100  # values difflib compares a mistyped one with (it costs ~30 µs a pair)
+
+
+def listed(items: list[str], limit: int = MAX_SHOWN) -> str:
+    """Values as a message lists them: as many as fit in `limit` characters, then a count
+    (1,000 allowed values once made every message of a refused value 8 KB)."""
+    out: list[str] = []
+    size = 0
+    for item in items:
+        size += len(item) + 2
+        if out and size > limit:
+            return f"{', '.join(out)}, … ({len(items):,} values)"
+        out.append(visible(item, limit))
+    return ", ".join(out)
+
+
+def candidates(word: str, choices: list[str]) -> list[str]:
+    """The values worth comparing with a mistyped one: all of a short list; of a long one,
+    those of about its length that start alike, at most `MAX_CANDIDATES`, so that a
+    workbook of thousands of mistyped cells is read in seconds, not minutes."""
+    if len(choices) <= MAX_CANDIDATES:
+        return choices
+    near = [c for c in choices if abs(len(c) - len(word)) <= 3 and c[:1].casefold() ==
+            word[:1].casefold()]
+    return near[:MAX_CANDIDATES]
+
+
 def seen(text: str) -> str:
     """The text without what cannot be seen (zero-width spaces, soft hyphens, controls)."""
     if text.isascii() and text.isprintable():

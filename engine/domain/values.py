@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 import numbers
 import re
 from difflib import get_close_matches
 from typing import Any
 
-from ..core.i18n import _
+from ..core.i18n import _, language
 from ..core.model import Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
-from ..core.text import MAX_TEXT, looks_like, nfc, safe_str, visible
+from ..core.text import MAX_TEXT, candidates, listed, looks_like, nfc, safe_str, visible
 
 EXACT = 2**53  # beyond this a float has gaps: a larger whole number is refused, not rounded
 
@@ -41,18 +42,26 @@ class ValueProblem(Exception):
 
 
 def closest(word: str, choices: tuple[Value, ...]) -> str:
-    """The hint for a text that is not allowed; difflib only on texts of a sane length."""
+    """The hint for a text that is not allowed: the closest value (difflib, on a sane number
+    of candidates and texts of a sane length), and the allowed values, listed bounded."""
+    return _closest(str(word), choices, language())
+
+
+@functools.lru_cache(maxsize=4096)  # a value mistyped the same way in many cells: once
+def _closest(word: str, choices: tuple[Value, ...], lang: str) -> str:
     texts = [str(c) for c in choices]
     word = str(word)
-    match = get_close_matches(word, texts, n=1, cutoff=0.4) if len(word) <= 200 else []
-    listed = ", ".join(literal_text(c) for c in choices)
+    match = get_close_matches(word, candidates(word, texts), n=1, cutoff=0.4) \
+        if len(word) <= 200 else []
+    shown = listed([literal_text(c) for c in choices])
     if match and looks_like(word, match[0]):  # the difference cannot be seen: show it
-        return (f'it looks like "{match[0]}" but is written "{visible(word, combining=True)}"; '
-                f"retype it. Allowed: {listed}")
+        return _('it looks like "{match}" but is written "{word}"; retype it. Allowed: '
+                 '{listed}').format(match=match[0], word=visible(word, combining=True),
+                                    listed=shown)
     if match:
         return _('did you mean "{match}"? Allowed: {listed}').format(
-                   match=match[0], listed=listed)
-    return f"allowed: {listed}"
+                   match=match[0], listed=shown)
+    return _("allowed: {listed}").format(listed=shown)
 
 
 def shown_text(value: str) -> str:
