@@ -60,6 +60,23 @@ def test_a_count_into_anything_but_a_number_is_refused_at_load(
         engine.load(str(wb))
 
 
+def test_a_count_into_text_with_a_default_row_is_refused_at_load_not_in_a_frame(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: evaluate_frame and eval --input crashed with int('none')."""
+    glossary: list[tuple[Any, ...]] = [("a", "integer", "[0..5]", "A"),
+                                       ("cnt", "string", '"none", "some"', "Count")]
+    table = TableSpec("cnt", "C#", [("a", "input"), ("cnt", "output")],
+                      [["1", "< 3", '"some"'], ["default", "-", '"none"']])
+    wb = write(WorkbookSpec(glossary, [table]), tmp_path / "count.xlsx")
+    with pytest.raises(engine.WorkbookInvalid, match="C# counts the matching rules"):
+        engine.load(str(wb))
+    cases = tmp_path / "cases.csv"
+    cases.write_text("a\n1\n4\n", encoding="utf-8")
+    code, text = run_cli(["eval", str(wb), "--input", str(cases), "--output",
+                          str(tmp_path / "out.csv")], capsys)
+    assert code == 1 and "cnt!A2" in text and "C# counts" in text
+
+
 @pytest.mark.parametrize("policy, out_type, allowed, answers, said", [
     ("C#", "integer", "[0..1]", ("1", "1"), "2 is outside the allowed values"),
     ("C+", "integer", "[0..10]", ("6", "6"), "12 is outside the allowed values"),

@@ -14,10 +14,14 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr as xml_quote
 
 import openpyxl
 import pytest
 from build_bad_workbooks import write_good
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redteam_files import edit_part, run_cli
 
 import engine
@@ -126,3 +130,11 @@ def test_the_two_escaping_functions() -> None:
         "a\\u001b[2Kb\\u0007c\\u000dd\ne\tf\\u009b\\u202eg"
     assert xml_safe("a\x01b\rc\x1b\ufffe") == "a\\u0001b\rc\\u001b\\ufffe"
     ET.fromstring(f"<a>{xml_safe(''.join(map(chr, range(32))))}</a>")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None), max_size=40))
+def test_no_text_reaches_a_terminal_or_an_xml_file_with_a_control_character(text: str) -> None:
+    shown = terminal(text)
+    assert not CONTROL & set(shown) and "\r" not in shown and "\x1b" not in shown
+    ET.fromstring(f"<a b={xml_quote(xml_safe(text))}>{xml_escape(xml_safe(text))}</a>")
