@@ -200,3 +200,15 @@ def test_the_server_says_a_decided_value_is_not_an_input() -> None:
     assert "is decided by the guideline" in json.dumps(body) and "not read by" not in \
         json.dumps(body)
 
+
+
+def test_an_example_with_an_unknown_value_says_null(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from workbooks_v2 import Workbook2, write2
+
+    glossary = [("z", "integer", "[0..10]", "Z", "yes"), ("out", "string", '"a", "b"', "Out")]
+    table = TableSpec("out", "U", [("z", "input"), ("out", "output")], [["1", "< 5", '"a"'],
+                                                                       ["2", ">= 5", '"b"']])
+    code, text = run_cli(["check", str(write2(Workbook2(glossary, [table]),
+                                              tmp_path / "null.xlsx"))], capsys)
+    assert code == 1 and "example: z=null" in text and "=None" not in text

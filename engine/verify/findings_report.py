@@ -93,6 +93,8 @@ def text(model: Model, findings: list[Finding]) -> str:
 
 
 def _plain(value: object) -> str:
+    if value is None:
+        return "null"  # as a cell and a case write unknown, not Python's None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
