@@ -468,7 +468,77 @@ REDTEAM: list[Bad] = [
         1, "Advice!B4", "\\u200b"),
 ]
 
-CORPUS: list[Bad] = UNREADABLE + LOCATED + REDTEAM
+
+
+# -- issue 26: the red team's third round, as categories of the corpus -----------------------
+TESTS_SHEET = "xl/worksheets/sheet3.xml"
+GLOSSARY_SHEET = "xl/worksheets/sheet1.xml"
+AGE = b'<c r="C4" t="n"><v>30</v></c>'
+
+
+def _sheet(title: str, rows: list[list[Any]]) -> Callable[[Any], None]:
+    def edit(wb: Any) -> None:
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    return edit
+
+
+def _decision_near_miss(wb: Any) -> None:
+    sheet = wb.copy_worksheet(wb["Advice"])
+    sheet.title = "Second"
+    sheet["A1"] = "Decisions"
+    sheet["B1"] = "second"
+
+
+def _twice_in_tests(wb: Any) -> None:
+    wb["Tests"]["F2"] = "age"
+    wb["Tests"]["F3"] = "input"
+
+
+ROUND3: list[Bad] = [  # each reader gives one reading: refused on both paths, located
+    Bad("number-underscore.xlsx", _part_edit(TESTS_SHEET, AGE, b'<c r="C4" t="n"><v>3_0</v></c>'),
+        2, "Tests!C4", "which is not a number"),
+    Bad("number-nan.xlsx", _part_edit(TESTS_SHEET, AGE, b'<c r="C4" t="n"><v>NaN</v></c>'),
+        2, "Tests!C4", "which is not a number"),
+    Bad("number-past-2-53.xlsx", _part_edit(TESTS_SHEET, AGE,
+                                            b'<c r="C4" t="n"><v>9007199254740993</v></c>'),
+        2, "Tests!C4", "beyond 2**53"),
+    Bad("boolean-two.xlsx", _part_edit(TESTS_SHEET, b'<c r="D4" t="b"><v>0</v></c>',
+                                       b'<c r="D4" t="b"><v>2</v></c>'), 2, "Tests!D4",
+        "not 0 or 1"),
+    Bad("control-character-label.xlsx",
+        _part_edit(GLOSSARY_SHEET, b"<t>Hormone receptor</t>",
+                   b"<t>Hormone_x001B_[2K receptor</t>"), 0, "Glossary!D2",
+        "invisible control character"),
+    Bad("near-constraints.xlsx", lambda p: write_good(p, _sheet("Constraint", [["id", "pain"]])),
+        1, "Constraint!A1", "did you mean 'Constraints'"),
+    Bad("near-values.xlsx", lambda p: write_good(p, _sheet("Verdi", [["Variable", "Value"]])),
+        1, "Verdi!A1", "did you mean 'Verdier'"),
+    Bad("near-unknown-allowed.xlsx",
+        lambda p: write_good(p, set_cell("Glossary", "E1", "Unknown-allowed")), 1,
+        "Glossary!E1", "did you mean 'unknown allowed'"),
+    Bad("near-decision.xlsx", lambda p: write_good(p, _decision_near_miss), 1, "Second!A1",
+        "did you mean 'Decision'"),
+    Bad("empty-role.xlsx", lambda p: write_good(p, set_cell("Advice", "C3", None)), 1,
+        "Advice!C3", "has no role"),
+    Bad("variable-twice.xlsx", lambda p: write_good(p, _twice_in_tests), 1, "Tests!F2",
+        "has a column already"),
+    Bad("about-twice.xlsx", lambda p: write_good(p, _sheet("About", [["språk", "nb"],
+                                                                     ["language", "en"]])),
+        1, "About!A2", "given twice"),
+    Bad("about-unsaved-formula.xlsx",
+        lambda p: write_good(p, _sheet("About", [["status", '="draft"']])), 1, "About!B1",
+        "no saved result"),
+    Bad("count-into-text.xlsx", lambda p: write_good(p, set_cell("Advice", "A2", "C#")), 1,
+        "Advice!A2", "C# counts the matching rules"),
+    Bad("constraint-rules-out-all.xlsx",
+        lambda p: write_good(p, _sheet("Constraints", [["id", "pain"],
+                                                       ["C1", "true, false, null"]])),
+        1, "Constraints!A2", "rules out every case"),
+]
+
+CORPUS: list[Bad] = UNREADABLE + LOCATED + REDTEAM + ROUND3
 
 
 def build(bad: Bad, folder: Path) -> Path:

@@ -244,13 +244,14 @@ def collect_sum() -> WorkbookSpec:
 
 
 def collect_count() -> WorkbookSpec:
-    """C#: how many rules matched; no match gives 0 (FEEL count([]))."""
+    """C#: how many rules matched; no match gives 0 (FEEL count([])). A count is a whole
+    number, so the output is an integer (each rule's cell says it counts one)."""
     return WorkbookSpec(
-        glossary=_points_glossary("string", '"age", "smoking", "blood_pressure"'),
+        glossary=_points_glossary("integer", ">= 0"),
         tables=[TableSpec("points", "C#", _POINTS_COLUMNS, [
-            ["N1", ">= 60", "-", "-", '"age"'],
-            ["N2", "-", True, "-", '"smoking"'],
-            ["N3", "-", "-", ">= 140", '"blood_pressure"'],
+            ["N1", ">= 60", "-", "-", 1],
+            ["N2", "-", True, "-", 1],
+            ["N3", "-", "-", ">= 140", 1],
         ])],
         tests=TestSpec(_POINTS_CASES, [
             ["t1", 65, True, 150, 3],

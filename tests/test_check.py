@@ -293,9 +293,10 @@ def test_a_rule_inside_another_with_the_same_answer_is_redundant(tmp_path: Path)
 
 
 def test_counting_policies_count_repeats_twice(tmp_path: Path) -> None:
-    rules = [["R1", "-", "-", "-", "-", '"a"'], ["R2", "< 12", "-", "-", "-", '"a"'],
-             ["R3", "< 12", "-", "-", "-", '"a"']]
-    findings = load(tmp_path, rules, "C#").check()
+    rules = [["R1", "-", "-", "-", "-", 1], ["R2", "< 12", "-", "-", "-", 1],
+             ["R3", "< 12", "-", "-", "-", 1]]
+    counted = [*GLOSSARY[:-1], ("advice", "integer", ">= 0", "Antall")]  # a count: an integer
+    findings = load(tmp_path, rules, "C#", counted).check()
     assert [(f.rules, "counts twice" in f.message) for f in of(findings, "redundant")] == [
         (("R3", "R2"), True)]  # R2 inside R1 is not redundant: it adds one to the count
 

@@ -52,7 +52,8 @@ def spec(seed: int, edit: bool, unread: bool = False) -> Workbook2:
     if unread:
         rules = [row[:3] + row[4:] for row in rules]
         columns = [c for c in columns if c[0] != "x2"]
-        cons += [[f"C{k + 5}", r.choice(CELLS["x0"]), "-",
+        # x0 named: a row whose every cell takes every value rules out every case (an error)
+        cons += [[f"C{k + 5}", r.choice([c for c in CELLS["x0"] if c != "-"]), "-",
                   r.choice(["true, false", "true, false, null", "null"]), "whole x2"]
                  for k in range(r.randint(0, 2))]
     return Workbook2(

@@ -42,7 +42,8 @@ from engine.core.safe_io import (
     write_text,
     write_with,
 )
-from engine.workbook import xlsx
+from engine.workbook import sheet_scan, xlsx
+from engine.workbook.number_formats import Styles
 
 GOOD_CASE = {"receptor": "negative", "age": 70, "pain": True}
 
@@ -226,10 +227,10 @@ def test_merged_and_hidden_rows_are_found_in_any_spelling_and_across_chunks(
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("sheet.xml", xml)
     for chunk in (1 << 20, 7, 1):
-        monkeypatch.setattr(xlsx, "CHUNK", chunk)
+        monkeypatch.setattr(sheet_scan, "CHUNK", chunk)
         sheet = xlsx.Sheet("S")
         with zipfile.ZipFile(path) as zf:
-            xlsx._read_layout(zf, "sheet.xml", sheet)
+            sheet_scan.scan_sheet(zf, "sheet.xml", sheet, Styles())
         assert sheet.hidden_rows == {7, 12}, chunk
         assert sorted(sheet.merged) == [(4, 2, 5, 3), (9, 4, 9, 4)], chunk
 

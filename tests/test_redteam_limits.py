@@ -65,7 +65,7 @@ def test_a_case_file_beyond_ten_megabytes_is_refused(tmp_path: Path,
     case = tmp_path / "case.json"
     case.write_text('{"receptor": "' + "x" * 11_000_000 + '"}', encoding="utf-8")
     code, text = run_cli(["eval", str(good(tmp_path)), "--case", f"@{case}"], capsys)
-    assert code == 2 and "one case is at most" in text
+    assert code == 2 and "is longer than 10,485,760 characters, the most one case" in text
 
 
 def _batch(tmp_path: Path, cases: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

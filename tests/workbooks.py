@@ -46,8 +46,13 @@ def write(spec: WorkbookSpec, path: Path) -> Path:
         sh.append(["Decision", t.name, t.title or None])
         sh.append([t.policy] + [h for h, _ in t.columns])
         sh.append([None] + [r for _, r in t.columns])
+        notes = {i + 2 for i, (_, role) in enumerate(t.columns) if role == "annotation"}
         for rule in t.rules:
             sh.append(rule)
+            for cell in sh[sh.max_row]:  # a note "=SUM(A1)" stays text, as a person typed it
+                if cell.column in notes and isinstance(cell.value, str) and \
+                        cell.value.startswith("="):
+                    cell.data_type = "s"
     if spec.tests is not None:
         sh = wb.create_sheet("Tests")
         sh.append(["Tests"])

@@ -24,9 +24,9 @@ def _parse_case(text: str) -> dict[str, Any]:
     source = _("the case")
     if text.startswith("@"):
         source = text[1:]
-        try:
+        try:  # read no more than the limit allows: `@/dev/zero` is endless
             with open(source, encoding="utf-8") as fh:
-                text = fh.read()
+                text = fh.read(MAX_CASE_BYTES + 1)
         except OSError as exc:
             raise UsageError(_("cannot read the case file {source}: {strerror}").format(
                                  source=source, strerror=exc.strerror)) from None
@@ -54,9 +54,9 @@ def _parse_case(text: str) -> dict[str, Any]:
                                                                most=MAX_DIGITS))
         return int(digits)
 
-    if len(text) > MAX_CASE_BYTES:
-        raise UsageError(_("{source} is {n:,} characters long; one case is at most "
-                           "{most:,}").format(source=source, n=len(text), most=MAX_CASE_BYTES))
+    if len(text) > MAX_CASE_BYTES:  # only so much was read: the size is not known
+        raise UsageError(_("{source} is longer than {most:,} characters, the most one case "
+                           "may be").format(source=source, most=MAX_CASE_BYTES))
     try:
         case = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant,
                           parse_int=whole)

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import UsageError
+from ..core.errors import UsageError, WorkbookError, WorkbookInvalid
 from ..core.i18n import _
 from ..core.safe_io import OutputError, refuse_overwrite, write_text
 from ..review.diff import cohort_changes, diff_models
@@ -63,10 +63,23 @@ def load_pair(workbooks: list[str], rev: str | None, folder: str) -> tuple[Any, 
             raise UsageError(_("give two workbooks, OLD.xlsx NEW.xlsx (or one with "
                                "--rev GITREV)"))
         old_path, new_path = workbooks
-    old, new = load(old_path), load(new_path)
-    if rev is not None:
-        old.path = f"{workbooks[0]}@{rev}"
+    shown = f"{workbooks[0]}@{rev}" if rev is not None else old_path
+    old, new = _comparable(old_path, shown), _comparable(new_path, new_path)
+    old.path = shown
     return old, new
+
+
+def _comparable(path: str, shown: str) -> Any:
+    """A version to compare: one with errors cannot be (exit 2, not 1 for "changed"), and a
+    revision is named as such, not by the temporary file it was copied to."""
+    try:
+        return load(path)
+    except WorkbookInvalid as exc:
+        exc.path = shown
+        raise UsageError(_("{what} cannot be compared: {problems}").format(
+                             what=shown, problems=str(exc))) from None
+    except WorkbookError as exc:
+        raise WorkbookError(str(exc).replace(path, shown)) from None
 
 
 def compute(workbooks: list[str], rev: str | None, cases: str | None) -> Any:
@@ -88,6 +101,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_text(args.output, text)
     else:
         sys.stdout.write(text)
+    if args.fail_on_change and result.skipped and not result.answers_changed:
+        print(_("not proven unchanged: {n} decision(s) could not be compared ({names}), so "
+                "--fail-on-change fails").format(n=len(result.skipped),
+                                                  names=", ".join(result.skipped)),
+              file=sys.stderr)
+        return FOUND  # not comparable is not unchanged
     return FOUND if args.fail_on_change and result.answers_changed else OK
 
 

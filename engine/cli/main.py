@@ -18,6 +18,7 @@ from ..core import i18n
 from ..core.errors import EngineError, UsageError, WorkbookError, WorkbookInvalid
 from ..core.i18n import _
 from ..core.safe_io import OutputError
+from ..core.text import terminal
 from .parser import build_parser
 
 OK, FOUND, UNUSABLE = 0, 1, 2
@@ -51,11 +52,36 @@ def _catch_signals() -> None:
             signal.signal(number, _stop)
 
 
+class Escaped:
+    """A text stream that writes every control character but line feed and tab written out
+    (`core.text.terminal`): a label, a title or a case value holding ESC, OSC, BEL or CR can
+    neither erase nor hide a line, whichever command prints it. `raw` is the stream itself,
+    for the progress bar's own carriage returns."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        return int(self.raw.write(terminal(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a value: shown, not a crash
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Escaped(sys.stdout), Escaped(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     _catch_signals()
     warnings.filterwarnings("ignore", module=r"openpyxl(\..*)?$")  # its notes name source paths
     parser = build_parser()
@@ -64,8 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         i18n.set_explicit(getattr(args, "lang", None))
         i18n.start()
     except i18n.LanguageError as exc:
-        print(f"error: {exc} is not a language the messages come in: use nb or en",
-              file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return UNUSABLE
     try:
         return _run(args)

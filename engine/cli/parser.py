@@ -93,7 +93,8 @@ def _review_commands(sub: Any) -> None:
                    help="a file of real cases (.csv, .xlsx, .parquet): count those whose "
                         "answer changes")
     d.add_argument("--fail-on-change", action="store_true",
-                   help="exit 1 when any answer changes")
+                   help="exit 1 when any answer changes, or a decision could not be "
+                        "compared")
     d.add_argument("-o", "--output", help="write the diff to this file instead of printing it")
     d.set_defaults(run="cli.cmd_review:cmd_diff")
 

@@ -36,7 +36,12 @@ _WORDS = {word: lang for lang, words in _SPELLINGS.items() for word in words}
 
 
 class LanguageError(ValueError):
-    """A language the package has no catalog for was asked for by name."""
+    """A language the package has no catalog for was asked for by name (`--lang`, or the
+    environment: `engine.load` raises it as a `UsageError`, the CLI exits 2). Said in English:
+    no language can be chosen to say it in."""
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} is not a language the messages come in: use nb or en"
 
 
 _explicit: str | None = None

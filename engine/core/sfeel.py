@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import SfeelError
 from .i18n import _
-from .text import has_foreign_digits, looks_like, nfc, visible
+from .text import candidates, has_foreign_digits, listed, looks_like, nfc, visible
 
 Value = Any  # bool | int | float | str | datetime.date | None
 
@@ -215,17 +215,21 @@ class _Reader:
             self.pos = m.end()
             return word, False
         if self.words:
-            close = get_close_matches(word, self.words, n=1, cutoff=0.5) if len(word) < 200 else []
-            allowed = ", ".join(self.words)
-            hint = _("allowed: {allowed}").format(allowed=allowed)
+            words = list(self.words)
+            close = get_close_matches(word, candidates(word, words), n=1, cutoff=0.5) \
+                if len(word) < 200 else []
+            allowed = listed(words)
+            hint = _("allowed: {listed}").format(listed=allowed)
             if close and looks_like(word, close[0]):  # the difference cannot be seen: show it
-                hint = (f'it looks like "{close[0]}" but is written '
-                        f'"{visible(word, combining=True)}"; retype it. Allowed: {allowed}')
+                hint = _('it looks like "{match}" but is written "{word}"; retype it. Allowed: '
+                         '{listed}').format(match=close[0], word=visible(word, combining=True),
+                                            listed=allowed)
             elif close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)
             hint += _("; a new value is added to the allowed values in the glossary first")
-            raise self.error(_("{word!r} is not an allowed value").format(word=word), hint)
+            raise self.error(_("{word!r} is not an allowed value").format(
+                                 word=visible(word, 80)), hint)
         raise self.error(_("{word!r} is not a value: write text in quotes, a number, "
                            "true or false").format(word=word),
                          _('e.g. "positive", 12, true'))

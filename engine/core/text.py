@@ -9,6 +9,7 @@ The limits on what any input may hold are here too, in one place (docs/hostile-i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -52,6 +53,59 @@ def visible(text: str, limit: int = MAX_SHOWN, combining: bool = False) -> str:
             out.append(ch)
     shown = "".join(out)
     return f"{shown}… ({len(text):,} characters)" if cut else shown
+
+
+# What a terminal acts on (ESC starts erase and hide sequences, OSC sets titles and links, BEL,
+# CR returns to the line's start, bidirectional overrides reorder what is shown) and what no
+# XML 1.0 document may hold: written out as `\u001b`, which JSON and XML both take as text.
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def terminal(text: str) -> str:
+    """Text for a terminal: every control character but line feed and tab written out, so that
+    no workbook or case text can erase, hide or rewrite a line (cli/main.py applies it to
+    everything the commands print)."""
+    return _TERMINAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def xml_safe(text: str) -> str:
+    """Text for an XML file (JUnit, DMN, .xlsx): what XML 1.0 cannot hold written out."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+MAX_CANDIDATES = 100  # values difflib compares a mistyped one with (it costs ~30 µs a pair)
+
+
+def listed(items: list[str], limit: int = MAX_SHOWN) -> str:
+    """Values as a message lists them: as many as fit in `limit` characters, then a count
+    (1,000 allowed values once made every message of a refused value 8 KB)."""
+    out: list[str] = []
+    size = 0
+    for item in items:
+        size += len(item) + 2
+        if out and size > limit:
+            return f"{', '.join(out)}, … ({len(items):,} values)"
+        out.append(visible(item, limit))
+    return ", ".join(out)
+
+
+def candidates(word: str, choices: list[str]) -> list[str]:
+    """The values worth comparing with a mistyped one: all of a short list; of a long one,
+    those of about its length that start alike, at most `MAX_CANDIDATES`, so that a
+    workbook of thousands of mistyped cells is read in seconds, not minutes."""
+    if len(choices) <= MAX_CANDIDATES:
+        return choices
+    near = [c for c in choices if abs(len(c) - len(word)) <= 3 and c[:1].casefold() ==
+            word[:1].casefold()]
+    return near[:MAX_CANDIDATES]
+
+
+def seen(text: str) -> str:
+    """The text without what cannot be seen (zero-width spaces, soft hyphens, controls)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) not in INVISIBLE)
 
 
 def looks_like(a: str, b: str) -> bool:

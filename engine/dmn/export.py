@@ -23,6 +23,7 @@ from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.safe_io import write_text
 from ..core.sfeel import Interval, UnaryTest, Value, literal_text
+from ..core.text import xml_safe
 
 MODEL_NS = {
     "1.5": "https://www.omg.org/spec/DMN/20230324/MODEL/",
@@ -359,6 +360,10 @@ def export_dmn(model: Model, version: str = "1.5") -> str:
                         ("guideline", EXT_NS)):
         ET.register_namespace(prefix, uri)
     root = _Writer(model, ns, dmndi).document()
+    for node in root.iter():  # a control character in a label: XML that every reader parses
+        node.text = xml_safe(node.text) if node.text else node.text
+        for key, value in node.attrib.items():
+            node.set(key, xml_safe(value))
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

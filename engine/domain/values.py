@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 import numbers
+import re
 from difflib import get_close_matches
 from typing import Any
 
-from ..core.i18n import _
+from ..core.i18n import _, language
 from ..core.model import Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
-from ..core.text import MAX_TEXT, looks_like, nfc, safe_str, visible
+from ..core.text import MAX_TEXT, candidates, listed, looks_like, nfc, safe_str, visible
 
 EXACT = 2**53  # beyond this a float has gaps: a larger whole number is refused, not rounded
 
@@ -40,18 +42,26 @@ class ValueProblem(Exception):
 
 
 def closest(word: str, choices: tuple[Value, ...]) -> str:
-    """The hint for a text that is not allowed; difflib only on texts of a sane length."""
+    """The hint for a text that is not allowed: the closest value (difflib, on a sane number
+    of candidates and texts of a sane length), and the allowed values, listed bounded."""
+    return _closest(str(word), choices, language())
+
+
+@functools.lru_cache(maxsize=4096)  # a value mistyped the same way in many cells: once
+def _closest(word: str, choices: tuple[Value, ...], lang: str) -> str:
     texts = [str(c) for c in choices]
     word = str(word)
-    match = get_close_matches(word, texts, n=1, cutoff=0.4) if len(word) <= 200 else []
-    listed = ", ".join(literal_text(c) for c in choices)
+    match = get_close_matches(word, candidates(word, texts), n=1, cutoff=0.4) \
+        if len(word) <= 200 else []
+    shown = listed([literal_text(c) for c in choices])
     if match and looks_like(word, match[0]):  # the difference cannot be seen: show it
-        return (f'it looks like "{match[0]}" but is written "{visible(word, combining=True)}"; '
-                f"retype it. Allowed: {listed}")
+        return _('it looks like "{match}" but is written "{word}"; retype it. Allowed: '
+                 '{listed}').format(match=match[0], word=visible(word, combining=True),
+                                    listed=shown)
     if match:
         return _('did you mean "{match}"? Allowed: {listed}').format(
-                   match=match[0], listed=listed)
-    return f"allowed: {listed}"
+                   match=match[0], listed=shown)
+    return _("allowed: {listed}").format(listed=shown)
 
 
 def shown_text(value: str) -> str:
@@ -66,6 +76,8 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
     t = var.type
     if type(value) is str and t == "string" and value in var.value_set:
         return value  # the common case, kept fast
+    if hasattr(value, "dtype") or type(value).__name__ == "NaTType":
+        value = _from_numpy(value, var)  # numpy and pandas values: plain first, or refused
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
             raise ValueProblem("type", _("the value given for {name} is {n:,} characters long; "
@@ -108,6 +120,13 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
             if not (isinstance(number, int) or number.is_integer()):
                 raise ValueProblem("type", _("{name} must be a whole number, not "
                                              "{number}").format(name=_who(var), number=number))
+            if isinstance(number, float) and abs(number) >= EXACT:  # 2**53 + 1 became 2**53
+                raise ValueProblem("type", _("{name} is {number!r}, a floating-point number "
+                                             "at or past 2**53 = {exact:,}, which stands for "
+                                             "any of "
+                                             "several whole numbers: give the whole number "
+                                             "itself (below 2**53)").format(
+                                               name=var.name, number=number, exact=EXACT))
             number = int(number)
         if isinstance(number, int) and abs(number) > EXACT and t == "number" \
                 and number.bit_length() <= 1023:
@@ -126,7 +145,9 @@ def conform(value: Any, var: Variable, from_text: bool = False) -> Value:
                                              "day").format(name=_who(var), value=value))
             value = value.date()
         elif isinstance(value, str):
-            try:
+            try:  # exactly YYYY-MM-DD, as documented and as the schema says (not 20260131)
+                if not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+                    raise ValueError(value)
                 value = dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueProblem("type", _("{name} must be a date written "
@@ -173,6 +194,11 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
                                       "[{low}..{high}] (in a cell formatted as text)").format(
                                         name=_who(var), date=value.isoformat(), low=low,
                                         high=high))
+    if isinstance(value, dt.time):  # a time-of-day cell: said as Excel shows it
+        return ValueProblem("type", _("{name} must be {type_names}, not the time of day "
+                                      "{time}").format(name=_who(var),
+                                                       type_names=TYPE_NAMES[var.type],
+                                                       time=value.isoformat(timespec="minutes")))
     if isinstance(value, str):
         shown = shown_text(value)
     elif isinstance(value, (bool, float, dt.date)):
@@ -183,14 +209,42 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
                                     name=_who(var), type_names=TYPE_NAMES[var.type], shown=shown))
 
 
+def _from_numpy(value: Any, var: Variable) -> Any:
+    """A numpy or pandas value as the plain one it stands for: a datetime64 as a datetime, a
+    one-element array's value; NaT, a duration or an array of several values refused."""
+    kind = getattr(getattr(value, "dtype", None), "kind", "")
+    if type(value).__name__ == "NaTType" or (kind in "mM" and value != value):
+        raise ValueProblem("type", _("{name} is NaT (not a time): give a value, or null when "
+                                     "unknown").format(name=_who(var)))
+    if type(value).__name__ == "ndarray" and value.ndim == 0:
+        return _from_numpy(value.item(), var) if hasattr(value.item(), "dtype") else value.item()
+    if getattr(value, "ndim", 0) != 0:
+        raise ValueProblem("type", _("{name} must be {type_names}, not an array of {n:,} "
+                                     "values").format(name=_who(var),
+                                                      type_names=TYPE_NAMES[var.type],
+                                                      n=getattr(value, "size", 0)))
+    if kind == "m":
+        raise ValueProblem("type", _("{name} must be {type_names}, not the duration "
+                                     "{value}").format(name=_who(var),
+                                                       type_names=TYPE_NAMES[var.type],
+                                                       value=value.item()))
+    if kind == "M":
+        return value.astype("datetime64[us]").item()  # a datetime (a date at midnight)
+    return value
+
+
 def _from_decimal(value: decimal.Decimal, var: Variable) -> Value:
     """A Decimal (Python API, Parquet decimal columns) as the int or float it stands for."""
     if not value.is_finite():
         raise ValueProblem("type", _("{name} is {value} (not a finite number)").format(
                                      name=var.name, value=value))
     if abs(value) > EXACT:
-        return float(value) if var.type == "number" and abs(value) < decimal.Decimal("1e300") \
-            else EXACT * 2  # refused below as too large, without building a huge int
+        if var.type == "number" and abs(value) < decimal.Decimal("1e300"):
+            return float(value)
+        raise ValueProblem("type", _("{name} is {number}, beyond the {exact:,} (2**53) up to "
+                                     "which every whole number is exact: give a smaller "
+                                     "number").format(name=var.name, number=safe_str(str(value)),
+                                                      exact=EXACT))
     if value == value.to_integral_value():
         return int(value)
     return float(value)

@@ -20,6 +20,7 @@ from ..core.errors import UsageError
 from ..core.i18n import _
 from ..core.model import Model
 from ..core.safe_io import FORMULA_STARTS, escape_formula
+from ..core.text import xml_safe
 from .bulk import LIST_POLICIES, BulkPlan
 
 FORMATS = (".csv", ".xlsx", ".parquet")
@@ -86,7 +87,7 @@ class XlsxSink(Sink):
         self.tmp, self.output, self.lists = tmp, output, lists
         self.book = openpyxl.Workbook(write_only=True)
         self.sheet = self.book.create_sheet("Results")
-        self.sheet.append([escape_formula(c) for c in header])
+        self.sheet.append([_cell(c) for c in header])
         self.rows = 1
 
     def write(self, chunk: Chunk, answers: pd.DataFrame) -> None:
@@ -109,7 +110,8 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, float) and value != value:
         return None
-    return escape_formula(value)
+    value = escape_formula(value)
+    return xml_safe(value) if isinstance(value, str) else value  # openpyxl refuses \x01
 
 
 class ParquetSink(Sink):

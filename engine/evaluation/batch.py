@@ -33,9 +33,9 @@ from ..core.safe_io import (
 from ..core.text import MAX_COLUMNS, nfc
 from ..workbook.loader import load
 from ..workbook.xlsx import check_container
-from .answer_files import PROVENANCE, Chunk, file_format, open_sink
+from .answer_files import EXCEL_ROWS, PROVENANCE, Chunk, file_format, open_sink
 from .bulk import BulkPlan, bulk_plan, evaluate_frame
-from .case_files import check_text_file, formula_rows, refuse_unsaved
+from .case_files import MAX_LINE, check_text_file, formula_rows, refuse_unsaved
 
 TRUE_FALSE = {"true": True, "false": False}
 KEEP_MESSAGES = 1000  # distinct error messages counted for the summary
@@ -70,6 +70,7 @@ def run_batch(args: argparse.Namespace) -> tuple[Tally, Model]:
     source = open_source(args.input, args.chunk_size)
     try:
         _check_columns(plan, source.columns, args.input)
+        _fits(source, args.output)
         tally = _answer_all(model, plan, source, args)
     finally:
         source.close()
@@ -90,7 +91,8 @@ def _answer_all(model: Model, plan: BulkPlan, source: Source,
     tally = Tally()
     # tqdm: small, pure Python, already a dependency; it draws on stderr and only for a terminal
     size = shutil.get_terminal_size()  # a terminal that reports no size: 80 × 24
-    bar = tqdm(total=source.total, unit=" cases", unit_scale=True, file=sys.stderr,
+    stderr = getattr(sys.stderr, "raw", sys.stderr)  # the bar's own CR, not written out
+    bar = tqdm(total=source.total, unit=" cases", unit_scale=True, file=stderr,
                disable=not sys.stderr.isatty(), desc="evaluating", ncols=size.columns,
                nrows=size.lines)
     try:
@@ -158,6 +160,21 @@ def _check_columns(plan: BulkPlan, columns: list[str], path: str) -> None:
                              path=path, clash=', '.join(clash)))
 
 
+def _fits(source: Source, output: str) -> None:
+    """An .xlsx of answers holds 1,048,575 cases: a larger input is refused before any case is
+    evaluated (Parquet says its row count; a CSV's lines are counted in one fast pass)."""
+    if file_format(output) != ".xlsx":
+        return
+    rows = source.total
+    if rows is None and isinstance(source, CsvSource):
+        rows = _count_lines(source.path) - 1
+    if rows is not None and rows > EXCEL_ROWS - 1:
+        raise UsageError(_("{output}: a sheet holds at most {excel_rows:,} rows of cases and "
+                           "the input has {rows:,}; write the answers to .csv or .parquet "
+                           "instead").format(output=output, excel_rows=EXCEL_ROWS - 1,
+                                             rows=rows))
+
+
 # -- typing text cells --------------------------------------------------------------------------
 def type_columns(chunk: pd.DataFrame, plan: BulkPlan, typed: bool) -> pd.DataFrame:
     """The input columns for `evaluate_frame`; text cells (CSV) get the glossary's types."""
@@ -183,6 +200,12 @@ def typed_text(text: pd.Series, var: Variable) -> pd.Series:
     if var.type in ("number", "integer"):
         numbers = pd.to_numeric(text, errors="coerce")
         bad = numbers.isna() & text.notna()
+        long = text.str.fullmatch(r"[+-]?\d{16,400}", na=False)
+        if long.any():  # a whole number float64 would round: kept exact, as `evaluate` reads it
+            exact = numbers.astype(object)
+            exact[long] = [int(t) for t in text[long]]
+            return pd.Series(np.where(bad, text.astype(object), exact), index=text.index,
+                             dtype=object)
         if not bad.any():
             return numbers
         return pd.Series(np.where(bad, text.astype(object), numbers.astype(object)),
@@ -205,8 +228,11 @@ class Source:
 
 
 def open_source(path: str, chunk_size: int) -> Source:
-    if not Path(path).is_file():
+    if not Path(path).exists():
         raise UsageError(_("cannot read the cases: {path} does not exist").format(path=path))
+    if not Path(path).is_file():  # a folder, a FIFO, /dev/zero: never read without end
+        raise UsageError(_("cannot read the cases: {path} is not a regular file").format(
+                             path=path))
     kind = file_format(path)
     if kind == ".csv":
         return CsvSource(path, chunk_size)
@@ -220,16 +246,16 @@ class CsvSource(Source):
 
     def __init__(self, path: str, chunk_size: int) -> None:
         self.path, self.chunk_size = path, chunk_size
+        check_text_file(path)  # before any line is read: a 4 GB line is refused, not held
         try:
             with open(path, encoding="utf-8-sig", newline="") as fh:
-                first = fh.readline()
+                first = fh.readline(MAX_LINE + 1)
         except UnicodeDecodeError:
             raise UsageError(_("{path} is not UTF-8 text: save it as CSV UTF-8").format(
                                  path=path)) from None
         if not first.strip():
             raise UsageError(_("{path} is empty: its first line must name the columns").format(
                                  path=path))
-        check_text_file(path)
         # Excel in many European locales writes ';' between cells
         self.sep = ";" if first.count(";") > first.count(",") else ","
         self.columns = [nfc(c) for c in next(csv.reader([first], delimiter=self.sep))]

@@ -162,9 +162,13 @@ def encode(series: pd.Series, var: Variable, domain: Atoms | None = None) -> Col
             return _one_by_one(series, var)
         if numeric and kind in ("integer", "floating", "mixed-integer-float"):
             try:
-                return _numbers(pd.to_numeric(series), series, var, domain)
+                numbers = pd.to_numeric(series)
             except (OverflowError, ValueError):  # a whole number beyond 64 bits: one by one
                 return _one_by_one(series, var)
+            if kind != "floating" and not pd.api.types.is_integer_dtype(numbers.dtype) and \
+                    bool((numbers.abs() >= EXACT).any()):
+                return _one_by_one(series, var)  # 2**53 + 1 beside 1.0: exact, as `evaluate`
+            return _numbers(numbers, series, var, domain)
         if kind == "boolean":  # only booleans and nulls: two comparisons beat factorize
             arr = series.to_numpy()
             truth, false = arr == True, arr == False  # noqa: E712 - elementwise
@@ -187,6 +191,8 @@ def _numbers(numeric: pd.Series, raw: pd.Series, var: Variable, domain: Atoms | 
             bad |= ((numeric > EXACT) | (numeric < -EXACT)).to_numpy(dtype=bool, na_value=False)
         if var.type == "integer":
             bad |= ~null & ~bad & (keys != np.floor(keys))
+            if not pd.api.types.is_integer_dtype(numeric.dtype):  # a float past 2**53 stands
+                bad |= ~null & (np.abs(keys) >= EXACT)  # for several whole numbers: refused
     return Ordered(keys, null, bad, raw, var, domain)
 
 

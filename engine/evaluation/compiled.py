@@ -30,6 +30,7 @@ class CompiledTable:
     # per input column, per rule: the atoms its cell accepts (`Atoms.mask`, None for an
     # unreadable cell), read from the runs the cover is built from; the check's boxes
     masks: list[list[int | None]] = field(default_factory=list, repr=False)
+    output_variables: tuple[Variable, ...] = ()  # per output column
     # explanation lines already written for a step (see explain.step_lines): this table of this
     # version of the model gives the same words for the same rules, inputs and outputs
     explained: dict[tuple[Any, ...], list[str]] = field(default_factory=dict, repr=False)
@@ -123,7 +124,8 @@ def compile_table(table: Table, variables: dict[str, Variable],
         priority.append(tuple(key))
     return CompiledTable(table, vars_, atoms, cover, null_cover, everyone,
                          [r.outputs for r in rules], priority, tuple(r.id for r in rules),
-                         tuple(r.cell for r in rules), masks=masks)
+                         tuple(r.cell for r in rules), masks=masks,
+                         output_variables=tuple(ranked))
 
 
 def compile_model(model: Model) -> dict[str, CompiledTable]:

@@ -11,7 +11,7 @@ from typing import Any
 from ..core.errors import CaseError, InvalidInput, MissingInput, NoRuleMatched
 from ..core.graph import required
 from ..core.i18n import _, language
-from ..core.model import SINGLE_HIT, Constraint, Model, Variable
+from ..core.model import SINGLE_HIT, Constraint, Model, Table, Variable
 from ..core.sfeel import Value, literal_text
 from ..core.text import nfc, safe_str, visible
 from ..domain.atoms import bits
@@ -19,8 +19,10 @@ from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable, compile_model
 from .dispatch import Compiled, compile_decision
 from .explain import explain
-from .hitpolicy import HANDLERS, empty_answer
+from .hitpolicy import AGGREGATES, HANDLERS, empty_answer, refuse_aggregate
 from .possible import Projection, projection_for
+
+LIST_POLICIES = ("R", "O", "C")  # a list of answers, one per matching rule
 
 
 class Step:
@@ -371,9 +373,10 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
     default = False
     decided: list[int]
     if not matches and table.default is not None:
-        outputs, decided, default = dict(zip(table.output_names, table.default)), [], True
+        outputs, decided, default = default_answer(table), [], True
     elif not matches and table.hit_policy in SINGLE_HIT:
-        shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
+        shown = ", ".join(f"{n} = {visible(literal_text(v))}"  # bounded, invisibles shown
+                          for n, v in zip(table.input_names, values))
         raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
                                 name=table.name, value=shown or _('this case')),
                             table.name, table.input_names)
@@ -381,12 +384,22 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
         outputs, decided = empty_answer(ct), []
     else:
         decided, outputs = HANDLERS[table.hit_policy](ct, matches)
+        if table.hit_policy in AGGREGATES:
+            refuse_aggregate(ct, matches, outputs)
     known.update(outputs)
     return Step(ct, values, matches, decided, outputs, default)
+
+
+def default_answer(table: Table) -> dict[str, Any]:
+    """The default row's answer: for R, O and C a list of one, as when one rule matches."""
+    if table.hit_policy in LIST_POLICIES:
+        return {name: [value] for name, value in zip(table.output_names, table.default or ())}
+    return dict(zip(table.output_names, table.default or ()))
 
 
 def outside(decision: str, name: str, value: Value, allowed: str) -> str:
     """A value the column's input values leave out: DMN makes the decision an error."""
     return _("{value} is not among the input values of {name} in decision {decision} "
-             "({allowed})").format(value=literal_text(value), name=name, decision=decision,
+             "({allowed})").format(value=visible(literal_text(value)), name=name,
+                                   decision=decision,
                                    allowed=allowed)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.i18n import _, language
 from ..core.model import Model, Question
 from ..core.sfeel import literal_text
+from ..core.text import visible
 
 if TYPE_CHECKING:
     from .evaluate import Result, Step
@@ -21,7 +22,7 @@ def shown(value: Any, labels: dict[Any, str] | None = None) -> str:
         return "[" + ", ".join(shown(v, labels) for v in value) + "]"
     if labels and isinstance(value, str | bool | int) and value in labels:
         return f"{labels[value]} ({literal_text(value)})"
-    return literal_text(value)
+    return visible(literal_text(value)) if isinstance(value, str) else literal_text(value)
 
 
 def explain(result: Result) -> str:

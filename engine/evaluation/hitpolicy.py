@@ -6,12 +6,17 @@ the indices that decide and the outputs. They never see expressions or cells.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from ..core.errors import ConflictingRules
 from ..core.i18n import _
+from ..core.sfeel import literal_text
+from ..domain.values import ValueProblem, conform
 from .compiled import CompiledTable
+
+AGGREGATES = ("C+", "C#", "C<", "C>")
 
 Outputs = dict[str, Any]
 Handler = Callable[[CompiledTable, list[int]], tuple[list[int], Outputs]]
@@ -92,6 +97,34 @@ HANDLERS: dict[str, Handler] = {
     "C<": _aggregate(lambda v: min(v) if v else None),
     "C>": _aggregate(lambda v: max(v) if v else None),
 }
+
+
+def aggregate_problem(ct: CompiledTable, value: Any) -> str | None:
+    """Why an aggregated answer (a count, a sum, a minimum) is not an answer the output may
+    take: beyond float range, or outside the glossary's type and allowed values. The check
+    (verify/aggregates.py) reports where it can happen; evaluation refuses it."""
+    if value is None or not ct.output_variables:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return _("the sum is beyond the largest number there is (about 1.8e308)")
+    try:
+        conform(value, ct.output_variables[0])
+    except ValueProblem as exc:
+        return exc.message
+    return None
+
+
+def refuse_aggregate(ct: CompiledTable, matches: list[int], outputs: Outputs) -> None:
+    """A count, sum, minimum or maximum the output may not take is refused, never answered."""
+    value = outputs[ct.table.output_names[0]]
+    why = aggregate_problem(ct, value)
+    if why is not None:
+        raise ConflictingRules(_("decision {name} combines the answers of rules {ids} (hit "
+                                 "policy {policy}) into {value}, which it may not answer: "
+                                 "{why}").format(name=ct.table.name, ids=_ids(ct, matches),
+                                                 policy=ct.table.hit_policy,
+                                                 value=literal_text(value), why=why),
+                               ct.table.name)
 
 
 def empty_answer(ct: CompiledTable) -> Outputs:

@@ -17,6 +17,7 @@ from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
+from ..core.text import xml_safe
 from ..workbook.labels import in_words
 from ..workbook.print_setup import apply_print_setup, setup_sheet
 
@@ -107,7 +108,7 @@ def mark_cells(wb: Any, marks: dict[tuple[str, str], Marks]) -> int:
 
 def comment(kind: Any, text: str) -> Any:
     """A comment big enough to read without resizing it."""
-    text = text[:30000]  # Excel refuses longer comments
+    text = xml_safe(text[:30000])  # Excel refuses longer comments; XML, control characters
     c = kind(text, AUTHOR)
     lines = sum(1 + len(line) // 60 for line in text.splitlines())
     c.width = 420
@@ -184,7 +185,7 @@ def free_row(ws: Any, table: Table) -> int:
 
 def safe_text(text: str) -> str:
     """Text a spreadsheet would take as a formula gets a leading space (S-FEEL ignores it)."""
-    return f" {text}" if text.startswith("=") else text
+    return xml_safe(f" {text}" if text.startswith("=") else text)
 
 
 def list_findings(wb: Any, findings: list[Finding]) -> None:

@@ -155,7 +155,8 @@ def to_json(result: Any) -> dict[str, Any]:
         return {"outputs": {n: json_value(v) for n, v in a.outputs}, "error": a.error}
 
     return {
-        "old": result.old, "new": result.new, "changed": result.answers_changed,
+        "old": result.old, "new": result.new,  # changed: null when not all could be compared
+        "changed": True if result.answers_changed else None if result.skipped else False,
         "summary": verdict(result),
         "about": [c.__dict__ for c in result.about],
         "glossary": result.glossary, "decisions": result.tables,

@@ -9,16 +9,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from difflib import get_close_matches
 from typing import Any
 
 from ..core.i18n import _
+from ..core.model import Model
+from ..core.text import visible
 from ..domain.values import ValueProblem, conform
 from ..evaluation.evaluate import Result, impossible, must_be_known, plan_for
 from ..review.paragraphs import source_ids
 from .state import Version
 
 SOURCES = ("sources", "source", "kilder", "kilde")
+MAX_CLOSE = 200  # "did you mean" only for a key this short (difflib is quadratic)
 
 
 def error(kind: str, message: str, variable: str | None = None) -> dict[str, Any]:
@@ -62,6 +66,28 @@ def _explained(version: Version, result: Result) -> dict[str, Any]:
             "questions": list(questions.values())}
 
 
+def key_problem(model: Model, needed: Collection[str], decision: str,
+                key: str) -> dict[str, Any] | None:
+    """Why a key of a case is refused, or None when the decision reads it: decided by the
+    guideline (read on the way, perhaps, but never given), not read here, or unknown (quoted
+    cut to 80 characters, `core.text.visible`, however long it is)."""
+    if key in needed:
+        return None
+    producer = model.producer(key)
+    if producer is not None:
+        return error("InvalidInput", _("{key} is decided by the guideline (decision "
+                                       "{decision}), not given by a case: leave it out").format(
+                                           key=key, decision=producer.name), key)
+    if key in model.variables:
+        return error("InvalidInput", _("{key} is not read by the decision {decision}: "
+                                       "leave it out").format(key=key, decision=decision), key)
+    shown = visible(key)
+    close = get_close_matches(key, list(needed), n=1) if len(key) <= MAX_CLOSE else []
+    hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+    return error("InvalidInput", _("unknown input {name!r}{hint}").format(name=shown, hint=hint),
+                 shown)
+
+
 def case_problems(version: Version, decision: str, case: Any) -> list[dict[str, Any]]:
     """Every reason the API refuses this case, in the engine's words; empty when none."""
     model = version.model
@@ -71,17 +97,9 @@ def case_problems(version: Version, decision: str, case: Any) -> list[dict[str, 
     needed = dict(plan.needed)
     found = []
     for key in case:
-        if key in needed:
-            continue
-        if key in model.variables:
-            found.append(error("InvalidInput", _("{key} is not read by the decision {decision}: "
-                                                 "leave it out").format(key=key,
-                                                                        decision=decision), key))
-            continue
-        close = get_close_matches(str(key), list(needed), n=1)
-        hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
-        found.append(error("InvalidInput", _("unknown input {name!r}{hint}").format(
-            name=str(key)[:200], hint=hint), str(key)[:200]))
+        problem = key_problem(model, needed, decision, key)
+        if problem is not None:
+            found.append(problem)
     known: dict[str, Any] = {}
     for name, var in needed.items():
         if name not in case:

@@ -11,7 +11,6 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from difflib import get_close_matches
 from typing import Any
 
 import pandas as pd
@@ -26,7 +25,6 @@ from .state import Version
 
 MAX_BATCH = 10_000
 SURROGATE = re.compile("[\ud800-\udfff]")
-MAX_CLOSE = 200  # "did you mean" only for a key this short (difflib is quadratic)
 MAX_DEPTH = 32  # a batch is a list of objects of values: 3 levels; anything deeper is refused
 CASE_KINDS = ("MissingInput", "InvalidInput", "NoRuleMatched", "ConflictingRules")
 
@@ -162,15 +160,9 @@ def check_keys(version: Version, decision: str, case: Any) -> dict[str, Any] | N
                                      f"{_json_kind(case)}")
     needed = version.memo(f"needed:{decision}", lambda: needed_inputs(version.model, decision))
     for key in case:
-        if key in needed:
-            continue
-        if key in version.model.variables:
-            return error("InvalidInput", f"{key} is not read by the decision {decision}: leave it "
-                                         "out", key)
-        shown = visible(key)
-        close = get_close_matches(key, needed, n=1) if len(key) <= MAX_CLOSE else []
-        hint = f' (did you mean "{close[0]}"?)' if close else ""
-        return error("InvalidInput", f"unknown input '{shown}'{hint}", shown)
+        problem = extras.key_problem(version.model, needed, decision, key)
+        if problem is not None:
+            return problem
     return _spelling(version, case)
 
 
@@ -247,7 +239,8 @@ def evaluate_batch(version: Version, decision: str, cases: Any) -> tuple[int, di
             rules = rec[f"{decision}_rule"]
             results[i] = {"decision": decision,
                           "outputs": {o: frame_value(rec[o]) for o in outputs},
-                          "rules": [] if _nan(rules) or rules == "" else str(rules).split(", ")}
+                          "rules": [] if rules is None or _nan(rules) or rules == ""
+                          else str(rules).split(", ")}
     return 200, {"guideline": version.provenance, "results": results,
                  "warnings": warnings(version)}
 

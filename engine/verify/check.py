@@ -45,6 +45,7 @@ from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
 from ..core.sfeel import Value
 from ..evaluation.compiled import compile_model, compile_table
+from .aggregates import check_aggregates
 from .context import (
     Context,
     Reach,
@@ -203,6 +204,8 @@ def check_table(model: Model, table: Table, out: list[Finding], reach: Reach,
     live = check_reach(ctx, reaching, out, told)
     check_gaps(ctx, reaching, out)
     check_overlaps(ctx, reaching, out)
+    if len(table.outputs) == 1:
+        check_aggregates(ctx, reaching, out, produced(table, table.output_names[0], None))
     check_masked(ctx, out, set(members(ctx.active)) - live)  # unreachable: not also masked
     masked_across_graph(ctx, reaching, out, live)
     check_redundant(ctx, out)

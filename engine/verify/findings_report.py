@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _, language
 from ..core.model import Model
+from ..core.text import xml_safe
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -92,6 +93,8 @@ def text(model: Model, findings: list[Finding]) -> str:
 
 
 def _plain(value: object) -> str:
+    if value is None:
+        return "null"  # as a cell and a case write unknown, not Python's None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -113,5 +116,9 @@ def junit(model: Model, findings: list[Finding]) -> str:
             failure.text = "\n".join(f"{', '.join(f.cells)}: [{f.kind}] {f.message}" for f in mine)
     suite.set("tests", str(len(model.tables) + 1))
     suite.set("failures", str(failures))
+    for node in suite.iter():  # a control character in a label: text CI can parse
+        node.text = xml_safe(node.text) if node.text else node.text
+        for key, value in node.attrib.items():
+            node.set(key, xml_safe(value))
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

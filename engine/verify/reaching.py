@@ -26,6 +26,7 @@ from ..core.model import Constraint, Model, Table
 from ..core.sfeel import UnaryTest, Value, literal_text
 from ..domain.atoms import Atoms, bits
 from ..evaluation.compiled import CompiledTable, compile_table
+from ..evaluation.evaluate import default_answer
 from ..evaluation.hitpolicy import HANDLERS, empty_answer
 from .projected import project
 from .regions import Box, accepting, merge_boxes, split, uncovered
@@ -437,7 +438,7 @@ def answer(ct: CompiledTable, matched: int) -> dict[str, Any] | None:
     rules = bits(matched)
     if not rules:
         if table.default is not None:
-            return dict(zip(table.output_names, table.default))
+            return default_answer(table)
         if table.hit_policy in ("U", "A", "P", "F"):
             return None
         return empty_answer(ct)

@@ -13,9 +13,10 @@ from ..core.sfeel import (
     normalise_text,
     parse_literal_list,
 )
+from ..core.text import visible
 from ..domain.values import conform
 from .cells import cell_value, formula_problem, id_text, native_value, read_cell, reading
-from .layout import ROLES, first_row, header_variable, keyword, read_header, rule_rows
+from .layout import ROLES, first_row, header_variable, keyword, once, read_header, rule_rows
 from .xlsx import Sheet, cell_name
 
 
@@ -28,13 +29,14 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
         return []
     produced = producers(tables)
     columns: list[tuple[int, str, Variable | None]] = []
+    column_of: dict[str, str] = {}
     for col, head, role in header.columns:
         head_cell = cell_name(sheet.name, header.row, col)
         if role == "annotation":
             columns.append((col, role, None))
             continue
         var = header_variable(head, variables, head_cell, problems)
-        if var is None:
+        if var is None or not once(var, head_cell, column_of, problems, conditions=False):
             continue
         if role == "input" and var.name in produced:
             problems.add("structure", _("{name} is decided by {name2}, not given by a "
@@ -122,12 +124,32 @@ def expected_value(raw: Any, var: Variable, table: Table, cell: str,
     return read_cell(read, _("the expected {title}").format(title=var.title()), cell, problems)
 
 
-def read_about(sheet: Sheet) -> dict[str, str]:
-    about = {}
+def read_about(sheet: Sheet, problems: Problems) -> dict[str, str]:
+    """Each row a key and its value; a key given twice is a finding (language from one row and
+    the version from another was possible): an error when the values differ."""
+    about: dict[str, str] = {}
+    where: dict[str, str] = {}  # key (language for språk too) -> its cell
+    said: dict[str, str] = {}
     for row in range(1, sheet.max_row + 1):
         key, value = sheet.get(row, 1), sheet.get(row, 2)
         if key is not None and value is not None:
             value = native_value(value)  # a date cell at midnight: the date, not a date-time
             shown = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
-            about[keyword(key)] = normalise_text(str(shown))
+            word, text = keyword(key), normalise_text(str(shown))
+            cell = cell_name(sheet.name, row, 1)
+            same = SAME_KEY.get(word, word)
+            if same in where:
+                differs = said[same] != text
+                problems.add("duplicate", _("{key} is given twice in the About sheet (also "
+                                            "{cell}){hint}: keep one row").format(
+                                              key=repr(visible(str(key).strip(), 40)),
+                                              cell=where[same],
+                                              hint=_(", with another value") if differs else ""),
+                             cell, severity="error" if differs else "warning")
+                continue
+            where[same], said[same] = cell, text
+            about[word] = text
     return about
+
+
+SAME_KEY = {"språk": "language", "sprak": "language", "tittel": "title"}  # one key, two words

@@ -19,6 +19,7 @@ from ..core.sfeel import (
     parse_literal,
     parse_unary,
 )
+from ..core.text import visible
 from ..domain.values import BOOLEAN_WORDS, ValueProblem, check_test, conform
 from .xlsx import Sheet, cell_name
 
@@ -85,11 +86,23 @@ def bool_text(raw: Any, var: Variable) -> Any:
         word = normalise_text(raw).casefold()
         if word in BOOLEAN_WORDS:
             return BOOLEAN_WORDS[word]
-        if re.fullmatch(r"[^\W\d_]+", word) and word != "null":
-            raise ValueProblem("syntax", _("{name} is true or false: write ja or nei (true or "
-                                         "false), or - for either; {word!r} is not one of "
-                                         "them").format(name=var.title(), word=raw.strip()))
+        parts = re.split(r'("[^"]*"?)', normalise_text(raw))  # words inside quotes are text
+        for i in range(0, len(parts), 2):  # `not(ja)`, `ja, nei`: the words in a test too
+            for bare in re.findall(r"[^\W\d_]+", parts[i]):
+                if bare.casefold() not in (*BOOLEAN_WORDS, "null", "not"):
+                    raise ValueProblem("syntax", _("{name} is true or false: write ja or nei "
+                                                   "(true or false), or - for either; {word!r} "
+                                                   "is not one of them").format(
+                                                     name=var.title(), word=visible(bare, 40)))
+            parts[i] = re.sub(r"[^\W\d_]+", lambda m: _truth(m.group(0)), parts[i])
+        return "".join(parts)
     return raw
+
+
+def _truth(word: str) -> str:
+    """A boolean word as S-FEEL writes it (`ja` is `true`); `not` and `null` as they are."""
+    value = BOOLEAN_WORDS.get(word.casefold())
+    return word.casefold() if value is None else "true" if value else "false"
 
 
 def native_value(raw: Any) -> Value:

@@ -12,8 +12,10 @@ from ..core.i18n import _
 from ..core.model import Constraint, Variable
 from ..core.problems import Problems
 from ..core.sfeel import UnaryTest, normalise_text
+from ..domain.atoms import Atoms
 from .cells import cell_test, formula_problem, id_text, read_cell
-from .layout import first_row, header_variable, keyword, rule_rows
+from .layout import first_row, header_variable, keyword, once, rule_rows
+from .near import header_hint
 from .xlsx import Sheet, cell_name
 
 CONSTRAINTS = {"constraints", "begrensninger"}
@@ -25,11 +27,15 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
                      problems: Problems) -> list[Constraint]:
     header = first_row(sheet)
     if keyword(sheet.get(header, 1)) not in ID_WORDS:
+        if header_hint(sheet, header, 1, dict.fromkeys(ID_WORDS, "id"), _("the constraints "
+                                                                           "sheet"), problems):
+            return []
         problems.add("structure", _("the constraints sheet starts with a header row whose "
                                     "first cell is 'id' (or 'Nr')"),
                      cell_name(sheet.name, header, 1))
         return []
     columns: list[tuple[int, Variable]] = []
+    column_of: dict[str, str] = {}
     about: int | None = None
     for col in range(2, sheet.max_col + 1):
         head = sheet.get(header, col)
@@ -40,8 +46,12 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
         if keyword(text) in DESCRIPTION_WORDS:
             about = col
             continue
+        if text not in variables and header_hint(
+                sheet, header, col, dict.fromkeys(DESCRIPTION_WORDS, "description"),
+                _("the constraints sheet"), problems, frozenset({"description"})):
+            continue
         var = header_variable(text, variables, cell, problems)
-        if var is None:
+        if var is None or not once(var, cell, column_of, problems):
             continue
         if var.name in decided:
             problems.add("structure", _("{name} is decided by a table; a constraint names "
@@ -80,10 +90,25 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
                                         "rule out every case: name the combination that "
                                         "cannot occur").format(id=cid), id_cell)
             continue
+        if all(_covers_all(test, variables[name]) for name, test in tests):
+            problems.add("structure", _("constraint {id} rules out every case: each of its "
+                                        "cells accepts every value (unknown too, where it is "
+                                        "allowed), so no case could be evaluated; name the "
+                                        "combination that cannot occur").format(id=cid),
+                         id_cell)
+            continue
         raw = sheet.get(row, about) if about else None
         description = normalise_text(str(raw)) if raw is not None else ""
         out.append(Constraint(cid, tuple(tests), description, id_cell, tuple(cells)))
     return out
+
+
+def _covers_all(test: UnaryTest, var: Variable) -> bool:
+    """The test accepts every allowed value of the variable, and null where null is a case."""
+    atoms = Atoms.build(var, [test])
+    if not atoms.domain or atoms.mask(test) & atoms.domain != atoms.domain:
+        return False
+    return var.unknown is False or test.matches(None)
 
 
 def _cell(sheet: Sheet, row: int, col: int, var: Variable, cid: str,

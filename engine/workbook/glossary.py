@@ -14,8 +14,10 @@ from ..core.sfeel import (
     normalise_text,
     parse_unary,
 )
+from ..core.text import seen, visible
 from ..domain.values import TYPE_WORDS, ValueProblem, check_test
 from .layout import first_row, keyword
+from .near import header_hint
 from .xlsx import Sheet, cell_name
 
 GLOSSARY_COLUMNS = {
@@ -38,6 +40,9 @@ def read_glossary(sheet: Sheet, problems: Problems) -> dict[str, Variable]:
         word = GLOSSARY_COLUMNS.get(keyword(sheet.get(header_row, col)))
         if word:
             columns[word] = col
+        else:  # `Unknown-allowed` is not read: the whole workbook would be format v1
+            header_hint(sheet, header_row, col, GLOSSARY_COLUMNS, _("the glossary"), problems,
+                        frozenset({"label", "description"}))
     for needed in ("name", "type"):
         if needed not in columns:
             problems.add(
@@ -119,7 +124,8 @@ def allowed_test(text: str, vtype: str, name: str, cell: str,
     if not text:
         return None, ()
     if vtype == "string":
-        values = []
+        values: list[str] = []
+        skeletons: dict[str, str] = {}  # each value as seen -> the value
         for part in split_list(text):
             word = part.strip()
             if len(word) >= 2 and word[0] == word[-1] == '"':
@@ -131,6 +137,15 @@ def allowed_test(text: str, vtype: str, name: str, cell: str,
             if word in values:
                 problems.add("duplicate", _("{word!r} is listed twice for {name}").format(
                                               word=word, name=name), cell)
+                continue
+            twin = skeletons.setdefault(seen(word), word)
+            if twin != word:  # "a" and "a\u200b": two codes no reader can tell apart
+                problems.add("duplicate", _("{twin!r} and {word!r} in the allowed values of "
+                                            "{name} look alike but differ in a character that "
+                                            "cannot be seen; keep one, retyped").format(
+                                              twin=visible(twin, 40, combining=True),
+                                              word=visible(word, 40, combining=True),
+                                              name=name), cell)
                 continue
             values.append(word)
         return None, tuple(values)

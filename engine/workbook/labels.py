@@ -20,6 +20,7 @@ from ..core.problems import Problems
 from ..core.sfeel import Value, literal_text, normalise_text
 from .cells import cell_value, read_cell
 from .layout import first_row, keyword
+from .near import header_hint
 from .xlsx import Sheet, cell_name
 
 SHEETS = {"values", "verdier", "value labels", "verdietiketter"}
@@ -44,6 +45,8 @@ def read_value_labels(sheet: Sheet, variables: dict[str, Variable],
         word = COLUMNS.get(keyword(sheet.get(header, col)))
         if word and word not in columns:
             columns[word] = col
+        elif not word:
+            header_hint(sheet, header, col, COLUMNS, _("the values sheet"), problems)
     missing = [w for w in ("variable", "value", "label") if w not in columns]
     if missing:
         problems.add("structure", _("the values sheet has no {missing} column in its "

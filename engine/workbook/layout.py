@@ -12,6 +12,7 @@ from ..core.problems import Problems
 from ..core.sfeel import (
     normalise_text,
 )
+from ..core.text import visible
 from .xlsx import Sheet, cell_name
 
 GLOSSARY = {"glossary", "ordliste"}
@@ -52,6 +53,13 @@ class Header:
     columns: list[tuple[int, str, str]]  # (col, header text, role)
 
 
+def near_word(word: str, words: list[str]) -> str | None:
+    """The closest of `words` to a mistyped one (`Input:`, `ouput`, `expectd`), if close."""
+    plain = word.replace("-", " ").replace("_", " ").rstrip(":.")
+    close = get_close_matches(plain, words, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def first_row(sheet: Sheet, start: int = 1) -> int:
     for row in range(start, sheet.max_row + 1):
         if any(sheet.get(row, c) is not None for c in range(1, sheet.max_col + 1)):
@@ -76,9 +84,20 @@ def read_header(sheet: Sheet, top: int, problems: Problems,
                          cell_name(sheet.name, header_row, col))
             continue
         if role not in roles:
-            shown = " / ".join(sorted(k for k, v in ROLES.items() if v in roles))
-            problems.add("structure", _("the role {role_raw!r} is not one of: {shown}").format(
-                                          role_raw=role_raw, shown=shown), cell)
+            words = sorted(k for k, v in ROLES.items() if v in roles)
+            shown = " / ".join(words)
+            if role_raw is None:
+                problems.add("structure", _("the column {head!r} has no role: write {shown} in "
+                                            "this cell").format(
+                                              head=visible(str(head).strip(), 40), shown=shown),
+                             cell)
+                continue
+            meant = next((w for w in words if w == keyword(role_raw)), None) or \
+                near_word(keyword(role_raw), words)
+            hint = _(' (did you mean "{close}"?)').format(close=meant) if meant else ""
+            problems.add("structure", _("the role {role_raw!r} is not one of: {shown}{hint}")
+                         .format(role_raw=visible(str(role_raw).strip(), 40), shown=shown,
+                                 hint=hint), cell)
             continue
         columns.append((col, normalise_text(str(head)), role))
     if not columns:
@@ -123,9 +142,28 @@ def header_variable(head: str, variables: dict[str, Variable], cell: str,
     return None
 
 
+def once(var: Variable, cell: str, seen: dict[str, str], problems: Problems,
+         conditions: bool = True) -> bool:
+    """A variable names one column of a table, a constraint or the test sheet: two columns
+    for one variable would be two answers to one question (a test sheet's case would take the
+    last, the check the last condition, evaluation both). The second is refused, located."""
+    first = seen.setdefault(var.name, cell)
+    if first == cell:
+        return True
+    if conditions:
+        message = _("{name} has a column already ({first}): one variable, one column; write "
+                    "both conditions in one cell (for > 3 and < 5: (3..5))")
+    else:
+        message = _("{name} has a column already ({first}): one variable, one column; keep "
+                    "one of them")
+    problems.add("duplicate", message.format(name=var.title(), first=first), cell)
+    return False
+
+
 def rule_rows(sheet: Sheet, first: int) -> list[int]:
     return sorted({r for (r, _) in sheet.cells if r >= first})
 
 
 def keyword(value: Any) -> str:
-    return normalise_text(value).casefold() if isinstance(value, str) else ""
+    """A layout word as compared: trimmed, one space between words, any case."""
+    return " ".join(normalise_text(value).casefold().split()) if isinstance(value, str) else ""

@@ -10,7 +10,8 @@ import hashlib
 import logging
 from typing import Any
 
-from ..core.errors import WorkbookInvalid
+from ..core import i18n
+from ..core.errors import UsageError, WorkbookInvalid
 from ..core.graph import order_tables
 from ..core.i18n import _
 from ..core.model import HIT_POLICIES, Column, Model, Note, Rule, Table, Variable
@@ -19,10 +20,10 @@ from ..core.sfeel import (
     Value,
     normalise_text,
 )
-from ..core.text import MAX_TEXT
+from ..core.text import MAX_TEXT, terminal, visible
 from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
-from .cells import id_text, input_cell, note_text, output_cell
+from .cells import formula_problem, id_text, input_cell, note_text, output_cell
 from .constraints import CONSTRAINTS, read_constraints
 from .fhir_sheet import is_fhir_sheet, read_fhir
 from .glossary import NAME, read_glossary
@@ -38,11 +39,13 @@ from .layout import (
     first_row,
     header_variable,
     keyword,
+    once,
     read_header,
     rule_rows,
 )
+from .near import decision_hint
 from .questions import QUESTIONS, read_questions
-from .roles import note_row, report_near_misses, use_language
+from .roles import near_role, note_row, report_near_misses, use_language
 from .xlsx import Sheet, cell_name, column_letter, read_sheets
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,10 @@ log = logging.getLogger(__name__)
 def load(path: str, strict: bool = True, dmn_strict: bool = False) -> Model:
     """Read a workbook. With `strict`, a workbook holding errors raises `WorkbookInvalid`;
     with `dmn_strict`, a DMN file is read by the letter of the standard (dmn/lenient.py)."""
+    try:
+        i18n.chosen()  # GUIDELINE_LANG=xx: one clear error, before any work
+    except i18n.LanguageError as exc:
+        raise UsageError(str(exc)) from None
     if str(path).lower().endswith(".dmn"):
         model = read_dmn(str(path), strict=dmn_strict)
     else:
@@ -94,6 +101,9 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
     use_language(by_role["about"][0] if by_role["about"] else None, problems)  # before any word
     filled = {role for role, found in by_role.items() if found}
     suggested = report_near_misses(unread, filled, problems)
+    for sheet in unread:
+        if near_role(sheet.name) is None:
+            decision_hint(sheet, problems)
     if not by_role["glossary"] and "glossary" not in suggested:
         problems.add("structure", _("the workbook has no glossary sheet: add a sheet "
                                     "named 'Glossary' or 'Ordliste' listing every "
@@ -119,13 +129,15 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                    if by_role["constraints"] else [])
     tests = (read_tests(by_role["tests"][0], variables, ordered, problems)
              if by_role["tests"] else [])
-    about = read_about(by_role["about"][0]) if by_role["about"] else {}
+    about = read_about(by_role["about"][0], problems) if by_role["about"] else {}
     questions = (read_questions(by_role["questions"][0], ordered, problems)
                  if by_role["questions"] else [])
     labels = (read_value_labels(by_role["values"][0], variables, problems)
               if by_role["values"] else {})
     fhir = (read_fhir(by_role["fhir"][0], variables, ordered, problems)
             if by_role["fhir"] else [])
+    _unsaved_formulas(by_role, problems)
+    _control_characters(by_role, problems)
     for sheet in sheets:
         if sheet.truncated_at:
             problems.add("structure", _("rows after {truncated_at:,} were not read: a "
@@ -153,9 +165,8 @@ def _sheet_role(sheet: Sheet) -> str | None:
         return "constraints"
     if is_fhir_sheet(sheet):
         return "fhir"
-    first = next((sheet.get(r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
-                  if sheet.get(r, 1) is not None), None)
-    if keyword(first) in DECISION:
+    column = [r for r, c in sheet.cells if c == 1]  # its Decision cell: column A's first
+    if column and keyword(sheet.get(min(column), 1)) in DECISION:
         return "decision"
     return None
 
@@ -163,14 +174,42 @@ def _sheet_role(sheet: Sheet) -> str | None:
 def _unsaved_role(sheet: Sheet, problems: Problems) -> None:
     """A sheet whose first cell is a formula never saved with a result may be a decision
     table nobody can see: say so, rather than pass it over in silence."""
-    first = next(((r, 1) for r in range(1, min(sheet.max_row, 50) + 1)
-                  if sheet.get(r, 1) is not None), None)
+    column = [r for r, c in sheet.cells if c == 1]
+    first = (min(column), 1) if column else None
     if first is not None and first in sheet.formulas:
         problems.add("formula", _("this cell holds a formula ({formula}) with no saved result, "
                                   "so whether the sheet is a decision table cannot be told: "
                                   "open and save the file in Excel or LibreOffice, or type the "
                                   "word").format(formula=sheet.get(*first)),
                      cell_name(sheet.name, *first))
+
+
+def _unsaved_formulas(by_role: dict[str, list[Sheet]], problems: Problems) -> None:
+    """A formula with no saved result on a sheet that is read is reported wherever it is, not
+    only in rule and test cells: in the About sheet (`status ="draft"` was read as its formula
+    text), a label, a title, a question, a header. Each cell once."""
+    said = {c for p in problems.items if p.kind == "formula" for c in p.cells}
+    for found in by_role.values():
+        for sheet in found:
+            for pos in sorted(sheet.formulas):
+                cell = cell_name(sheet.name, *pos)
+                if cell not in said:
+                    said.add(cell)
+                    formula_problem(sheet, *pos, problems, None, None)
+
+
+def _control_characters(by_role: dict[str, list[Sheet]], problems: Problems) -> None:
+    """A control character in a read cell (Excel writes ESC as `_x001B_`) is a warning at the
+    cell: it is invisible in Excel, and everything that shows it writes it out (\\u001b)."""
+    for found in by_role.values():
+        for sheet in found:
+            for pos, value in sorted(sheet.cells.items()):
+                if isinstance(value, str) and terminal(value.replace("\r", "")) != \
+                        value.replace("\r", ""):
+                    problems.add("syntax", _("this cell holds an invisible control character: "
+                                             "{text}; delete it").format(
+                                               text=visible(terminal(value), 80)),
+                                 cell_name(sheet.name, *pos), severity="warning")
 
 
 def _policy(raw: Any) -> str | None:
@@ -208,13 +247,14 @@ def read_decision(sheet: Sheet, variables: dict[str, Variable],
         policy = "U"
     cols: dict[str, list[Column]] = {"input": [], "output": [], "annotation": []}
     vars_of: dict[int, Variable] = {}
+    seen: dict[str, str] = {}
     for col, head, role in header.columns:
         head_cell = cell_name(sheet.name, header.row, col)
         if role == "annotation":
             cols[role].append(Column(head, role, head_cell, column_letter(col)))
             continue
         var = header_variable(head, variables, head_cell, problems)
-        if var is None:
+        if var is None or not once(var, head_cell, seen, problems, role == "input"):
             continue
         vars_of[col] = var
         cols[role].append(Column(var.name, role, head_cell, column_letter(col)))
@@ -252,6 +292,11 @@ def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decis
     if policy == "C+" and any(v.type not in ("number", "integer") for v in outputs):
         problems.add("type", _("hit policy C+ adds up the answers, so the output must "
                                "be a number"),
+                     cell, decision=decision)
+    if policy == "C#" and any(v.type not in ("number", "integer") for v in outputs):
+        problems.add("type", _("hit policy C# counts the matching rules, so the output must "
+                               "be an integer (found {types})").format(
+                                 types=", ".join(f"{v.name}: {v.type}" for v in outputs)),
                      cell, decision=decision)
     if policy in ("C<", "C>") and any(v.type == "boolean" for v in outputs):
         problems.add(

@@ -20,6 +20,7 @@ from ..core.problems import Problems
 from ..core.sfeel import normalise_text
 from .cells import id_text, note_text
 from .layout import first_row, keyword, rule_rows
+from .near import header_hint
 from .xlsx import Sheet, cell_name
 
 QUESTIONS = {"questions", "spørsmål", "spørsmål til faggruppen"}
@@ -44,8 +45,10 @@ def read_questions(sheet: Sheet, tables: list[Table], problems: Problems) -> lis
         if head is None:
             continue
         role = COLUMNS.get(keyword(head))
-        if role is None:
-            continue  # any other column is a note for people (status, date, answer)
+        if role is None:  # any other column is a note for people (status, date, answer)
+            header_hint(sheet, header, col, COLUMNS, _("the questions sheet"), problems,
+                        frozenset({"paragraphs", "rules", "reading"}))
+            continue
         if role in columns:
             problems.add("structure", _("a second {head!r} column: keep one").format(head=head),
                          cell_name(sheet.name, header, col))

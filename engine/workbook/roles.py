@@ -16,6 +16,9 @@ from ..core.i18n import _
 from ..core.model import Note
 from ..core.problems import Problems
 from ..core.sfeel import normalise_text
+from ..core.text import visible
+from .constraints import CONSTRAINTS
+from .labels import SHEETS as VALUE_SHEETS
 from .layout import ABOUT, GLOSSARY, TESTS, Header, keyword
 from .questions import QUESTIONS
 from .xlsx import Sheet, cell_name
@@ -24,9 +27,12 @@ from .xlsx import Sheet, cell_name
 SHOWN = {"glossary": "Glossary", "ordliste": "Ordliste", "tests": "Tests",
          "testtilfeller": "Testtilfeller", "test cases": "Test cases", "testcases": "Testcases",
          "about": "About", "om": "Om", "questions": "Questions", "spørsmål": "Spørsmål",
-         "spørsmål til faggruppen": "Spørsmål til faggruppen"}
+         "spørsmål til faggruppen": "Spørsmål til faggruppen",
+         "constraints": "Constraints", "begrensninger": "Begrensninger", "values": "Values",
+         "verdier": "Verdier", "value labels": "Value labels", "verdietiketter": "Verdietiketter"}
 ROLE_WORDS = {**{w: "glossary" for w in GLOSSARY}, **{w: "tests" for w in TESTS},
-              **{w: "about" for w in ABOUT}, **{w: "questions" for w in QUESTIONS}}
+              **{w: "about" for w in ABOUT}, **{w: "questions" for w in QUESTIONS},
+              **{w: "constraints" for w in CONSTRAINTS}, **{w: "values" for w in VALUE_SHEETS}}
 LANGUAGE_KEYS = ("language", "språk", "sprak")
 CUTOFF = 0.75  # Glosary, Ordlister, Testtilfelle; Tester (0.73) by its prefix
 
@@ -72,7 +78,8 @@ def report_near_misses(unread: list[Sheet], filled: set[str], problems: Problems
 
 def _role_what(role: str) -> str:
     return {"glossary": _("the glossary"), "tests": _("every test case"),
-            "about": _("the About sheet"), "questions": _("every question")}[role]
+            "about": _("the About sheet"), "questions": _("every question"),
+            "constraints": _("every constraint"), "values": _("every value label")}[role]
 
 
 def use_language(about: Sheet | None, problems: Problems) -> None:
@@ -87,7 +94,8 @@ def use_language(about: Sheet | None, problems: Problems) -> None:
     code = i18n.use_workbook_language(word)
     if word is not None and code is None:
         problems.add("structure", _("the language {word!r} is not one the messages come in: "
-                                    "write nb (norsk bokmål) or en (English)").format(word=word),
+                                    "write nb (norsk bokmål) or en (English)").format(
+                                      word=visible(word, 40)),
                      cell, severity="warning")
 
 

@@ -13,72 +13,29 @@ import datetime as dt
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import WorkbookError
 from ..core.i18n import _
 from ..core.safe_io import input_size
-from .xml_attrs import attributes, bound_sheet, is_true, is_zero
+from .grid import Sheet, cell_name, column_letter, column_number
+from .number_formats import DATE, DURATION, Styles, read_styles
+from .sheet_scan import EXACT, MAX_ROWS, missing_string, scan_sheet
+from .texts import XML_SPACE, shared_strings, unescape
+from .xml_attrs import bound_sheet
+
+__all__ = ["Sheet", "cell_name", "column_letter", "column_number", "check_container",
+           "read_sheets"]
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one part of the zip, uncompressed
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # the whole workbook, uncompressed
 MAX_RATIO = 200  # a real sheet compresses ~10x; a bomb, thousands of times
 MAX_MEMBERS = 10_000  # parts in the zip; a workbook has tens
-MAX_ROWS = 20_000  # rows read per sheet; a table ends long before this
-MAX_COLS = 16_384  # Excel's last column (XFD)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 XML_PARTS = (".xml", ".rels", ".vml")
 PROLOG_BYTES = 64 * 1024  # where a DOCTYPE would have to be: before the first element
-CHUNK = 1 << 20
 STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"  # ISO 29500 Strict
 FAST_BYTES = 4 * 1024 * 1024  # sheet XML a workbook may hold and still be read whole by calamine
-
-
-@dataclass
-class Sheet:
-    name: str
-    cells: dict[tuple[int, int], Any] = field(default_factory=dict)  # (row, col) -> value
-    formulas: set[tuple[int, int]] = field(default_factory=set)  # formulas with no cached value
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
-    hidden_rows: set[int] = field(default_factory=set)
-    hidden_cols: set[int] = field(default_factory=set)
-    too_long: dict[tuple[int, int], int] = field(default_factory=dict)  # cut texts: length
-    hidden: bool = False
-    truncated_at: int | None = None  # rows beyond MAX_ROWS were not read
-
-    @property
-    def max_row(self) -> int:
-        return max((r for r, _ in self.cells), default=0)
-
-    @property
-    def max_col(self) -> int:
-        return max((c for _, c in self.cells), default=0)
-
-    def get(self, row: int, col: int) -> Any:
-        return self.cells.get((row, col))
-
-    def row_values(self, row: int, upto: int) -> list[Any]:
-        return [self.cells.get((row, c)) for c in range(1, upto + 1)]
-
-
-def cell_name(sheet: str, row: int, col: int) -> str:
-    return f"{sheet}!{column_letter(col)}{row}"
-
-
-def column_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 # -- the container: refused before openpyxl sees it -------------------------------------------
@@ -217,27 +174,46 @@ def read_sheets(path: str) -> list[Sheet]:
     return sheets
 
 
+def cell_value(value: Any, decode: bool = False) -> Any:
+    """One value as both readers hand it over: a whole number as an int, a date as a datetime
+    at midnight, a text with `_x000D_` escapes decoded and without the spaces, tabs and line
+    breaks around it (calamine drops them unless the XML says `xml:space="preserve"`, openpyxl
+    keeps them; every reader of a cell trims them anyway), anything else exotic as its text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= EXACT:
+        return int(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):  # calamine decodes escapes itself: `decode` for openpyxl's text
+        return (unescape(value) if decode else value).strip(XML_SPACE)
+    if value is not None and not isinstance(value, (int, float, bool, dt.datetime, dt.time)):
+        return str(value)  # array formulas, durations and the like: keep their text
+    return value
+
+
 # -- the fast path: a plain workbook of values, read by calamine ------------------------------
 def _read_plain(path: str) -> list[Sheet] | None:
     """A small workbook without formulas or error cells, read in a few milliseconds.
 
     calamine (Rust) reads cell values about 20 times faster than openpyxl and needs no
     slow import, which is most of `guideline check`'s time on a guideline. It cannot tell a
-    formula without a saved result, or an error cell, from an empty cell, and it reads a sheet
-    whole: so a workbook with a formula or an error cell, or larger than `FAST_BYTES` of sheet
-    XML, goes the streaming openpyxl way, as does anything calamine cannot open (openpyxl then
-    says what is wrong). Both ways give the same grids (tests/test_xlsx_readers.py).
+    formula without a saved result, or an error cell, from an empty cell, it reads a sheet
+    whole, and it reads some number formats its own way: so a workbook with a formula or an
+    error cell, a number format it may read differently, or more than `FAST_BYTES` of sheet
+    XML goes the streaming openpyxl way, as does anything calamine cannot open. Both ways give
+    the same grids (tests/test_xlsx_readers.py, over generated sheet XML too).
     """
     try:
         with zipfile.ZipFile(path) as zf:
             parts = _sheet_parts(zf)
             if parts is None or sum(zf.getinfo(p).file_size for p in parts.values()) > FAST_BYTES:
                 return None
+            styles = read_styles(zf)
             layouts: dict[str, Sheet] = {}
             for name, part in parts.items():
                 sheet = Sheet(name)
-                if _read_layout(zf, part, sheet):
-                    return None  # a formula or an error cell: openpyxl knows what it holds
+                scan = scan_sheet(zf, part, sheet, styles, fast=True)
+                if scan.special or not scan.plain or not all(map(styles.is_plain, scan.styles)):
+                    return None  # openpyxl knows what a formula holds; ours, what a format means
                 layouts[name] = sheet
         from python_calamine import CalamineWorkbook  # fast to import, unlike openpyxl
 
@@ -258,26 +234,19 @@ def _read_plain(path: str) -> list[Sheet] | None:
                         sheet.truncated_at = MAX_ROWS
                     break
                 for c, value in enumerate(row, start=1):
+                    value = cell_value(value)
                     if _kept(value):
-                        sheet.cells[(r, c)] = _plain(_as_openpyxl(value))
+                        sheet.cells[(r, c)] = value
             sheets.append(sheet)
         return sheets if len(sheets) == len(parts) else None
+    except WorkbookError as exc:  # a cell no spreadsheet writes: refused on either path
+        raise WorkbookError(f"{path}: {exc}") from None
     except Exception:  # calamine or the parts could not be read: openpyxl will say why
         return None
 
 
 def _kept(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _as_openpyxl(value: Any) -> Any:
-    """The value as openpyxl gives it, so that both readers give one grid: a whole number as
-    an int, a date cell as a datetime at midnight."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)
-    return value
 
 
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -320,19 +289,21 @@ def _read_streaming(path: str) -> list[Sheet]:
                                 path=path, reason=_reason(exc))) from None
     try:
         sheets: list[Sheet] = []
-        pending: dict[str, list[tuple[int, int]]] = {}
         with zipfile.ZipFile(path) as zf:
+            styles = read_styles(zf)
+            strings = shared_strings(zf)
             for ws in wb.worksheets:
                 sheet = Sheet(ws.title, hidden=ws.sheet_state != "visible")
-                formulas = _read_cells(ws, sheet)
                 part = getattr(ws, "_worksheet_path", None)
-                if isinstance(part, str) and part in zf.namelist():
-                    _read_layout(zf, part, sheet)
+                if not isinstance(part, str) or part not in zf.namelist():
+                    raise WorkbookError(_("the sheet {name} has no part in the file").format(
+                                            name=ws.title))
+                ordered = scan_sheet(zf, part, sheet, styles).ordered  # refuses odd cells first
+                reader = _Cells(zf, part, ws, styles, ordered, strings)
+                formulas = reader.read(sheet)
                 if formulas:
-                    pending[sheet.name] = formulas
+                    reader.cached(sheet, formulas)
                 sheets.append(sheet)
-        if pending:
-            _fill_cached(path, sheets, pending)
         return sheets
     except WorkbookError as exc:
         if str(exc).startswith(path):
@@ -345,132 +316,93 @@ def _read_streaming(path: str) -> list[Sheet]:
         wb.close()
 
 
-def _read_cells(ws: Any, sheet: Sheet) -> list[tuple[int, int]]:
-    """Cell values up to MAX_ROWS; returns the formula cells, whose cached values come later."""
-    ws.reset_dimensions()  # the stored size may be stale or absent: read what is there
-    formulas: list[tuple[int, int]] = []
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        if r > 2 * MAX_ROWS:  # thousands of empty rows past the limit: stop looking
-            sheet.truncated_at = MAX_ROWS
-            break
-        for cell in row:
-            value = cell.value
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            if r > MAX_ROWS:
-                sheet.truncated_at = MAX_ROWS
-                return formulas
-            pos = (cell.row, cell.column)
-            if cell.data_type == "f":
-                formulas.append(pos)
-                value = str(value)
-            sheet.cells[pos] = _plain(value)
-    return formulas
+class _Cells:
+    """A sheet's cells through openpyxl's own sheet parser, placed by their coordinates.
 
-
-def _plain(value: Any) -> Any:
-    if not isinstance(value, (str, int, float, bool, dt.date, dt.datetime, dt.time)):
-        return str(value)  # array formulas, durations and the like: keep their text
-    return value
-
-
-# A tag with its attributes; a quoted value may hold '>' (only '<' is barred in XML).
-_ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
-_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row" + _ATTRS)
-_COL_TAG = re.compile(rb"<(?:[\w.-]+:)?col" + _ATTRS)
-_SPECIAL_CELL = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|\st\s*=\s*[\"']e[\"']")  # formula, error
-_MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Za-z]+)\$?(\d+)"
-                    rb"(?::\$?([A-Za-z]+)\$?(\d+))?[\"']")
-# a shared-string cell whose index is negative: openpyxl would read the last string
-_NEGATIVE_SHARED = re.compile(
-    rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*<(?:[\w.-]+:)?v>\s*-")
-
-
-def _read_layout(zf: zipfile.ZipFile, part: str, sheet: Sheet) -> bool:
-    """Merged ranges and hidden rows, from the sheet's XML text in one streaming pass; True if
-    the sheet holds a formula or an error cell (which only openpyxl reads faithfully).
-
-    openpyxl's streaming mode does not report them. Tags cannot contain '<', so each chunk is
-    cut at its last '<' and the rest carried over: no tag is ever split.
+    `ReadOnlyWorksheet.iter_rows` drops a row written after a later one, and a cell written
+    before an earlier one of its row; the parser underneath yields every cell with its
+    coordinates, as calamine reads them. The number formats are ours (number_formats.py).
     """
-    carry = b""
-    special = False
-    with zf.open(part) as fh:
-        while True:
-            chunk = fh.read(CHUNK)
-            buf = carry + chunk
-            cut = buf.rfind(b"<") if chunk else len(buf)
-            if cut <= 0 and chunk:
-                carry = buf
-                continue
-            special = _scan_layout(buf[:cut], sheet) or special
-            carry = buf[cut:]
-            if not chunk:
-                break
-    return special
 
+    def __init__(self, zf: zipfile.ZipFile, part: str, ws: Any, styles: Styles,
+                 ordered: bool, strings: list[str]) -> None:
+        self.zf, self.part, self.ordered = zf, part, ordered
+        self.strings, self.epoch = strings, ws.parent.epoch
+        self.name: str = ws.title
+        self.dates = styles.ids(DATE) | styles.ids(DURATION)
+        self.durations = styles.ids(DURATION)
 
-def _scan_layout(text: bytes, sheet: Sheet) -> bool:
-    special = _SPECIAL_CELL.search(text) is not None
-    if not any(word in text for word in (b"hidden", b"mergeCell", b"customHeight", b"<v>-",
-                                         b":v>-")):
-        return special  # the usual chunk: fast out
-    for m in _ROW_TAG.finditer(text):
-        attrs = attributes(m.group(0))
-        hidden = is_true(attrs.get("hidden")) or (is_zero(attrs.get("ht"))
-                                                and is_true(attrs.get("customHeight")))
-        number = attrs.get("r", "")
-        if hidden and number.isdigit() and int(number) <= MAX_ROWS:
-            sheet.hidden_rows.add(int(number))
-    for m in _COL_TAG.finditer(text):
-        attrs = attributes(m.group(0))
-        hidden = is_true(attrs.get("hidden")) or (is_zero(attrs.get("width"))
-                                                and is_true(attrs.get("customWidth")))
-        lo, hi = attrs.get("min", ""), attrs.get("max", "")
-        if hidden and lo.isdigit() and hi.isdigit():
-            sheet.hidden_cols.update(range(int(lo), min(int(hi), MAX_COLS) + 1))
-    for m in _MERGE.finditer(text):
-        c1, r1 = column_number(m.group(1).decode()), int(m.group(2))
-        c2 = column_number(m.group(3).decode()) if m.group(3) else c1
-        r2 = int(m.group(4)) if m.group(4) else r1
-        sheet.merged.append((r1, c1, r2, c2))
-    bad = _NEGATIVE_SHARED.search(text)
-    if bad is not None:
-        ref = attributes(bad.group(0).split(b">", 1)[0] + b">").get("r", "")
-        raise WorkbookError(f"{sheet.name}!{ref}: this text cell points at a negative "
-                            "shared-string index, so the file is damaged; open it in Excel, "
-                            "let it repair the file, and save it")
-    return special
+    def rows(self, data_only: bool) -> Any:
+        from openpyxl.worksheet._reader import WorkSheetParser
 
+        with self.zf.open(self.part) as src:
+            parser = WorkSheetParser(src, self.strings, data_only=data_only, epoch=self.epoch,
+                                     date_formats=self.dates, timedelta_formats=self.durations)
+            try:
+                for number, cells in parser.parse():
+                    yield number, cells
+                    if number > 2 * MAX_ROWS and self.ordered:
+                        return  # thousands of rows past the limit, in order: stop looking
+            except IndexError:  # a shared-string index the file does not have
+                where = f"{self.name}!{missing_string(self.zf, self.part, len(self.strings))}"
+                raise WorkbookError(_("{where}: this text cell points at a shared string the "
+                                      "file does not have, so the file is damaged; open it in "
+                                      "Excel, let it repair the file, and save it").format(
+                                        where=where)) from None
 
-def _fill_cached(path: str, sheets: list[Sheet], pending: dict[str, list[tuple[int, int]]]
-                 ) -> None:
-    """A formula's value as last saved by Excel or LibreOffice; none saved: left as an error."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in sheets:
-            wanted = set(pending.get(sheet.name, ()))
-            if not wanted:
-                continue
-            found: dict[tuple[int, int], Any] = {}
-            ws = wb[sheet.name]
-            ws.reset_dimensions()
-            for row in ws.iter_rows(max_row=max(r for r, _ in wanted)):
-                for cell in row:
-                    if cell.value is not None and (cell.row, cell.column) in wanted:
-                        found[(cell.row, cell.column)] = cell.value
-            for pos in wanted:
-                value = found.get(pos)
-                if value is None:
-                    sheet.formulas.add(pos)  # the formula text stays in the grid for the message
-                elif isinstance(value, str) and not value.strip():
-                    del sheet.cells[pos]  # a formula that shows nothing: an empty cell
+    def read(self, sheet: Sheet) -> list[tuple[int, int]]:
+        """Cell values up to MAX_ROWS; returns the formula cells, whose values come later."""
+        formulas: list[tuple[int, int]] = []
+        seen: set[tuple[int, int]] = set()
+        for number, cells in self.rows(data_only=False):
+            for cell in cells:
+                formula = cell["data_type"] == "f"
+                value = cell["value"] if formula else cell_value(cell["value"], decode=True)
+                pos = (cell["row"], cell["column"])
+                if pos in seen:
+                    raise WorkbookError(_("{cell}: this cell is written twice in the file, so "
+                                          "which value it holds cannot be told; the file was "
+                                          "written by another program or is damaged: open it "
+                                          "in Excel or LibreOffice and save it").format(
+                                            cell=cell_name(sheet.name, *pos)))
+                if pos[0] <= MAX_ROWS:
+                    seen.add(pos)
+                if not _kept(value):
+                    continue
+                if cell["row"] > MAX_ROWS or number > MAX_ROWS:
+                    sheet.truncated_at = MAX_ROWS
+                    if self.ordered:
+                        return formulas  # later rows lie further out still
+                    continue
+                if formula:
+                    formulas.append(pos)
+                    sheet.cells[pos] = str(value)
                 else:
-                    sheet.cells[pos] = _plain(value)
-    finally:
-        wb.close()
+                    sheet.cells[pos] = value
+            if number > 2 * MAX_ROWS:
+                sheet.truncated_at = MAX_ROWS
+        return formulas
+
+    def cached(self, sheet: Sheet, formulas: list[tuple[int, int]]) -> None:
+        """A formula's value as last saved by Excel or LibreOffice; none saved: an error."""
+        wanted = set(formulas)
+        last = max(r for r, _ in wanted)
+        found: dict[tuple[int, int], Any] = {}
+        for number, cells in self.rows(data_only=True):
+            if number > last and self.ordered:
+                break
+            for cell in cells:
+                pos = (cell["row"], cell["column"])
+                if cell["value"] is not None and pos in wanted:
+                    found[pos] = cell_value(cell["value"], decode=True)
+        for pos in wanted:
+            value = found.get(pos)
+            if value is None:
+                sheet.formulas.add(pos)  # the formula text stays in the grid for the message
+            elif not _kept(value):
+                del sheet.cells[pos]  # a formula that shows nothing: an empty cell
+            else:
+                sheet.cells[pos] = value
 
 
 def _reason(exc: BaseException) -> str:
