@@ -19,6 +19,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ..core.errors import CaseError
+from ..core.i18n import _
+from ..core.text import visible
+from ..evaluation.evaluate import left_out
 from ..fhir.cards import Issued
 from ..fhir.mapping import Mapper
 from ..fhir.service import call, discovery
@@ -94,7 +98,7 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
         _authorize(request, options)
         version = served(holder)
         if service not in version.model.top_decisions():
-            raise RequestProblem(404, "UnknownService", f"there is no CDS service {service!r}")
+            raise RequestProblem(404, "UnknownService", unknown_service(version, service))
         body = parse_json(await read(request))
         status, answer, issued = await run_in_threadpool(
             call, version.model, mapper(version), service, body, paragraphs(version),
@@ -122,6 +126,17 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
                      item.get("card"), about, item.get("outcome"),
                      item.get("overrideReason"))
         return JSONResponse({}, status_code=200)
+
+
+def unknown_service(version: Version, service: str) -> str:
+    """Why no service answers at `service`: a decision the reader left out (named, with why),
+    else the services there are ("none" when there are none)."""
+    try:
+        left_out(version.model, service)
+    except CaseError as exc:
+        return str(exc)
+    return _("there is no CDS service {service!r}; the services are: {services}").format(
+        service=visible(service), services=", ".join(version.model.top_decisions()) or _("none"))
 
 
 async def read(request: Request) -> bytes:

@@ -17,6 +17,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.errors import CaseError
+from ..evaluation.evaluate import resolve_decision
 from .answers import RequestProblem, error, evaluate_one, parse_json
 from .pinned import PINNED
 from .state import Guideline, Version
@@ -40,10 +42,15 @@ def served(holder: Guideline) -> Version:
 
 
 def decision_of(version: Version, name: str) -> str:
-    if name not in version.model.tables:
-        raise RequestProblem(404, "UnknownDecision", f"there is no decision {name!r}; the "
-                             f"decisions are: {', '.join(version.model.tables)}")
-    return name
+    """The decision a path names, or 404 in the words `guideline eval` uses: a decision the
+    reader left out (a DMN literal expression, say) is named with why; the list of decisions
+    is never empty ("none")."""
+    if name in version.model.tables:
+        return name
+    try:
+        return resolve_decision(version.model, name)
+    except CaseError as exc:
+        raise RequestProblem(404, "UnknownDecision", str(exc)) from None
 
 
 async def receive_body(content_type: str, length: str, chunks: AsyncIterator[bytes],
