@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..core.errors import CaseError
-from ..core.i18n import _
+from ..core.i18n import _, language
 from ..core.text import visible
 from ..evaluation.evaluate import left_out
 from ..fhir.cards import Issued
@@ -69,9 +69,9 @@ def _authorize(request: Request, options: CdsOptions) -> None:
     if options.trust is None:
         client = request.client.host if request.client else None
         if not loopback(client):
-            raise RequestProblem(403, "Forbidden", "the CDS services answer only on this "
-                                                   "machine unless the server trusts an EHR's "
-                                                   "keys (--jwks ISSUER=PATH)")
+            raise RequestProblem(403, "Forbidden", _(
+                "the CDS services answer only on this machine unless the server trusts an "
+                "EHR's keys (--jwks ISSUER=PATH)"))
         return
     audience = base_url(request, options) + request.url.path
     try:
@@ -90,8 +90,8 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
     @app.get("/cds-services", include_in_schema=False)
     async def services(request: Request) -> Response:
         version = served(holder)
-        return JSONResponse(version.memo("cds-discovery", lambda: discovery(
-            version.model, mapper(version))))
+        return JSONResponse(version.memo(f"cds-discovery:{language()}", lambda: discovery(
+            version.model, mapper(version))))  # its descriptions are in the caller's language
 
     @app.post("/cds-services/{service}", include_in_schema=False)
     async def service(service: str, request: Request) -> Response:
@@ -116,7 +116,7 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
         body = parse_json(await read(request))
         items = body.get("feedback") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise RequestProblem(400, "MalformedRequest", "feedback is a list of objects")
+            raise RequestProblem(400, "MalformedRequest", _("feedback is a list of objects"))
         for item in items:
             card = options.issued.get(str(item.get("card")))
             about = (f"{card.kind} card of {card.decision} (rules {','.join(card.rules) or '-'},"
