@@ -75,11 +75,12 @@ MESSAGE_ARGUMENT: dict[str, int | tuple[int, ...]] = {
     "MissingInput": 0, "NoRuleMatched": 0, "UsageError": 0, "OutputError": 0,
     # the S-FEEL reader's `self.error(message, hint)` and `SfeelError(message, text, pos, hint)`
     "SfeelError": (0, 3),
-    # guideline serve (the JSON API, the CDS services, the request guard): `error(kind,
-    # message)` shares its name with the S-FEEL reader's, whose message comes first (a kind
-    # is one English code, never words, so position 0 holds no message there)
+    # guideline serve (the JSON API, the CDS services, the request guard, the page's form,
+    # the FHIR mapping's questions): `error(kind, message)` shares its name with the S-FEEL
+    # reader's, whose message comes first (a kind is one English code, never words, so
+    # position 0 holds no message there)
     "error": (0, 1), "error_body": 1, "RequestProblem": 2, "problem": 2, "_refuse": 2,
-    "refusal": 2, "_arm": 1, "Unauthorized": 0,
+    "refusal": 2, "_arm": 1, "Unauthorized": 0, "_problem": 0, "ask": 1,
 }
 LOGGERS = {"log", "logger", "logging"}  # a log line is for the operator, in English
 

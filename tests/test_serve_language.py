@@ -19,6 +19,7 @@ from test_serve_guard import answer, connect, serving
 from engine.core import i18n
 from engine.core.errors import SfeelError
 from engine.core.sfeel import parse_unary
+from engine.core.text import safe_str
 from engine.serve.app import create_app
 from engine.serve.cds import CdsOptions
 from engine.serve.state import Guideline
@@ -173,3 +174,13 @@ def test_a_message_kept_as_a_constant_is_translated_when_sent() -> None:
         assert status == 500
         said[lang] = json.loads(data)["error"]["message"]
     assert "cannot carry" in said["en"] and "ikke kan bære" in said["nb"]
+
+
+def test_a_long_key_is_cut_in_the_language_asked_for(client: TestClient) -> None:
+    """The count after a quoted cut is words too: `… (300 tegn)` in Norwegian."""
+    said = {lang: client.post(ONE, json={**CASE, "x" * 300: 1},
+                              headers={"Accept-Language": lang}).json()["error"]["message"]
+            for lang in ("nb", "en")}
+    assert "… (300 characters)" in said["en"] and "… (300 tegn)" in said["nb"]
+    with i18n.speaking("nb"):
+        assert safe_str(10**5000) == "et heltall med omtrent 5,000 sifre"
