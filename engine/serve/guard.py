@@ -27,6 +27,7 @@ import asyncio
 import json
 import logging
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -137,14 +138,7 @@ class GuardedHttpTools(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self.idle.pop(self, None)  # a request in progress: not closed to make room
-        spoken = i18n.for_request(request_language(  # the headers say which language is read
-            self.url.decode("latin-1").partition("?")[0], dict(self.headers or ())))
-        try:
-            why = _("the request's body did not arrive within {seconds:g} s of its "
-                    "headers").format(seconds=self.body_timeout)
-        finally:
-            i18n.end_request(spoken)
-        self._arm(self.body_timeout, why)
+        self._arm(self.body_timeout, self._body_late)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -167,10 +161,25 @@ class GuardedHttpTools(HttpToolsProtocol):
     # -- deadlines and refusals ---------------------------------------------------------------
     def _start_request(self) -> None:
         self._in_headers, self._header_bytes = True, 0
-        self._arm(self.header_timeout, _("the request's headers did not arrive within "
-                                         "{seconds:g} s").format(seconds=self.header_timeout))
+        self._arm(self.header_timeout, self._headers_late)
 
-    def _arm(self, seconds: float, why: str) -> None:
+    def _headers_late(self) -> str:
+        return _("the request's headers did not arrive within {seconds:g} s").format(
+            seconds=self.header_timeout)
+
+    def _body_late(self) -> str:
+        """Said in the language the request's headers asked for (made only if it is late)."""
+        spoken = i18n.for_request(request_language(
+            self.url.decode("latin-1").partition("?")[0], dict(self.headers or ())))
+        try:
+            return _("the request's body did not arrive within {seconds:g} s of its "
+                     "headers").format(seconds=self.body_timeout)
+        finally:
+            i18n.end_request(spoken)
+
+    def _arm(self, seconds: float, why: Callable[[], str]) -> None:
+        """Refuse the request 408 after `seconds`, saying `why()` (the words are made only
+        then: most requests are in time)."""
         self._cancel()
         self._deadline = self.loop.call_later(seconds, self._too_slow, why)
 
@@ -179,12 +188,12 @@ class GuardedHttpTools(HttpToolsProtocol):
             self._deadline.cancel()
             self._deadline = None
 
-    def _too_slow(self, why: str) -> None:
+    def _too_slow(self, why: Callable[[], str]) -> None:
         self._deadline = None
         if self.cycle is not None and self.cycle.response_started:
             self._close()  # an answer already began: nothing more can be said on it
         else:
-            self._refuse(408, "RequestTimeout", why)
+            self._refuse(408, "RequestTimeout", why())
 
     def _refuse(self, status: int, kind: str, message: str) -> None:
         self._note(kind)
