@@ -91,7 +91,7 @@ def test_eval_json_carries_them_too(tmp_path: Path, capsys: pytest.CaptureFixtur
                  "--format", "json", "--explain", "--lang", "nb"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["questions"] == [{"id": "Q2", "text": "Gjelder N1 også for 0?",
-                                 "paragraphs": ["N1"], "rules": ["Bånd R1", "Grad G1"],
+                                 "paragraphs": ["N1"], "rules": ["band:R1", "grade:G1"],
                                  "reading": "Ja.", "cell": "Spørsmål!A3"}]
     assert "Åpne spørsmål til faggruppen bak dette svaret:" in doc["explanation"]
     assert "lesning inntil videre: Ja." in doc["explanation"]

@@ -200,10 +200,11 @@ class _Reader:
                 return int(text), False
             return float(text), False
         if s.startswith("date(", p):
-            raise self.error(_('a date is written date("YYYY-MM-DD")'), 'e.g. date("2026-01-31")')
+            raise self.error(_('a date is written date("YYYY-MM-DD")'),
+                             _('e.g. {example}').format(example='date("2026-01-31")'))
         m = _WORD.match(s, p)
         if not m:
-            raise self.error(f"unexpected {s[p]!r}")
+            raise self.error(_("unexpected {text!r}").format(text=s[p]))
         word = m.group(0)
         if word in ("true", "false"):
             self.pos = m.end()
@@ -238,8 +239,9 @@ class _Reader:
         """Only 0-9 are digits here, in numbers and dates alike: `٥0` is never read as 50."""
         m = _TOKEN.match(self.src, self.pos)
         if m and has_foreign_digits(m.group(0)) and not (self.words and m.group(0) in self.words):
-            raise self.error(f"{visible(m.group(0))!r} is written with digits other than 0-9",
-                             "type numbers and dates with the digits 0-9")
+            raise self.error(_("{text!r} is written with digits other than 0-9").format(
+                                 text=visible(m.group(0))),
+                             _("type numbers and dates with the digits 0-9"))
 
     def endpoint(self) -> Value:
         value, is_null = self.literal()
@@ -278,9 +280,11 @@ class _Reader:
         self.pos += 1
         lo = self.endpoint()
         if not self.take(".."):
-            raise self.error(_("a range needs two dots between its ends"), "e.g. [12..24]")
+            raise self.error(_("a range needs two dots between its ends"),
+                             _("e.g. {example}").format(example="[12..24]"))
         if self.src.startswith(".", self.pos):  # [1...5]: never read it as [1..0.5]
-            raise self.error(_("a range has two dots between its ends, not three"), "e.g. [12..24]")
+            raise self.error(_("a range has two dots between its ends, not three"),
+                             _("e.g. {example}").format(example="[12..24]"))
         hi = self.endpoint()
         self.skip()
         if self.pos >= len(self.src) or self.src[self.pos] not in "])[":
@@ -350,7 +354,8 @@ def parse_literal_list(text: str, words: Iterable[str] | None = None,
         if not reader.take(","):
             break
     if not reader.at_end():
-        raise reader.error(f"unexpected {text[reader.pos:]!r}", _("separate values with commas"))
+        raise reader.error(_("unexpected {text!r}").format(text=visible(text[reader.pos:])),
+                           _("separate values with commas"))
     return out
 
 

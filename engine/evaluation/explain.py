@@ -38,18 +38,25 @@ def explain(result: Result) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _tied(model: Model, steps: Iterable[tuple[str, Iterable[str]]],
+          ) -> list[tuple[Question, tuple[tuple[str, str], ...]]]:
+    """The questions tied to the deciding rules, each once and in sheet order, with those
+    rules as (decision, rule id) pairs. `steps` are (decision, deciding rule ids) pairs."""
+    tied: dict[str, list[tuple[str, str]]] = {}
+    for decision, rules in steps:
+        for rule in rules:
+            for question in model.questions_on(decision, (rule,)):
+                tied.setdefault(question.id, []).append((decision, rule))
+    return [(q, tuple(tied[q.id])) for q in model.questions if q.id in tied]
+
+
 def questions_on_trace(model: Model, steps: Iterable[tuple[str, Iterable[str]]],
                        ) -> list[tuple[Question, tuple[str, ...]]]:
     """The questions sheet's questions tied to the rules that decided an answer, each once and
-    in sheet order, with those rules (`Spor S2`): what the committee has not yet answered about
-    the very rule a clinician is reading. `steps` are (decision, deciding rule ids) pairs."""
-    tied: dict[str, list[str]] = {}
-    for decision, rules in steps:
-        sheet = model.tables[decision].sheet
-        for rule in rules:
-            for question in model.questions_on(decision, (rule,)):
-                tied.setdefault(question.id, []).append(f"{sheet} {rule}")
-    return [(q, tuple(tied[q.id])) for q in model.questions if q.id in tied]
+    in sheet order, with those rules as the committee names them (`Spor S2`): what the
+    committee has not yet answered about the very rule a clinician is reading."""
+    return [(q, tuple(f"{model.tables[d].sheet} {r}" for d, r in rules))
+            for q, rules in _tied(model, steps)]
 
 
 def questions_behind(result: Result) -> list[tuple[Question, tuple[str, ...]]]:
@@ -58,10 +65,14 @@ def questions_behind(result: Result) -> list[tuple[Question, tuple[str, ...]]]:
 
 
 def questions_json(result: Result) -> list[dict[str, Any]]:
-    """The open questions behind a result as JSON-ready data."""
-    return [{"id": q.id, "text": q.text, "paragraphs": list(q.paragraphs),
-             "rules": list(rules), "reading": q.reading, "cell": q.cell}
-            for q, rules in questions_behind(result)]
+    """The open questions behind a result as JSON, the one shape of `eval --format json` and
+    of the API's answers: `rules` are the deciding rules the question is tied to, as
+    `decision:rule` for programs (not every rule the question names); `cell` is where the
+    committee wrote it."""
+    steps = ((s.decision, s.decided) for s in result.trace)
+    return [{"id": q.id, "text": q.text, "reading": q.reading, "paragraphs": list(q.paragraphs),
+             "rules": [f"{d}:{r}" for d, r in rules], "cell": q.cell}
+            for q, rules in _tied(result.model, steps)]
 
 
 def question_lines(result: Result) -> list[str]:
