@@ -328,6 +328,8 @@ def _read_streaming(path: str) -> list[Sheet]:
                 part = getattr(ws, "_worksheet_path", None)
                 if isinstance(part, str) and part in zf.namelist():
                     _read_layout(zf, part, sheet)
+                    if sheet.truncated_at is not None and not _values_beyond(zf, part):
+                        sheet.truncated_at = None  # only empty rows down there
                 if formulas:
                     pending[sheet.name] = formulas
                 sheets.append(sheet)
@@ -350,8 +352,8 @@ def _read_cells(ws: Any, sheet: Sheet) -> list[tuple[int, int]]:
     ws.reset_dimensions()  # the stored size may be stale or absent: read what is there
     formulas: list[tuple[int, int]] = []
     for r, row in enumerate(ws.iter_rows(), start=1):
-        if r > 2 * MAX_ROWS:  # thousands of empty rows past the limit: stop looking
-            sheet.truncated_at = MAX_ROWS
+        if r > 2 * MAX_ROWS:  # thousands of empty rows past the limit: stop looking here
+            sheet.truncated_at = MAX_ROWS  # (kept only if `_values_beyond` finds a value)
             break
         for cell in row:
             value = cell.value
@@ -366,6 +368,29 @@ def _read_cells(ws: Any, sheet: Sheet) -> list[tuple[int, int]]:
                 value = str(value)
             sheet.cells[pos] = _plain(value)
     return formulas
+
+
+# a cell with a value (not `<c r="A9" s="3"/>`, a styled empty cell): its row number
+_VALUED_CELL = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\br\s*=\s*[\"']\$?[A-Za-z]{1,3}(\d+)[\"']"
+                          rb"[^>]*?(?<!/)>\s*<(?:[\w.-]+:)?(?:v|is|f)[\s>/]")
+
+
+_OVERLAP = 4096  # bytes: longer than a cell's tag and the start of its value
+
+
+def _values_beyond(zf: zipfile.ZipFile, part: str) -> bool:
+    """Whether a cell past `MAX_ROWS` holds a value: empty rows are no content, whatever their
+    number (LibreOffice writes an empty `<row r="1048576">` after a row is deleted)."""
+    carry = b""
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            buf = carry + chunk  # the chunks overlap: a cell cut in two is whole in one
+            if any(int(m.group(1)) > MAX_ROWS for m in _VALUED_CELL.finditer(buf)):
+                return True
+            if not chunk:
+                return False
+            carry = buf[-_OVERLAP:]
 
 
 def _plain(value: Any) -> Any:
