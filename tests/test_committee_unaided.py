@@ -67,3 +67,33 @@ def test_a_question_naming_a_deleted_rule_is_a_warning_and_blocks_nothing(
     assert code == 0 and "failed" in out, err
     code, out, err = run(capsys, "diff", str(NBCG), path)
     assert code == 0 and f"{rule_id}x" in out, err
+
+
+# -- item 15: a copied rule -------------------------------------------------------------------
+def _copied_rule(tmp_path: Path) -> tuple[Path, Any, Any]:
+    """NBCG with a rule of bisphosphonate copied, id and all, to the first free row: a rule
+    whose cells list several values in a column (it spans several tracks)."""
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    rule = next(r for r in table.rules if any(len(t.points) > 1 for t in r.inputs if t))
+
+    def copy(wb: Any) -> None:
+        ws = wb[table.sheet]
+        free = next(r for r in range(rule.row, ws.max_row + 2) if ws.cell(r, 1).value is None)
+        for col in range(1, ws.max_column + 1):
+            ws.cell(free, col).value = ws.cell(rule.row, col).value
+    return nbcg_copy(tmp_path, copy), table, rule
+
+
+def test_a_copied_rule_is_named_by_its_row_and_its_overlap_covers_every_track(
+        tmp_path: Path, capsys: Capture) -> None:
+    path, table, rule = _copied_rule(tmp_path)
+    found = engine.load(str(path), strict=False).check()
+    code, out, _ = run(capsys, "check", str(path))
+    assert "@" not in out and not any("@" in r for f in found for r in f.rules)
+    (overlap,) = [f for f in found if f.kind == "overlap"]
+    copy_id = overlap.rules[1]
+    assert overlap.rules[0] == rule.id and copy_id.startswith(f"{rule.id} (row ")
+    for name, test in zip(table.input_names, rule.inputs):
+        if test is not None and len(test.points) > 1:  # every track the rule spans
+            assert all(f'"{v}"' in overlap.region[name] for v in test.points), overlap.region

@@ -193,7 +193,8 @@ def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
             for r in group:
                 covered[r] |= mask
             shown += 1
-            out.append(overlap_finding(ctx, terms, view, group, witness))
+            region = overlap_region(view, terms, group, witness)
+            out.append(overlap_finding(ctx, terms, view, group, witness, region))
 
 
 def plain(ctx: Context, view: View) -> bool:
@@ -224,14 +225,28 @@ def grow(view: View, adjacent: dict[int, int], i: int, j: int,
     return sorted(group), witness
 
 
+def overlap_region(view: View, terms: Terms, group: list[int], witness: Box) -> Box:
+    """Every real case the group's rules share, said in the table's columns: the smallest row
+    holding them all (a rule copied over two tracks overlaps on both, not only on the first
+    found). It lies inside every rule of the group, so each real case in it is an overlap;
+    what else it holds is impossible (a constraint, an answer no decision gives)."""
+    common: Box | None = view.space.domain
+    for r in group:
+        common = intersect(common, view.boxes[r]) if common is not None else None
+    pieces = [terms.of(p) for p in view.outside(common, GAP_SEARCH_LIMIT)] if common else []
+    hull = terms.of(witness)
+    for piece in pieces:
+        hull = tuple(a | b for a, b in zip(hull, piece))
+    return hull
+
+
 def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int],
-                    witness: Box) -> Finding:
+                    witness: Box, region: Box) -> Finding:
     policy = ctx.table.hit_policy
     outputs = [ctx.table.rules[r].outputs for r in group]
     answers = list(dict.fromkeys(outputs))
     ids = _("{ids} and {last}").format(ids=ctx.ids(group[:-1]),
                                         last=ctx.table.rules[group[-1]].id)
-    region = terms.of(witness)
     where = terms.row(region)
     if where != _("every case"):
         where = _("the cases with {where}").format(where=where)

@@ -316,7 +316,7 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
                 decision=name,
                 rules=(rule_id,),
             )
-            rule_id = f"{rule_id}@{row}"
+            rule_id = _("{rule_id} (row {row})").format(rule_id=rule_id, row=row)  # a copy
         seen[rule_id] = id_cell
         if row in sheet.hidden_rows:
             problems.add("hidden", _("rule {rule_id} is on a hidden row: it still "
