@@ -97,3 +97,28 @@ def test_a_copied_rule_is_named_by_its_row_and_its_overlap_covers_every_track(
     for name, test in zip(table.input_names, rule.inputs):
         if test is not None and len(test.points) > 1:  # every track the rule spans
             assert all(f'"{v}"' in overlap.region[name] for v in test.points), overlap.region
+
+
+# -- item 5: a citation of a paragraph the text does not have ---------------------------------
+def test_a_citation_of_a_paragraph_the_text_lacks_is_a_check_finding(tmp_path: Path) -> None:
+    from engine.workbook.paragraphs import default_paragraphs, read_paragraphs
+    known = read_paragraphs(default_paragraphs(str(NBCG)))
+    missing = next(f"N{n}" for n in range(1, 999) if f"N{n}" not in known)
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    (sources,) = [c for c in table.annotations if c.name.casefold() in ("sources", "kilder")]
+    rule = table.rules[0]
+    question = model.questions[0]
+
+    def cite(wb: Any) -> None:
+        wb[table.sheet][f"{sources.letter}{rule.row}"] = f"N1, {missing}"
+        sheet, ref = question.cells["paragraphs"].split("!")
+        wb[sheet][ref] = f"{missing}"
+    path = nbcg_copy(tmp_path, cite)
+    (tmp_path / "copy.paragraphs.md").write_text(
+        default_paragraphs(str(NBCG)).read_text(encoding="utf-8"), encoding="utf-8")
+    found = [f for f in engine.load(str(path)).check() if missing in f.message]
+    assert sorted((f.severity, f.cells) for f in found) == sorted([
+        ("error", (f"{table.sheet}!{sources.letter}{rule.row}",)),
+        ("error", (question.cells["paragraphs"],))])
+    assert f"rule {rule.id} cites {missing}" in found[0].message + found[1].message

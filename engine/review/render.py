@@ -21,6 +21,7 @@ from ..core.i18n import N_, _, language, translations
 from ..core.model import Model, Question, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
 from ..verify.check import check_model
+from ..verify.citations import unknown_paragraphs
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
@@ -32,14 +33,12 @@ from .open_questions import (
     OpenQuestion,
     committee_questions,
     raised_by,
-    unknown_paragraphs,
 )
-from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
+from .paragraphs import SOURCES, Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 Labels = Mapping[Value, str]  # a variable's value labels (the Values sheet)
 NO_LABELS: Labels = {}
-SOURCES = ("sources", "source", "kilder", "kilde")
 NOTE = ("merknad", "note", "notes", "kommentar")
 QUESTIONS = N_("Questions for the committee")
 POLICY = {

@@ -19,14 +19,13 @@ import jinja2
 from ..core import i18n
 from ..core.errors import Finding, UsageError
 from ..core.i18n import _
-from ..review.render import default_paragraphs, read_paragraphs
+from ..review.paragraphs import SOURCES, default_paragraphs, read_paragraphs
 from .answers import evaluate_one
 from .schemas import needed_inputs
 from .state import Guideline, Rejected, Version
 
 UNKNOWN = "null"  # the form's word for "unknown", as in JSON
 NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
-SOURCES = ("sources", "source", "kilder", "kilde")
 
 _ENVS: dict[str, jinja2.Environment] = {}
 

@@ -44,6 +44,7 @@ from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
 from ..core.sfeel import Value
 from ..evaluation.compiled import compile_table
+from .citations import check_citations
 from .context import (
     Context,
     Reach,
@@ -65,6 +66,7 @@ log = logging.getLogger(__name__)
 def check_model(model: Model) -> list[Finding]:
     out = list(model.problems)
     check_glossary_use(model, out)
+    check_citations(model, out)
     reach: Reach = {}
     reaching = Reaching(model)
     for table in model.tables.values():
