@@ -52,7 +52,10 @@ def language_code(word: str | None) -> str | None:
     return _WORDS.get(text)
 
 
-def _catalog(lang: str) -> _gettext.NullTranslations:
+def catalog(lang: str) -> _gettext.NullTranslations:
+    """The catalog of `lang` (English: the msgids themselves), loaded once."""
+    if lang not in LANGUAGES:
+        raise LanguageError(lang)
     if lang not in _catalogs:
         if lang == "en":  # the msgids are English
             _catalogs[lang] = _gettext.NullTranslations()
@@ -66,7 +69,7 @@ def install(lang: str) -> None:
     global _active, _active_lang
     if lang not in LANGUAGES:
         raise LanguageError(lang)
-    _active, _active_lang = _catalog(lang), lang
+    _active, _active_lang = catalog(lang), lang
 
 
 def set_explicit(word: str | None) -> None:

@@ -30,10 +30,12 @@ NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 _ENVS: dict[str, jinja2.Environment] = {}
 
 
-def language(version: Version | None) -> tuple[str, gettext.NullTranslations]:
+def language(version: Version | Rejected | None) -> tuple[str, gettext.NullTranslations]:
     """The page's language and catalog: the package's choice (--lang, GUIDELINE_LANG, the
-    workbook's About language, else English), made when the workbook was loaded."""
-    return i18n.language(), i18n.translations()
+    workbook's About language, else English), made where the workbook was loaded (with
+    --watch, in the reload worker: the version carries it here)."""
+    lang = version.lang if version is not None else i18n.language()
+    return lang, i18n.catalog(lang)
 
 
 def environment(lang: str, translations: gettext.NullTranslations) -> jinja2.Environment:
@@ -208,7 +210,7 @@ def render_page(holder: Guideline, decision: str | None, answer: dict[str, Any] 
                 values: dict[str, list[str]] | None = None, nonce: str = "",
                 fragment: str | None = None) -> str:
     version = holder.current
-    lang, translations = language(version)
+    lang, translations = language(version or holder.stale)
     env = environment(lang, translations)
     context: dict[str, Any] = {"lang": lang, "nonce": nonce, "status": status_view(holder),
                                "answer": answer, "values": values or {}, "unknown": UNKNOWN}

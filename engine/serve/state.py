@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from ..core import i18n
 from ..core.errors import EngineError, Finding
 from ..core.i18n import _
 from ..core.model import Model
@@ -43,6 +44,7 @@ class Version:
     outcomes: tuple[Outcome, ...]  # the workbook's own test cases
     loaded_at: float
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    lang: str = "en"  # the language its messages were made in: the page and answers use it
 
     @property
     def about(self) -> dict[str, str]:
@@ -76,18 +78,22 @@ class Rejected:
     failures: tuple[str, ...]  # failing test cases, described for a person
     reason: str
     seen_at: float
+    lang: str = field(default_factory=i18n.language)  # the language of its messages
 
 
 def file_sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def read_version(path: str) -> Version | Rejected:
+def read_version(path: str, lang: str | None = None) -> Version | Rejected:
     """Load, check and test the workbook at `path` as one consistent reading of its bytes.
 
     The hash is taken before and after loading; if the file changed in between (a save in
     progress), it is read again, so the sha256 always names the bytes that were loaded.
+    `lang`: the language `--lang` chose, passed to the reload worker (a process of its own).
     """
+    if lang is not None:
+        i18n.set_explicit(lang)
     for _attempt in range(ATTEMPTS):
         try:
             before = file_sha256(path)
@@ -124,7 +130,7 @@ def _read(path: str, sha: str) -> Version | Rejected:
         lines = tuple("\n".join(describe_failure(o)) for o in failed)
         return Rejected(path, sha, findings, lines, _("{n} of the workbook's test cases "
                                                       "fail").format(n=len(failed)), time.time())
-    return Version(path, sha, model, findings, outcomes, time.time())
+    return Version(path, sha, model, findings, outcomes, time.time(), lang=i18n.language())
 
 
 def _ready() -> None:
@@ -162,7 +168,7 @@ class Guideline:
             return read_version(self.path)
         for _attempt in range(2):  # a worker that died (killed, out of memory) is replaced once
             try:
-                return self._worker().submit(read_version, self.path).result()
+                return self._worker().submit(read_version, self.path, i18n.chosen()).result()
             except BrokenProcessPool:
                 self.close()
         log.warning("the reload worker keeps failing; reading %s in this process", self.path)
@@ -178,6 +184,8 @@ class Guideline:
         """Read the file again; True when a new good version is now served."""
         with self._lock:
             got = self._read()
+            if self.current is None or not isinstance(got, Rejected):
+                i18n.install(got.lang)  # the workbook's language here too (--watch reads apart)
             if isinstance(got, Rejected):
                 self.stale = got
                 log.warning("reload of %s rejected: %s (still serving %s)", self.path,
