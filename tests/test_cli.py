@@ -59,7 +59,7 @@ def test_eval_explain(examples: dict[str, Path], capsys: Capture) -> None:
     code, out, _ = _run(capsys, "eval", str(examples["U"]), "--explain", "--case",
                         '{"age": 50, "smoker": false}')
     assert code == 0
-    assert "rule U3 (risk!A6)" in out and "[40..65)" in out and "source: S2" in out
+    assert "rule U3 (risk!A6)" in out and "[40..65)" in out and "sources: S2" in out
     code, out, _ = _run(capsys, "eval", str(examples["U"]), "--explain", "--format", "json",
                         "--case", '{"age": 50, "smoker": false}')
     assert code == 0 and "rule U3" in json.loads(out)["explanation"]

@@ -122,3 +122,72 @@ def test_a_citation_of_a_paragraph_the_text_lacks_is_a_check_finding(tmp_path: P
         ("error", (f"{table.sheet}!{sources.letter}{rule.row}",)),
         ("error", (question.cells["paragraphs"],))])
     assert f"rule {rule.id} cites {missing}" in found[0].message + found[1].message
+
+
+# -- item 3: a workbook whose test sheet is gone --------------------------------------------
+def test_a_workbook_whose_tests_sheet_is_gone_is_untested_not_clean(tmp_path: Path,
+                                                                   capsys: Capture) -> None:
+    from engine.core import i18n
+    from engine.serve.page import render_page
+    from engine.serve.state import Guideline
+
+    path = nbcg_copy(tmp_path, lambda wb: setattr(wb["Testtilfeller"], "title", "Eksempler"))
+    found = engine.load(str(path), strict=False).check()
+    assert [(f.kind, f.severity) for f in found] == [("untested", "warning")]
+    code, out, _ = run(capsys, "check", str(path))
+    assert "no test cases" in out and "nothing is tested" in out
+    holder = Guideline(str(path))
+    with i18n.speaking("nb"):
+        holder.reload()
+    page = render_page(holder, None)
+    assert holder.current is not None and holder.current.counts()["warnings"] == 1
+    assert 'id="untested"' in page and "ingen testtilfeller: ingenting er testet" in page
+    assert "tester: 0 bestått" not in page and "Kontrollen finner ingenting" not in page
+
+
+def test_a_decision_no_test_case_reaches_is_untested(tmp_path: Path) -> None:
+    model = engine.load(str(NBCG))
+    table = model.tables["continuation"]
+    (expected,) = table.output_names
+
+    def drop(wb: Any) -> None:  # the cases of continuation lose their expected answer
+        ws = wb["Testtilfeller"]
+        for case in model.tests:
+            if expected in case.expected:
+                for row in ws.iter_rows(min_row=case.row, max_row=case.row):
+                    for cell in row[1:]:
+                        cell.value = None
+                ws.cell(case.row, 1).value = None
+    found = engine.load(str(nbcg_copy(tmp_path, drop)), strict=False).check()
+    untested = [f for f in found if f.kind == "untested"]
+    assert [(f.severity, f.cells) for f in untested] == [("warning", (table.cell,))]
+    assert "continuation" in untested[0].message
+
+
+# -- item 4: a test case inside a constraint ------------------------------------------------
+def test_a_test_case_inside_a_constraint_is_a_check_error(tmp_path: Path) -> None:
+    from engine.core.graph import required
+    model = engine.load(str(NBCG))
+    ws_name = "Begrensninger"
+
+    def constrain(wb: Any) -> None:  # "chemotherapy cannot occur": rules out most cases
+        ws = wb[ws_name]
+        headers = [c.value for c in ws[1]]
+        row = ["C99"] + ["-"] * (len(headers) - 2) + ["kjemoterapi kan ikke forekomme"]
+        row[headers.index("Systemisk behandling")] = "chemotherapy"
+        ws.append(row)
+
+    def reads_therapy(case: Any) -> bool:
+        decisions = [t.name for t in model.tables.values()
+                     if any(o in case.expected for o in t.output_names)]
+        return any("therapy" in model.tables[n].input_names
+                   for d in decisions for n in required(model.tables, d))
+    impossible = {c.id for c in model.tests
+                  if c.inputs.get("therapy") == "chemotherapy" and reads_therapy(c)}
+    assert impossible  # NBCG tests the chemotherapy track
+    found = engine.load(str(nbcg_copy(tmp_path, constrain)), strict=False).check()
+    errors = [f for f in found if f.kind == "impossible"]
+    assert all(f.severity == "error" and "C99" in f.message for f in errors)
+    named = {f.message.split("test case ")[1].split(" ")[0] for f in errors}
+    assert named == impossible
+    assert all(len(f.cells) == 2 and f.cells[1].startswith(f"{ws_name}!A") for f in errors)

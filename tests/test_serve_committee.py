@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+import engine
+
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 CASE: dict[str, Any] = json.loads((ROOT / "docs" / "example-case.json").read_text())
@@ -112,3 +114,127 @@ def test_with_watch_the_page_speaks_the_workbooks_language(served: str) -> None:
     assert "Forklaring som tekst" in shown
     explanation = shown.split("<pre>")[1].split("</pre>")[0]
     assert "Beslutning" in explanation and "Decision" not in explanation
+
+
+# -- item 8: labels where a person reads, codes in the JSON ------------------------------------
+def options(html: str, name: str) -> dict[str, str]:
+    """A select field's options: value -> the words shown."""
+    select = re.search(rf'<select id="in-{name}" name="{name}">(.*?)</select>', html, re.S)
+    assert select, name
+    return {v: unescape(w) for v, w in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<',
+                                                 select.group(1)) if v}
+
+
+def test_the_form_and_the_answer_show_labels_codes_stay_in_json(served: str) -> None:
+    model = engine.load(str(NBCG))
+    decision = model.main_decision()
+    html = get(f"{served}/?decision={decision}")
+    labelled = [n for n, v in model.variables.items() if model.value_labels.get(n) and v.values
+                and f'name="{n}"' in html]
+    assert labelled
+    for name in labelled:
+        shown = options(html, name)
+        for code, words in model.value_labels[name].items():
+            assert shown[code] == words  # the value sent stays the code
+    shown = answer(served, decision, CASE)
+    text = text_of(shown)
+    result = model.evaluate(CASE, decision=decision)
+    said = dict(re.findall(r'data-output="(\w+)">[^<]*<strong>([^<]*)</strong>', shown))
+    for output, value in result.outputs.items():
+        words = model.value_labels.get(output, {}).get(value)
+        assert unescape(said[output]) == (words or str(value))
+    assert "satisfies" not in text and "oppfyller" not in text
+    assert not re.search(r"\b(true|false)\b", text), text
+    assert "ja" in text
+    req = urllib.request.Request(f"{served}/decisions/{decision}/evaluate",
+                                 data=json.dumps(CASE).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        body = json.loads(r.read())
+    assert body["outputs"] == result.outputs  # the JSON keeps the codes
+
+
+# -- item 9: the main decision, "unknown" only where allowed, the status in words -------------
+def test_the_page_opens_on_the_main_decision_and_offers_unknown_only_where_allowed(
+        served: str) -> None:
+    model = engine.load(str(NBCG))
+    tops = set(model.top_decisions())
+    main = next(t.name for t in model.in_sheet_order() if t.name in tops)
+    html = get(served + "/")
+    assert f'data-decision="{main}"' in html
+    assert re.search(rf'<option value="{main}" selected>', html)
+    form = html.split('id="caseform"')[1].split("</form>")[0]
+    fields = re.split(r'<div class="field">', form)[1:]
+    assert fields
+    for field in fields:
+        name = re.search(r'name="([^"]+)"', field).group(1)  # type: ignore[union-attr]
+        may_be_unknown = model.variables[name].unknown is not False
+        assert ('value="null"' in field) == may_be_unknown, name
+
+
+@pytest.mark.parametrize("status", ["høringsutkast", "drat", "", "draft"])
+def test_a_status_that_is_not_approval_is_said_as_not_approved(tmp_path: Path,
+                                                              status: str) -> None:
+    from engine.core import i18n
+    from engine.serve.page import render_page
+    from engine.serve.state import Guideline
+    path = _with_status(tmp_path, status)
+    holder = Guideline(str(path))
+    with i18n.speaking("nb"):
+        holder.reload()
+    badge = re.search(BADGE, render_page(holder, None))
+    assert badge is not None
+    assert badge.group(1) == "draft" and "ikke godkjent for bruk på pasienter" in badge.group(2)
+    assert (status in badge.group(2)) if status else "ingen status" in badge.group(2)
+
+
+def test_an_approved_status_is_said_as_approved(tmp_path: Path) -> None:
+    from engine.core import i18n
+    from engine.serve.page import render_page
+    from engine.serve.state import Guideline
+    holder = Guideline(str(_with_status(tmp_path, "Godkjent")))
+    with i18n.speaking("nb"):
+        holder.reload()
+    badge = re.search(BADGE, render_page(holder, None))
+    assert badge is not None and badge.groups() == ("ok", "godkjent for bruk på pasienter")
+
+
+BADGE = r'<span class="badge (\w+)" id="approval">([^<]*)<'
+
+
+def _with_status(tmp_path: Path, status: str) -> Path:
+    import openpyxl
+    wb = openpyxl.load_workbook(NBCG)
+    ws = wb["Om"]
+    for row in ws.iter_rows():
+        if str(row[0].value).strip().casefold() == "status":
+            row[1].value = status or None
+    path = tmp_path / f"status-{status or 'none'}.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_nothing_is_called_clean_under_a_save_that_is_not_served(tmp_path: Path) -> None:
+    import openpyxl
+
+    from engine.core import i18n
+    from engine.serve.page import render_page
+    from engine.serve.state import Guideline
+    path = tmp_path / "nbcg.xlsx"
+    shutil.copyfile(NBCG, path)
+    holder = Guideline(str(path))
+    with i18n.speaking("nb"):
+        holder.reload()
+        assert "Kontrollen finner ingenting" in render_page(holder, None)
+        model = engine.load(str(NBCG))
+        case = model.tests[0]
+        wb = openpyxl.load_workbook(NBCG)
+        (name, value), = list(case.expected.items())[:1]
+        sheet, ref = case.cells[name].split("!")
+        other = next(v for v in model.variables[name].values if v != value)
+        wb[sheet][ref] = other  # a test case now fails: the save is not served
+        wb.save(path)
+        holder.reload()
+        page = render_page(holder, None)
+    assert holder.stale is not None and 'class="stale"' in page
+    assert "Kontrollen finner ingenting" not in page

@@ -19,6 +19,7 @@ _KIND_WORDS = {
     "structure": N_("structure"), "empty": N_("empty"), "unknown": N_("unknown"),
     "duplicate": N_("duplicate"), "formula": N_("formula"), "hidden": N_("hidden"),
     "unsupported": N_("unsupported"), "constant": N_("constant"), "note": N_("note"),
+    "untested": N_("untested"), "impossible": N_("impossible"),
 }
 
 

@@ -21,7 +21,6 @@ from ..core.sfeel import literal_text
 from ..verify.check import check_model
 from ..verify.testing import Outcome, run_tests
 from ..workbook.labels import in_words
-from ..workbook.xlsx import read_sheets
 from . import render as r
 from .coverage import measure
 from .diff import shown_value
@@ -92,10 +91,8 @@ def _paragraphs(path: str) -> tuple[dict[str, Any], str]:
 
 
 def _order(model: Model) -> list[str]:
-    """Sheet order as in the workbook (render sorts the decisions by it)."""
-    if not model.path.lower().endswith((".xlsx", ".xlsm")):
-        return []
-    return [s.name for s in read_sheets(model.path)]
+    """Sheet order as in the workbook (render sorts the decisions by it), kept by the loader."""
+    return model.sheets
 
 
 def findings_blocks(model: Model, findings: list[Finding]) -> list[Any]:

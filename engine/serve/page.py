@@ -17,8 +17,9 @@ from typing import Any
 import jinja2
 
 from ..core import i18n
-from ..core.errors import Finding, UsageError
+from ..core.errors import Finding, UsageError, kind_word, severity_word
 from ..core.i18n import _
+from ..domain.words import test_words, value_words
 from ..review.paragraphs import SOURCES, default_paragraphs, read_paragraphs
 from .answers import evaluate_one
 from .schemas import needed_inputs
@@ -56,13 +57,15 @@ def fields(version: Version, decision: str) -> list[dict[str, Any]]:
     out = []
     for name in needed_inputs(version.model, decision):
         var = version.model.variables[name]
+        labels = version.model.value_labels.get(name, {})
         field: dict[str, Any] = {"name": name, "label": var.label or name, "type": var.type,
-                                 "description": var.description}
+                                 "description": var.description,
+                                 "unknown": var.unknown is not False}  # null allowed here
         if var.type == "boolean":
             field["control"] = "yesno"
         elif var.type == "string" and var.values:
             field["control"] = "select"
-            field["choices"] = list(var.values)
+            field["choices"] = [(v, value_words(v, labels)) for v in var.values]
         else:
             field["control"] = {"date": "date", "string": "text"}.get(var.type, "number")
             field["step"] = "1" if var.type == "integer" else "any"
@@ -119,7 +122,8 @@ def case_from_form(version: Version, decision: str,
 
 
 def _problem(message: str, variable: str) -> dict[str, Any]:
-    return {"error": {"kind": "InvalidInput", "message": message, "variable": variable}}
+    return {"error": {"kind": "InvalidInput", "message": message, "variable": variable,
+                      "title": _("Not a valid case")}}
 
 
 # -- the answer in words ------------------------------------------------------------------------
@@ -141,10 +145,14 @@ def paragraphs(version: Version) -> dict[str, Any]:
 def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[str, Any]:
     """What the page shows for a case: the answer and why, or the error in plain words."""
     status, body = evaluate_one(version, decision, case)
-    if status != 200:
-        return {"error": body["error"]}
     model = version.model
+    if status != 200:
+        missing = [n for n in needed_inputs(model, decision) if n not in case]
+        return {"error": _error_in_words(model, body["error"], missing)}
     quoted = paragraphs(version)
+
+    def labels(name: str) -> dict[Any, str]:
+        return model.value_labels.get(name, {})
     steps = []
     for step in body["trace"]:
         table = model.tables[step["decision"]]
@@ -153,8 +161,8 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
         for rule_id in step["rules"]:
             rule = rules[rule_id]
             conditions = [{"label": model.label(col.name),
-                           "value": shown(step["inputs"][col.name]), "test": test.text,
-                           "cell": cell}
+                           "value": value_words(step["inputs"][col.name], labels(col.name)),
+                           "test": test_words(test, labels(col.name)), "cell": cell}
                           for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells)
                           if test is not None and not test.any]
             notes = [{"header": col.name, "text": text}
@@ -167,27 +175,29 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
                         "english": getattr(quoted.get(pid), "english", "")} for pid in ids]
             deciding.append({"id": rule.id, "cell": rule.cell, "conditions": conditions,
                           "notes": notes, "sources": sources,
-                          "outputs": [{"label": model.label(o), "value": shown(v), "cell": c}
+                          "outputs": [{"label": model.label(o), "cell": c,
+                                       "value": value_words(v, labels(o))}
                                       for o, v, c in zip(table.output_names, rule.outputs,
                                                          rule.output_cells)]})
-        steps.append({"decision": step["decision"], "title": table.title, "rules": deciding,
-                      "default": step["default"]})
-    outputs = [{"label": model.label(k), "name": k, "value": shown(v)}
+        steps.append({"decision": step["decision"], "title": table.title or table.sheet,
+                      "rules": deciding, "default": step["default"]})
+    outputs = [{"label": model.label(k), "name": k, "value": value_words(v, labels(k))}
                for k, v in body["outputs"].items()]
     return {"error": None, "outputs": outputs, "rules": body["rules"], "steps": steps,
             "explanation": body["explanation"], "guideline": body["guideline"],
             "warnings": body["warnings"]}
 
 
-def shown(value: Any) -> str:
-    """A value as the workbook writes it: true, false, null, a list with commas."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(shown(v) for v in value)
-    return str(value)
+def _error_in_words(model: Any, error: dict[str, Any], missing: list[str]) -> dict[str, Any]:
+    """A refusal as the committee reads it: what kind, in words, the missing inputs by label."""
+    kinds = {"MissingInput": _("Information is missing"), "InvalidInput": _("Not a valid case"),
+             "NoRuleMatched": _("No rule matches"), "ConflictingRules": _("Rules disagree")}
+    out = dict(error)
+    out["title"] = kinds.get(str(error.get("kind")), _("No answer"))
+    if error.get("kind") == "MissingInput" and missing:
+        out["message"] = _("fill in: {labels}").format(
+            labels=", ".join(model.label(n) for n in missing))
+    return out
 
 
 
@@ -196,7 +206,8 @@ def status_view(holder: Guideline) -> dict[str, Any]:
     version, stale = holder.current, holder.stale
     return {"version": version, "stale": stale,
             "counts": version.counts() if version else None,
-            "findings": _findings(version, stale),
+            "findings": (found := _findings(version, stale)),
+            "rows": _rows(version, found),
             "failures": stale.failures if isinstance(stale, Rejected) else ()}
 
 
@@ -206,22 +217,51 @@ def _findings(version: Version | None, stale: Rejected | None) -> list[Finding]:
     return sorted(source, key=lambda f: rank.get(f.severity, 3))
 
 
+def _rows(version: Version | None, findings: list[Finding]) -> list[dict[str, Any]]:
+    """The findings as the page lists them: severity and kind in words, where (the sheet)."""
+    tables = version.model.tables if version is not None else {}
+    return [{"severity": f.severity, "kind": f.kind, "message": f.message, "cells": f.cells,
+             "severity_words": severity_word(f.severity), "kind_words": kind_word(f.kind),
+             "where": tables[f.decision].sheet if f.decision in tables else ""}
+            for f in findings]
+
+
 def render_page(holder: Guideline, decision: str | None, answer: dict[str, Any] | None = None,
                 values: dict[str, list[str]] | None = None, nonce: str = "",
                 fragment: str | None = None) -> str:
     version = holder.current
     lang, translations = language(version or holder.stale)
+    with i18n.speaking(lang):  # the words made here too (status, values) in the page's language
+        return _render(holder, decision, answer, values, nonce, fragment, lang, translations)
+
+
+def _render(holder: Guideline, decision: str | None, answer: dict[str, Any] | None,
+            values: dict[str, list[str]] | None, nonce: str, fragment: str | None, lang: str,
+            translations: gettext.NullTranslations) -> str:
+    version = holder.current
     env = environment(lang, translations)
     context: dict[str, Any] = {"lang": lang, "nonce": nonce, "status": status_view(holder),
                                "answer": answer, "values": values or {}, "unknown": UNKNOWN}
     if version is not None:
-        decisions = list(version.model.tables)
-        tops = version.model.top_decisions()
-        chosen = decision if decision in decisions else (tops[0] if tops else decisions[0])
+        model = version.model
+        decisions = [(t.name, t.title or t.sheet or t.name) for t in model.in_sheet_order()]
+        names = [name for name, _title in decisions]
+        main = model.main_decision() or names[0]
+        chosen = decision if decision in names else main
         shown = fields(version, chosen)
         key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
         context.update(decisions=decisions, decision=chosen, fields=shown,
-                       about=version.about, approved=version.model.approved,
-                       form_key=key)
+                       about=version.about, approved=model.approved,
+                       status_words=status_words(model), form_key=key)
     template = env.get_template(f"{fragment}.html" if fragment else "page.html")
     return template.render(context)
+
+
+def status_words(model: Any) -> str:
+    """The About sheet's status in a sentence: approved for use with patients, or not."""
+    status = (model.about.get("status") or "").strip()
+    if model.approved:
+        return _("approved for use with patients")
+    if not status:
+        return _("no status: not approved for use with patients")
+    return _("{status}: not approved for use with patients").format(status=status)

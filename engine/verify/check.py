@@ -59,6 +59,7 @@ from .regions import (
     members,
 )
 from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
+from .test_sheet import check_test_sheet
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def check_model(model: Model) -> list[Finding]:
     out = list(model.problems)
     check_glossary_use(model, out)
     check_citations(model, out)
+    check_test_sheet(model, out)
     reach: Reach = {}
     reaching = Reaching(model)
     for table in model.tables.values():

@@ -97,6 +97,11 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                     "named 'Glossary' or 'Ordliste' listing every "
                                     "variable"),
                      f"{path}")
+    if by_role["decision"] and not by_role["tests"] and "tests" not in suggested:
+        problems.add("untested", _("the workbook has decision tables but no test cases, so "
+                                   "nothing is tested: add a sheet named 'Testtilfeller' (or "
+                                   "'Tests') with a case for every rule"),
+                     f"{path}", severity="warning")
     for role in ("glossary", "tests", "about", "questions", "values", "constraints"):
         for extra in by_role[role][1:]:
             problems.add("structure", _("a second {role} sheet '{name}': keep one").format(
@@ -129,7 +134,8 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                           truncated_at=sheet.truncated_at),
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
     return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
-                 questions=questions, value_labels=labels, constraints=constraints)
+                 questions=questions, value_labels=labels, constraints=constraints,
+                 sheets=[s.name for s in sheets])
 
 
 def _sheet_role(sheet: Sheet) -> str | None:

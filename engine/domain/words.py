@@ -1,0 +1,51 @@
+"""Values and input cells in the words a clinician reads: the Values sheet's label for a code,
+ja/nei for a boolean, «ukjent» for null, numbers, dates and ranges as written.
+
+Codes stay where programs read them (JSON, cases, tests, dump, the cells themselves); the
+committee's page, explanations, the diff and the report say values through here, so a value
+never reads `true` in one place and «ja» in another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..core.i18n import _
+from ..core.sfeel import UnaryTest, literal_text
+
+Labels = Mapping[Any, str]  # one variable's value labels (code -> words)
+NO_LABELS: Labels = {}
+
+
+def value_words(value: Any, labels: Labels | None = None) -> str:
+    """One value as a person reads it: its label, else ja/nei, «ukjent», the text, the number."""
+    if isinstance(value, list):
+        return ", ".join(value_words(v, labels) for v in value) or _("nothing")
+    if labels and isinstance(value, str | bool | int) and value in labels:
+        return labels[value]
+    if value is None:
+        return _("unknown")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return literal_text(value)
+
+
+def test_words(test: UnaryTest | None, labels: Labels | None = None) -> str:
+    """An input cell as a person reads it: «alle verdier» for `-`, the values' words joined by
+    «eller», ranges and comparisons as written, «ikke …» for not(…)."""
+    if test is None:
+        return _("(cannot be read)")
+    if test.any:
+        return _("any value")
+    parts = [value_words(v, labels) for v in test.ordered_points]
+    parts += [iv.to_text() for iv in test.intervals]
+    if test.null:
+        parts.append(_("unknown"))
+    inner = _(" or ").join(parts)
+    return _("not {values}").format(values=inner) if test.negated else inner
