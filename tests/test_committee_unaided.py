@@ -191,3 +191,41 @@ def test_a_test_case_inside_a_constraint_is_a_check_error(tmp_path: Path) -> Non
     named = {f.message.split("test case ")[1].split(" ")[0] for f in errors}
     assert named == impossible
     assert all(len(f.cells) == 2 and f.cells[1].startswith(f"{ws_name}!A") for f in errors)
+
+
+# -- item 2: every status but an approval warns, in render and report too --------------------
+def with_status(tmp_path: Path, status: str) -> Path:
+    def edit(wb: Any) -> None:
+        for row in wb["Om"].iter_rows():
+            if str(row[0].value).strip().casefold() == "status":
+                row[1].value = status or None
+    return nbcg_copy(tmp_path, edit, f"status-{status or 'none'}.xlsx")
+
+
+@pytest.mark.parametrize("status", ["høringsutkast", "drat", "", "under revisjon"])
+def test_render_and_report_say_a_status_that_is_not_approval_is_not_approved(
+        tmp_path: Path, status: str) -> None:
+    from engine.core import i18n
+    from engine.review.render import render
+    from engine.review.report import build_report
+    path = with_status(tmp_path, status)
+    with i18n.speaking("nb"):
+        markdown = render(str(path), "markdown")
+        report = build_report(engine.load(str(path)))
+    said = f"{status}: ikke godkjent for bruk på pasienter" if status else \
+        "ingen status: ikke godkjent for bruk på pasienter"
+    assert said in markdown
+    line = report.split('<ul class="status"')[1].split("</ul>")[0]
+    assert f'<li class="warning">Status: {said}</li>' in line
+
+
+def test_render_and_report_say_an_approved_status_is_approved(tmp_path: Path) -> None:
+    from engine.core import i18n
+    from engine.review.render import render
+    from engine.review.report import build_report
+    path = with_status(tmp_path, "godkjent")
+    with i18n.speaking("nb"):
+        markdown = render(str(path), "markdown")
+        report = build_report(engine.load(str(path)))
+    assert "godkjent for bruk på pasienter" in markdown and "ikke godkjent" not in markdown
+    assert '<li class="ok">Status: godkjent for bruk på pasienter</li>' in report

@@ -228,8 +228,8 @@ def test_markdown_review_document(small: tuple[Path, Path]) -> None:
     workbook, guideline = small
     md = render(str(workbook), "markdown", str(guideline))
     assert md.startswith("# Liten retningslinje\n")
-    for row in ("| Versjon | 2.1 |", "| Status | draft (utkast) |", "| Dato | 2026-01-31 |",
-                "| Kilde | Testkilde |"):
+    for row in ("| Versjon | 2.1 |", "| Status | draft: ikke godkjent for bruk på pasienter |",
+                "| Dato | 2026-01-31 |", "| Kilde | Testkilde |"):
         assert row in md
     assert "## Beslutning `advice`: Råd om oppfølging" in md
     assert "Treffregel U (unik): for hvert tilfelle skal nøyaktig én regel passe." in md

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.i18n import _
+from ..core.model import Model
 from ..core.sfeel import UnaryTest, literal_text
 
 Labels = Mapping[Any, str]  # one variable's value labels (code -> words)
@@ -49,3 +50,14 @@ def test_words(test: UnaryTest | None, labels: Labels | None = None) -> str:
         parts.append(_("unknown"))
     inner = _(" or ").join(parts)
     return _("not {values}").format(values=inner) if test.negated else inner
+
+
+def approval_words(model: Model) -> str:
+    """The About sheet's status in a sentence: approved for use with patients, or not. Only
+    `godkjent` / `approved` approves (fail closed): `høringsutkast`, a typo, nothing do not."""
+    status = (model.about.get("status") or "").strip()
+    if model.approved:
+        return _("approved for use with patients")
+    if not status:
+        return _("no status: not approved for use with patients")
+    return _("{status}: not approved for use with patients").format(status=status)

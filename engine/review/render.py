@@ -20,6 +20,7 @@ from ..core.errors import WorkbookInvalid
 from ..core.i18n import N_, _, language, translations
 from ..core.model import Model, Question, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
+from ..domain.words import approval_words
 from ..verify.check import check_model
 from ..verify.citations import unknown_paragraphs
 from ..workbook.loader import build_model, load
@@ -65,7 +66,6 @@ POLICY = {
 ABOUT = ((N_("Version"), ("version", "versjon")), (N_("Status"), ("status",)),
          (N_("Date"), ("date", "dato")), (N_("Owner"), ("owner", "eier")),
          (N_("Source"), ("source", "kilde")))
-STATUS = {"draft": N_("draft"), "approved": N_("approved")}
 
 
 # -- what the document says about rules --------------------------------------------------------
@@ -209,8 +209,8 @@ def _front(model: Model, name: str, note: str) -> list[Block]:
     rows = []
     for heading, keys in ABOUT:
         value = next((about[k] for k in keys if about.get(k)), "")
-        if heading == "Status" and value in STATUS:
-            value = f"{value} ({_(STATUS[value])})"
+        if heading == "Status":  # said for every status, also none: only approval approves
+            value = approval_words(model)
         if value:
             rows.append((t(_(heading)), t(value)))
     rows.append((t(_("Workbook")), t(code(name))))

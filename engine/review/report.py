@@ -18,6 +18,7 @@ from ..core.errors import Finding, UsageError, kind_word, severity_word
 from ..core.i18n import _
 from ..core.model import Model
 from ..core.sfeel import literal_text
+from ..domain.words import approval_words
 from ..verify.check import check_model
 from ..verify.testing import Outcome, run_tests
 from ..workbook.labels import in_words
@@ -61,8 +62,10 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     level = "error" if errors else "warning" if warnings else "ok"
-    out = [Status(level, _("Check: {errors} error(s), {warnings} warning(s)").format(
-        errors=errors, warnings=warnings))]
+    out = [Status("ok" if model.approved else "warning",
+                  _("Status: {words}").format(words=approval_words(model))),
+           Status(level, _("Check: {errors} error(s), {warnings} warning(s)").format(
+               errors=errors, warnings=warnings))]
     if model.errors:
         out.append(Status("error", _("The tests cannot run")))
     elif not outcomes:

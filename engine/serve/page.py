@@ -19,7 +19,7 @@ import jinja2
 from ..core import i18n
 from ..core.errors import Finding, UsageError, kind_word, severity_word
 from ..core.i18n import _
-from ..domain.words import test_words, value_words
+from ..domain.words import approval_words, test_words, value_words
 from ..review.paragraphs import SOURCES, default_paragraphs, read_paragraphs
 from .answers import evaluate_one
 from .schemas import needed_inputs
@@ -252,16 +252,7 @@ def _render(holder: Guideline, decision: str | None, answer: dict[str, Any] | No
         key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
         context.update(decisions=decisions, decision=chosen, fields=shown,
                        about=version.about, approved=model.approved,
-                       status_words=status_words(model), form_key=key)
+                       status_words=approval_words(model), form_key=key)
     template = env.get_template(f"{fragment}.html" if fragment else "page.html")
     return template.render(context)
 
-
-def status_words(model: Any) -> str:
-    """The About sheet's status in a sentence: approved for use with patients, or not."""
-    status = (model.about.get("status") or "").strip()
-    if model.approved:
-        return _("approved for use with patients")
-    if not status:
-        return _("no status: not approved for use with patients")
-    return _("{status}: not approved for use with patients").format(status=status)
