@@ -229,3 +229,68 @@ def test_render_and_report_say_an_approved_status_is_approved(tmp_path: Path) ->
         report = build_report(engine.load(str(path)))
     assert "godkjent for bruk på pasienter" in markdown and "ikke godkjent" not in markdown
     assert '<li class="ok">Status: godkjent for bruk på pasienter</li>' in report
+
+
+# -- item 13: one typo, one message; test, diff and report work on what can be read ----------
+def _typo(tmp_path: Path) -> tuple[Path, Any, Any]:
+    """NBCG with one typo in a decided input of bisphosphonate (a pathway cell of one rule)."""
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    k = table.input_names.index("pathway")
+    rule = next(r for r in table.rules if len(r.inputs[k].points) == 1)
+    (value,) = rule.inputs[k].points
+    typo = str(value)[:3] + str(value)[4:]  # one letter dropped, as in uncontroled_pain
+
+    def edit(wb: Any) -> None:
+        sheet, ref = rule.input_cells[k].split("!")
+        wb[sheet][ref] = typo
+    return nbcg_copy(tmp_path, edit, "typo.xlsx"), rule.input_cells[k], typo
+
+
+def test_one_typo_is_one_finding_that_does_not_repeat_itself(tmp_path: Path,
+                                                             capsys: Capture) -> None:
+    path, cell, typo = _typo(tmp_path)
+    found = engine.load(str(path), strict=False).check()
+    assert [(f.severity, f.cells) for f in found] == [("error", (cell,))]
+    assert found[0].message.count(typo) == 1, found[0].message  # no "'x' ... in 'x'"
+    assert "left out of the check" in found[0].message
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1 and "=None" not in out and out.count("ERROR") == 1
+
+
+def test_test_diff_and_report_work_on_what_can_be_read(tmp_path: Path, capsys: Capture) -> None:
+    from engine.core.graph import required
+    path, cell, _typo_text = _typo(tmp_path)
+    model = engine.load(str(NBCG))
+    through = {c.id for c in model.tests
+               if any("bisphosphonate" in required(model.tables, t.name)
+                      for t in model.tables.values()
+                      if any(o in c.expected for o in t.output_names))}
+    runnable = len(model.tests) - len(through)
+    assert through and runnable
+    code, out, _ = run(capsys, "test", str(path))
+    assert code == 1
+    assert out.rstrip().endswith(f"{runnable} passed, 0 failed, {len(through)} cannot run")
+    assert f"until {cell} is fixed" in out
+    code, out, err = run(capsys, "diff", str(NBCG), str(path))
+    assert code == 1 and "bisphosphonate: not compared" in out and cell in out
+    assert "1 error(s)" in err
+    report = tmp_path / "report.html"
+    code, _, err = run(capsys, "report", str(path), "-o", str(report), "--diff", str(NBCG))
+    assert code == 0, err
+    status = report.read_text(encoding="utf-8").split('<ul class="status"')[1].split("</ul>")[0]
+    assert f"{len(through)} cannot run" in status
+
+
+def test_a_gap_example_says_null_as_the_committee_writes_it(tmp_path: Path,
+                                                            capsys: Capture) -> None:
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    rule = next(r for r in table.rules if any(t is not None and t.null and not t.any
+                                              for t in r.inputs))
+
+    def delete(wb: Any) -> None:
+        wb[table.sheet].delete_rows(rule.row)
+    code, out, _ = run(capsys, "check", str(nbcg_copy(tmp_path, delete)))
+    assert code == 1 and "gap" in out
+    assert "=None" not in out and "=null" in out

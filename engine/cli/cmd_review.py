@@ -63,7 +63,7 @@ def load_pair(workbooks: list[str], rev: str | None, folder: str) -> tuple[Any, 
             raise UsageError(_("give two workbooks, OLD.xlsx NEW.xlsx (or one with "
                                "--rev GITREV)"))
         old_path, new_path = workbooks
-    old, new = load(old_path), load(new_path)
+    old, new = load(old_path, strict=False), load(new_path, strict=False)  # what can be read
     if rev is not None:
         old.path = f"{workbooks[0]}@{rev}"
     return old, new
@@ -88,6 +88,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_text(args.output, text)
     else:
         sys.stdout.write(text)
+    for path, n in result.errors.items():  # compared what could be read: say what could not
+        print(_("{path}: {n} error(s) (run guideline check): answers through the cells that "
+                "cannot be read are not compared").format(path=path, n=n), file=sys.stderr)
+    if result.errors:
+        return FOUND
     return FOUND if args.fail_on_change and result.answers_changed else OK
 
 
@@ -99,10 +104,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                      *([args.diff] if args.diff else []))
     model = load(args.workbook, strict=False)
     change = None
-    if args.diff or args.rev:
-        if model.errors:
-            raise UsageError(_("the workbook has errors, so it cannot be compared: run "
-                               "`guideline check` first"))
+    if args.diff or args.rev:  # what can be read is compared; the report says what could not
         change = compute([args.diff, args.workbook] if args.diff else [args.workbook],
                          None if args.diff else args.rev, None)
     write_text(args.output, build_report(model, change))

@@ -87,8 +87,9 @@ class SfeelError(EngineError):
         self.hint = hint
 
     def describe(self) -> str:
+        said = self.text.strip() and self.text.strip() in self.message  # no "'x' ... in 'x'"
         text = _("{message} in {text!r}").format(message=self.message, text=self.text) \
-            if self.text else self.message
+            if self.text and not said else self.message
         return f"{text} ({self.hint})" if self.hint else text
 
 

@@ -19,6 +19,7 @@ from ..core.sfeel import Value, literal_text
 from ..evaluation.batch import open_source, typed_text
 from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import evaluate
+from ..verify.testing import unreadable
 from .answers import AnswerChange, freeze, same_value, shown_value
 from .diff_walk import Incomparable, answer_changes
 
@@ -61,6 +62,7 @@ class Diff:
     answers: list[AnswerChange] = field(default_factory=list)
     compared: list[str] = field(default_factory=list)  # final decisions whose answers were compared
     skipped: dict[str, str] = field(default_factory=dict)  # decision -> why not compared
+    errors: dict[str, int] = field(default_factory=dict)  # a version's path -> its load errors
     cohort: CohortChange | None = None
 
     @property
@@ -71,6 +73,7 @@ class Diff:
 # -- entry point -------------------------------------------------------------------------------
 def diff_models(old: Model, new: Model) -> Diff:
     out = Diff(old.path, new.path)
+    out.errors = {m.path: len(m.errors) for m in (old, new) if m.errors}
     out.about = [CellChange(k, old.about.get(k, ""), new.about.get(k, ""))
                  for k in dict.fromkeys([*old.about, *new.about])
                  if old.about.get(k, "") != new.about.get(k, "")]
@@ -86,7 +89,18 @@ def diff_models(old: Model, new: Model) -> Diff:
         elif a is not None and b is not None:
             out.tables.extend(table_changes(a, b))
             out.edits.extend(rule_edits(a, b))
+    unread = [(m.path, unreadable(m), m.tables) for m in (old, new)]
     for target in targets(old, new):
+        said = [_("{cells} in {path}").format(cells=", ".join(dict.fromkeys(
+                    c for n in [*required(tables, target), ""] for c in cells.get(n, ()))),
+                    path=path)  # "": errors outside the tables (the glossary) stop them all
+                for path, cells, tables in unread
+                if any(n in cells for n in [*required(tables, target), ""])]
+        if said:  # a rule that cannot be read: its answers would be guessed, so not compared
+            out.skipped[target] = _("{cells} cannot be read (see guideline check); its answers "
+                                    "are compared once that is fixed").format(
+                                      cells="; ".join(said))
+            continue
         try:
             out.answers.extend(answer_changes(old, new, target))
             out.compared.append(target)
@@ -189,7 +203,7 @@ def row_texts(table: Table, index: int) -> dict[str, str]:
     rule = table.rules[index]
     out: dict[str, str] = {}
     for col, test in zip(table.inputs, rule.inputs):
-        out[col.name] = test.text if test is not None else "(unreadable)"
+        out[col.name] = test.text if test is not None else _("(cannot be read)")
     for col, value in zip(table.outputs, rule.outputs):
         out[col.name] = literal_text(value)
     for col, text in zip(table.annotations, rule.annotations):

@@ -20,7 +20,7 @@ from ..core.model import Model
 from ..core.sfeel import literal_text
 from ..domain.words import approval_words
 from ..verify.check import check_model
-from ..verify.testing import Outcome, run_tests
+from ..verify.testing import Outcome, run_readable
 from ..workbook.labels import in_words
 from . import render as r
 from .coverage import measure
@@ -44,20 +44,20 @@ def build_report(model: Model, change: Any = None) -> str:
     paragraphs, note = _paragraphs(model.path)
     blocks: list[Any] = r.build(model, Path(model.path).name, paragraphs, note, _order(model))
     findings = check_model(model)
-    outcomes = [] if model.errors else run_tests(model)
+    outcomes, held = run_readable(model)  # with errors: the cases that can still be trusted
     extra = [r.Heading(2, r.t(_("Check, test coverage and changes")))]
     extra += findings_blocks(model, findings)
-    extra += coverage_blocks(model, outcomes)
+    extra += coverage_blocks(model, outcomes, len(held))
     if change is not None:
         extra += diff_blocks(change, model)
     at = next((i for i, b in enumerate(blocks) if isinstance(b, r.Heading) and b.level == 2
                and "".join(s for _k, s in b.text).startswith(_("Decision"))), len(blocks))
     return r.to_html(blocks[:at] + extra + blocks[at:], "report.html",
-                     status=status_line(model, findings, outcomes, change))
+                     status=status_line(model, findings, outcomes, change, len(held)))
 
 
 def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
-                change: Any) -> list[Status]:
+                change: Any, held: int = 0) -> list[Status]:
     """What the committee must know first: errors, failing tests, open questions, changes."""
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
@@ -66,8 +66,11 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
                   _("Status: {words}").format(words=approval_words(model))),
            Status(level, _("Check: {errors} error(s), {warnings} warning(s)").format(
                errors=errors, warnings=warnings))]
-    if model.errors:
-        out.append(Status("error", _("The tests cannot run")))
+    if held:
+        out.append(Status("error", _("Tests: {passed} pass, {failed} fail, {held} cannot run "
+                                     "until the errors are fixed").format(
+            passed=sum(o.ok for o in outcomes), failed=sum(not o.ok for o in outcomes),
+            held=held)))
     elif not outcomes:
         out.append(Status("warning", _("No test cases")))
     else:
@@ -78,7 +81,8 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
     if asked:
         out.append(Status("warning", _("{n} question(s) for the committee").format(n=asked)))
     if change is not None:
-        out.append(Status("warning" if change.answers else "ok", verdict(change)))
+        out.append(Status("warning" if change.answers or change.skipped else "ok",
+                          verdict(change)))
     return out
 
 
@@ -120,9 +124,9 @@ def findings_blocks(model: Model, findings: list[Finding]) -> list[Any]:
          r.t(_("Message")), r.t(_("Region"))), tuple(rows), tuple(marks))]
 
 
-def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
+def coverage_blocks(model: Model, outcomes: list[Outcome], held: int = 0) -> list[Any]:
     head = r.Heading(3, r.t(_("Rule coverage") + " (", r.code("guideline test --coverage"), ")"))
-    if model.errors:
+    if held and not outcomes:
         return [head, r.Para(r.t(_("The test cases cannot run until the errors above are "
                                    "fixed.")))]
     cov = measure(model, outcomes)
@@ -132,7 +136,9 @@ def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
         _(" are used by at least one of {cases} test cases ({percent:.0f} %). ").format(
             cases=cov.cases, percent=cov.percent),
         _("{passed} case(s) pass, {failed} fail.").format(passed=len(outcomes) - len(failed),
-                                                        failed=len(failed))))]
+                                                        failed=len(failed)),
+        _(" {held} case(s) cannot run until the errors above are fixed.").format(held=held)
+        if held else ""))]
     rows, marks = [], []
     for d in cov.decisions:
         marks.append("warning" if d.unfired else "")

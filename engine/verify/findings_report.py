@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _, language
 from ..core.model import Model
+from ..core.sfeel import literal_text
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -92,11 +93,10 @@ def text(model: Model, findings: list[Finding]) -> str:
 
 
 def _plain(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    """A value of an example as the committee writes it in a cell: null, true, "text", 2.5."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return literal_text(value)
 
 
 def junit(model: Model, findings: list[Finding]) -> str:

@@ -113,6 +113,13 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
                 return verified(ctx, view.space.case(b), expect, [])
         return None  # pragma: no cover - every merged region holds a gap it was made of
 
+    if table.default is None:
+        maybe = [unread_region(view, terms, i) for i in range(view.n_rules)
+                 if not table.rules[i].readable]
+        kept = [g for g in gaps if not any(intersect(g, m) is not None for m in maybe)]
+        ctx.folded, gaps = len(gaps) - len(kept), kept  # said with the unreadable cell
+        if not gaps:
+            return
     count = f"{len(gaps)}" if complete else _("at least {n_gaps}").format(n_gaps=len(gaps))
     if table.default is not None:
         said = ", ".join(literal_text(v) for v in table.default)
@@ -148,6 +155,16 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
         out.append(finding(ctx, terms, "gap", severity,
                            _("... and more regions that no rule matches: the search stopped "
                              "here (fix the ones above first)"), []))
+
+
+def unread_region(view: View, terms: Terms, i: int) -> Box:
+    """Where an unreadable rule may apply, in the table's columns: its readable cells as they
+    stand, every value where a cell could not be read. A gap there may be where it belongs."""
+    box = list(view.boxes[i])
+    for k, test in enumerate(view.table.rules[i].inputs):
+        if test is None:
+            box[terms.columns[k]] = view.space.domain[terms.columns[k]]
+    return terms.of(tuple(box))
 
 
 def example_any(ctx: Context, view: View, raw: list[tuple[Box, Box]],
