@@ -294,3 +294,123 @@ def test_a_gap_example_says_null_as_the_committee_writes_it(tmp_path: Path,
     code, out, _ = run(capsys, "check", str(nbcg_copy(tmp_path, delete)))
     assert code == 1 and "gap" in out
     assert "=None" not in out and "=null" in out
+
+
+# -- items 10-12: the review of changes -------------------------------------------------------
+def _nbcg_with(tmp_path: Path, name: str, edit: Callable[[Any], None]) -> Path:
+    return nbcg_copy(tmp_path, edit, name)
+
+
+def test_diff_lists_reworded_labels_questions_and_descriptions(tmp_path: Path,
+                                                               capsys: Capture) -> None:
+    model = engine.load(str(NBCG))
+    variable, labels = next((n, ls) for n, ls in model.value_labels.items() if ls)
+    code, words = next(iter(labels.items()))
+    question = model.questions[0]
+    described = next(v for v in model.variables.values() if v.description)
+
+    def reword(wb: Any) -> None:
+        for row in wb["Verdier"].iter_rows(min_row=2):
+            if row[0].value == variable and str(row[1].value) == str(code):
+                row[2].value = f"{words} (omformulert)"
+        sheet, ref = question.cells["question"].split("!")
+        wb[sheet][ref] = question.text + " Og hva da?"
+        ws = wb["Spørsmål"]
+        ws.append(["Q99", "Et nytt spørsmål?", None, None, None])
+        for row in wb["Ordliste"].iter_rows(min_row=2):
+            if row[0].value == described.name:
+                row[4].value = "Ny beskrivelse."
+    path = _nbcg_with(tmp_path, "reworded.xlsx", reword)
+    for fmt in ("text", "markdown"):
+        code_, out, err = run(capsys, "diff", str(NBCG), str(path), "--format", fmt)
+        assert code_ == 0, err
+        assert f"«{words} (omformulert)»" in out and f"«{words}»" in out
+        assert f"question {question.id}:" in out and "Og hva da?" in out
+        assert "question Q99 added: Et nytt spørsmål?" in out
+        name = described.name if fmt == "text" else described.name.replace("_", "\\_")
+        assert f"{name}: description" in out and "Ny beskrivelse." in out
+    report = tmp_path / "report.html"
+    run(capsys, "report", str(path), "-o", str(report), "--diff", str(NBCG))
+    html = report.read_text(encoding="utf-8")
+    assert "question Q99 added" in html and "(omformulert)" in html
+
+
+def test_diff_and_report_say_answers_in_labels_and_words(tmp_path: Path,
+                                                         capsys: Capture) -> None:
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    k = table.output_names.index("recommendation")
+    rule = next(r for r in table.rules if r.outputs[k] == "defer")
+    labels = model.value_labels["recommendation"]
+
+    def change(wb: Any) -> None:
+        sheet, ref = rule.output_cells[k].split("!")
+        wb[sheet][ref] = "consider"
+    path = _nbcg_with(tmp_path, "changed.xlsx", change)
+    for fmt in ("text", "markdown"):
+        code_, out, _ = run(capsys, "diff", str(NBCG), str(path), "--format", fmt, "--lang", "nb")
+        assert code_ == 0
+        assert labels["defer"] in out and labels["consider"] in out
+        answers = out.split("Endrede svar")[1]
+        assert '"defer"' not in answers.split("eksempel")[0] and "not(" not in answers
+        assert not any(f" {w} " in answers for w in ("true", "false"))
+    report = tmp_path / "report.html"
+    run(capsys, "report", str(path), "-o", str(report), "--diff", str(NBCG), "--lang", "nb")
+    changes = report.read_text(encoding="utf-8").split('<h3 id="endringer-siden')[1]
+    changes = changes.split("<h2")[0]
+    assert labels["consider"] in changes and "&#34;consider&#34;" not in changes
+    assert "not(" not in changes
+
+
+def test_a_new_value_used_nowhere_is_said_once_with_the_rules_of_each_region(
+        tmp_path: Path, capsys: Capture) -> None:
+    import itertools
+
+    from engine.core.sfeel import parse_unary
+    from engine.review.diff import diff_models
+
+    def allow_ne(wb: Any) -> None:
+        for row in wb["Ordliste"].iter_rows(min_row=2):
+            if row[0].value == "response":
+                row[2].value = f'{row[2].value}, "NE"'
+    path = _nbcg_with(tmp_path, "ne.xlsx", allow_ne)
+    code, out, _ = run(capsys, "diff", str(NBCG), str(path))
+    assert code == 0
+    answers = out.split("Changed answers")[1]
+    assert answers.count('new value «NE»') == 1 and "example:" not in answers
+    assert len(answers.splitlines()) < 30
+    old, new = engine.load(str(NBCG)), engine.load(str(path))
+    result = diff_models(old, new)
+    (group,) = result.new_values
+    assert group.changes and len(group.changes) == len(result.answers)
+    # the rules listed for each region are exactly those that answer its cases
+    names = list(new.variables)
+    inputs = [n for n in names if new.producer(n) is None and n in
+              {c for t in new.tables.values() for c in t.input_names}]
+    values = {n: (list(new.variables[n].values) or ([True, False] if new.variables[n].type
+              == "boolean" else [1, 2, 3])) + ([None] if new.variables[n].unknown else [])
+              for n in inputs}
+    fired: dict[int, set[str]] = {i: set() for i in range(len(group.changes))}
+    tests = [{k: parse_unary(v, words=tuple(map(str, new.variables[k].values)) or None,
+                             numeric=new.variables[k].type in ("number", "integer"))
+              for k, v in a.region.items()} for a in group.changes]
+    for combo in itertools.product(*(values[n] for n in inputs)):
+        case = dict(zip(inputs, combo))
+        if case["response"] != "NE":
+            continue
+        for i, a in enumerate(group.changes):
+            if all(t.matches(case[k]) for k, t in tests[i].items()):
+                try:
+                    res = new.evaluate({n: case[n] for n in inputs
+                                        if n in _reads(new, a.decision)}, decision=a.decision)
+                except engine.CaseError:
+                    continue
+                fired[i] |= {r if s.decision == a.decision else f"{s.decision}:{r}"
+                             for s in res.trace for r in s.decided}
+    for i, a in enumerate(group.changes):
+        assert set(a.new_rules) == fired[i], (a.region, a.new_rules, fired[i])
+
+
+def _reads(model: Any, decision: str) -> set[str]:
+    from engine.core.graph import required
+    return {c for n in required(model.tables, decision) for c in model.tables[n].input_names}

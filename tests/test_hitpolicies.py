@@ -101,7 +101,7 @@ def test_explain_names_rule_cells_conditions_and_sources(examples: dict[str, Pat
     text = engine.load(str(examples["U"])).evaluate({"age": 50, "smoker": False}).explain()
     assert "rule U3 (risk!A6)" in text
     assert "[40..65)" in text and "risk!B6" in text
-    assert "source: S2" in text
+    assert "sources: S2" in text
 
 
 # -- A -------------------------------------------------------------------------------------

@@ -194,7 +194,9 @@ def test_diff_names_one_rule_and_exactly_its_region(tmp_path: Path, capsys: Capt
     code, out, _ = run(capsys, "diff", str(NBCG), str(new))
     assert code == 0  # a change is not a failure unless asked
     assert "bisphosphonate rule B10 changed" in out
-    assert 'was recommendation "defer", now recommendation "consider"' in out
+    labels = engine.load(str(NBCG)).value_labels["recommendation"]  # said in words
+    assert (f'was Anbefaling: {labels["defer"]}, now Anbefaling: {labels["consider"]}'
+            in out)
     assert run(capsys, "diff", str(NBCG), str(new), "--fail-on-change")[0] == 1
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--format", "json")
     doc = json.loads(out)

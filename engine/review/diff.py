@@ -21,7 +21,10 @@ from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import evaluate
 from ..verify.testing import unreadable
 from .answers import AnswerChange, freeze, same_value, shown_value
+from .diff_new_values import NewValue, new_values
+from .diff_reading import reading_changes
 from .diff_walk import Incomparable, answer_changes
+from .diff_words import Wording
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -63,6 +66,15 @@ class Diff:
     compared: list[str] = field(default_factory=list)  # final decisions whose answers were compared
     skipped: dict[str, str] = field(default_factory=dict)  # decision -> why not compared
     errors: dict[str, int] = field(default_factory=dict)  # a version's path -> its load errors
+    reading: list[str] = field(default_factory=list)  # labels, descriptions, questions
+    new_values: list[NewValue] = field(default_factory=list)  # regions said once, by value
+    wording: Wording = field(default_factory=Wording, repr=False, compare=False)
+
+    @property
+    def listed(self) -> list[AnswerChange]:
+        """The changed answers listed one by one: those a new value explains are said with it."""
+        folded = {id(c) for group in self.new_values for c in group.changes}
+        return [a for a in self.answers if id(a) not in folded]
     cohort: CohortChange | None = None
 
     @property
@@ -72,8 +84,9 @@ class Diff:
 
 # -- entry point -------------------------------------------------------------------------------
 def diff_models(old: Model, new: Model) -> Diff:
-    out = Diff(old.path, new.path)
+    out = Diff(old.path, new.path, wording=Wording(old, new))
     out.errors = {m.path: len(m.errors) for m in (old, new) if m.errors}
+    out.reading = reading_changes(old, new)
     out.about = [CellChange(k, old.about.get(k, ""), new.about.get(k, ""))
                  for k in dict.fromkeys([*old.about, *new.about])
                  if old.about.get(k, "") != new.about.get(k, "")]
@@ -106,6 +119,7 @@ def diff_models(old: Model, new: Model) -> Diff:
             out.compared.append(target)
         except Incomparable as exc:
             out.skipped[target] = str(exc)
+    out.new_values = new_values(old, new, out.answers)
     return out
 
 

@@ -21,11 +21,10 @@ from ..core.sfeel import literal_text
 from ..domain.words import approval_words
 from ..verify.check import check_model
 from ..verify.testing import Outcome, run_readable
-from ..workbook.labels import in_words
 from . import render as r
 from .coverage import measure
 from .diff import shown_value
-from .diff_text import EDIT_WORDS, answer_words
+from .diff_text import EDIT_WORDS, edit_cells, new_value_lines
 from .paragraphs import default_paragraphs, read_paragraphs
 
 RANK = {"error": 0, "warning": 1, "info": 2}
@@ -166,35 +165,39 @@ def coverage_blocks(model: Model, outcomes: list[Outcome], held: int = 0) -> lis
 
 
 def diff_blocks(change: Any, model: Model) -> list[Any]:
+    """The changes since the other version, in the committee's words (as the rule cards)."""
+    w = change.wording
     out: list[Any] = [r.Heading(3, r.t(_("Changes since "), r.code(change.old))),
                       r.Para(r.t(r.bold(verdict(change))))]
     empty = _("(empty)")
     notes = [f"{c.column}: {c.old or empty} → {c.new or empty}" for c in change.about]
-    notes += [*change.glossary, *change.tables]
+    notes += [*change.glossary, *change.reading, *change.tables]
     if notes:
         out.append(r.Items(tuple(r.t(n) for n in notes)))
     if change.edits:
         rows = []
         for e in change.edits:
-            cells = "; ".join(f"{c.column}: {c.old} → {c.new}" for c in e.changes) or \
-                "; ".join(f"{k}: {v}" for k, v in e.row.items() if v)
-            rows.append((r.t(r.code(e.decision)), r.t(r.bold(e.rule), f" ({e.cell})"),
-                         r.t(_(EDIT_WORDS.get(e.kind, e.kind))), r.t(cells)))
+            rows.append((r.t(w.sheets.get(e.decision, e.decision)),
+                         r.t(r.bold(e.rule), f" ({e.cell})"),
+                         r.t(_(EDIT_WORDS.get(e.kind, e.kind))),
+                         r.t("; ".join(edit_cells(w, e, "→")))))
         out.append(r.Grid((r.t(_("Decision")), r.t(_("Rule")), r.t(_("Edit")), r.t(_("Cells"))),
                           tuple(rows)))
-    if change.answers:
+    if change.listed:
         answer_rows = []
-        for n, a in enumerate(change.answers, 1):
-            when = "; ".join(f"{model.label(k)} = {in_words(r.labels_of(model, k), v)}"
-                             for k, v in a.region.items()) or _("always")
+        for n, a in enumerate(change.listed, 1):
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
-            answer_rows.append((r.t(str(n)), r.t(r.code(a.decision)), r.t(when),
-                         r.t(answer_words(a, "old")), r.t(r.bold(answer_words(a, "new"))),
-                         r.t(", ".join(a.old_rules), " → ", ", ".join(a.new_rules)),
-                         r.t(example)))
+            answer_rows.append((r.t(str(n)), r.t(w.sheets.get(a.decision, a.decision)),
+                                r.t(w.conditions(a.region) or _("always")),
+                                r.t(w.answer(a, "old")), r.t(r.bold(w.answer(a, "new"))),
+                                r.t(w.rules(a.old_rules), " → ", w.rules(a.new_rules)),
+                                r.t(example)))
         out.append(r.Grid((r.t("#"), r.t(_("Decision")), r.t(_("When")), r.t(_("Before")),
                            r.t(_("Now")), r.t(_("Rules")), r.t(_("Example"))),
                           tuple(answer_rows), wide=True))
+    said = new_value_lines(change, "")
+    if said:
+        out.append(r.Items(tuple(r.t(line.strip()) for line in said)))
     for name, why in change.skipped.items():
         out.append(r.Para(r.t(_("{name}: not compared: {why}").format(name=name, why=why))))
     return out
