@@ -414,3 +414,36 @@ def test_a_new_value_used_nowhere_is_said_once_with_the_rules_of_each_region(
 def _reads(model: Any, decision: str) -> set[str]:
     from engine.core.graph import required
     return {c for n in required(model.tables, decision) for c in model.tables[n].input_names}
+
+
+# -- item 18: a note where it is written; a report without the guideline text says so -------
+def test_a_note_in_another_column_is_reported_where_it_is(tmp_path: Path) -> None:
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    row = max(r.row for r in table.rules) + 2
+    (notes,) = [c for c in table.annotations if c.name.casefold() == "merknad"]
+
+    def note(wb: Any) -> None:
+        wb[table.sheet][f"{notes.letter}{row}"] = "Husk å spørre faggruppen"
+    found = engine.load(str(nbcg_copy(tmp_path, note)), strict=False).check()
+    (error,) = [f for f in found if f.severity == "error"]
+    assert error.cells == (f"{table.sheet}!{notes.letter}{row}",)
+    assert "start it with #" in error.message and "(# Husk å spørre faggruppen)" in error.message
+
+
+def test_a_report_of_a_copy_under_another_name_says_it_quotes_nothing(
+        tmp_path: Path, capsys: Capture) -> None:
+    import shutil
+
+    from engine.workbook.paragraphs import read_paragraphs
+    copy = tmp_path / "kopi-til-møtet.xlsx"
+    shutil.copyfile(NBCG, copy)
+    code, _, err = run(capsys, "report", str(copy), "-o", str(tmp_path / "r.html"))
+    assert code == 0 and "kopi-til-møtet.paragraphs.md is not there" in err
+    assert "--guideline" in err
+    text = NBCG.with_suffix(".paragraphs.md")
+    code, _, err = run(capsys, "report", str(copy), "-o", str(tmp_path / "r2.html"),
+                       "--guideline", str(text))
+    assert code == 0 and err == ""
+    first = next(iter(read_paragraphs(text).values()))
+    assert first.text[:40] in (tmp_path / "r2.html").read_text(encoding="utf-8")

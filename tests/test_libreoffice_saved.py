@@ -73,3 +73,58 @@ def test_a_value_past_the_limit_is_still_said(tmp_path: Path, far_row: str) -> N
 
 def test_a_plain_libreoffice_save_checks_as_the_original(tmp_path: Path) -> None:
     assert said(saved(NBCG, tmp_path / "lo")) == said(NBCG)
+
+
+# -- item 18: the annotated copy of a workbook LibreOffice saved ---------------------------------
+def _typo(path: Path, out: Path) -> Path:
+    """The committee's copy with one typo (a pathway cell of a bisphosphonate rule)."""
+    import openpyxl
+    model = engine.load(str(NBCG))
+    table = model.tables["bisphosphonate"]
+    k = table.input_names.index("pathway")
+    rule = next(r for r in table.rules if len(r.inputs[k].points) == 1)
+    wb = openpyxl.load_workbook(path)
+    sheet, ref = rule.input_cells[k].split("!")
+    wb[sheet][ref] = str(next(iter(rule.inputs[k].points)))[:-1]
+    wb.save(out)
+    return out
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["as-saved", "with-a-typo"])
+def test_the_annotated_copy_of_a_libreoffice_save_checks_as_the_original(
+        tmp_path: Path, edited: bool) -> None:
+    from engine.cli.main import main
+    source = _typo(NBCG, tmp_path / "typo.xlsx") if edited else NBCG
+    original = saved(source, tmp_path / "lo")
+    with zipfile.ZipFile(original) as zf:  # LibreOffice saves booleans as =TRUE() formulas
+        assert any(b"TRUE()</f>" in zf.read(n) for n in zf.namelist()
+                   if n.startswith("xl/worksheets/"))
+    copy = tmp_path / "annotated.xlsx"
+    assert main(["check", str(original), "--annotate", str(copy)]) == (1 if edited else 0)
+    assert said(copy) == said(original)
+
+
+def test_the_annotated_copy_of_a_libreoffice_save_shows_booleans_in_libreoffice(
+        tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is needed to read the printed copy")
+    from libreoffice import soffice
+
+    from engine.cli.main import main
+    original = saved(NBCG, tmp_path / "lo")
+    copy = tmp_path / "annotated.xlsx"
+    main(["check", str(original), "--annotate", str(copy)])
+    proc = subprocess.run([soffice(), "--headless", "--norestore",
+                           f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(copy)],
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "annotated.pdf"), "-"],
+                          capture_output=True, text=True, timeout=60).stdout
+    model = engine.load(str(NBCG))
+    first = model.tables["pathway"].rules[1]  # a rule with boolean cells, as LibreOffice shows it
+    line = next(x for x in text.splitlines() if x.strip().startswith(first.id + " "))
+    assert "TRUE" in line or "FALSE" in line, line
+    assert not any(x in line.split() for x in ("1", "0")), line

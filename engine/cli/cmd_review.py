@@ -100,16 +100,26 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     if args.diff and args.rev:
         raise UsageError(_("give --diff OLD.xlsx or --rev GITREV, not both"))
-    refuse_overwrite(args.output, args.workbook, default_paragraphs(args.workbook),
-                     *([args.diff] if args.diff else []))
+    source = args.guideline or default_paragraphs(args.workbook)
+    refuse_overwrite(args.output, args.workbook, source, *([args.diff] if args.diff else []))
+    unquoted(source)
     model = load(args.workbook, strict=False)
     change = None
     if args.diff or args.rev:  # what can be read is compared; the report says what could not
         change = compute([args.diff, args.workbook] if args.diff else [args.workbook],
                          None if args.diff else args.rev, None)
-    write_text(args.output, build_report(model, change))
-    print(f"wrote {args.output}")
+    write_text(args.output, build_report(model, change, args.guideline))
+    print(_("wrote {path}").format(path=args.output))
     return OK
+
+
+def unquoted(source: str | Path) -> None:
+    """Say on the command line when the guideline text is missing: the document is written,
+    but quotes no source (a copy saved under another name has no `NAME.paragraphs.md`)."""
+    if not Path(source).exists():
+        print(_("note: the guideline text {name} is not there, so no source is quoted: copy "
+                "it beside the workbook, or give it with --guideline FILE").format(
+                  name=source), file=sys.stderr)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -122,9 +132,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     try:
+        source = args.guideline or default_paragraphs(args.workbook)
         if args.output:
-            source = args.guideline or default_paragraphs(args.workbook)
             refuse_overwrite(args.output, args.workbook, source)
+        if not args.guideline:  # a FILE named but missing is refused by render itself
+            unquoted(source)
         text = render(args.workbook, args.format, args.guideline)
         if args.output:
             write_text(args.output, text)

@@ -97,6 +97,7 @@ def _review_commands(sub: Any) -> None:
     r.add_argument("--diff", metavar="OLD.xlsx", help="include what changed since this version")
     r.add_argument("--rev", metavar="GITREV",
                    help="include what changed since this git revision of the workbook")
+    r.add_argument("--guideline", help="the guideline README with the paragraph texts")
     r.set_defaults(run="cli.cmd_review:cmd_report")
 
     i = sub.add_parser("init", help="create a new, empty guideline workbook in our format")

@@ -38,9 +38,10 @@ class Status:
     text: str
 
 
-def build_report(model: Model, change: Any = None) -> str:
-    """The page as HTML text; `change` is an engine.diff.Diff or None."""
-    paragraphs, note = _paragraphs(model.path)
+def build_report(model: Model, change: Any = None, guideline: str | None = None) -> str:
+    """The page as HTML text; `change` is an engine.diff.Diff or None; `guideline` the text
+    to quote (default: `name.paragraphs.md` beside the workbook)."""
+    paragraphs, note = _paragraphs(guideline or str(default_paragraphs(model.path)))
     blocks: list[Any] = r.build(model, Path(model.path).name, paragraphs, note, _order(model))
     findings = check_model(model)
     outcomes, held = run_readable(model)  # with errors: the cases that can still be trusted
@@ -85,8 +86,8 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
     return out
 
 
-def _paragraphs(path: str) -> tuple[dict[str, Any], str]:
-    source = default_paragraphs(path)
+def _paragraphs(text: str) -> tuple[dict[str, Any], str]:
+    source = Path(text)
     if not source.exists():
         return {}, _("the guideline text ({name}) is not beside the workbook, so the sources "
                      "are not quoted.").format(name=source.name)

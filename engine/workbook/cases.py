@@ -15,7 +15,15 @@ from ..core.sfeel import (
 )
 from ..domain.values import conform
 from .cells import cell_value, formula_problem, id_text, native_value, read_cell, reading
-from .layout import ROLES, first_row, header_variable, keyword, read_header, rule_rows
+from .layout import (
+    ROLES,
+    first_filled,
+    first_row,
+    header_variable,
+    keyword,
+    read_header,
+    rule_rows,
+)
 from .xlsx import Sheet, cell_name
 
 
@@ -55,7 +63,8 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
         if isinstance(first, str) and normalise_text(first).startswith("#"):
             continue  # a note among the cases
         if first is None:
-            problems.add("structure", _("this test row has no case id in column A"), id_cell)
+            problems.add("structure", _("this test row has no case id in column A"),
+                         first_filled(sheet, row))
             continue
         case_id = id_text(sheet.get(row, 1))
         if case_id in seen:
