@@ -447,3 +447,32 @@ def test_a_report_of_a_copy_under_another_name_says_it_quotes_nothing(
     assert code == 0 and err == ""
     first = next(iter(read_paragraphs(text).values()))
     assert first.text[:40] in (tmp_path / "r2.html").read_text(encoding="utf-8")
+
+
+# -- item 6: init writes the current format ---------------------------------------------------
+def test_init_writes_the_current_format_and_keeps_its_promise(tmp_path: Path,
+                                                              capsys: Capture) -> None:
+    import openpyxl as xl
+    from libreoffice import saved
+    path = tmp_path / "ny.xlsx"
+    assert run(capsys, "init", str(path))[0] == 0
+    model = engine.load(str(path))
+    inputs = [v for n, v in model.variables.items() if model.producer(n) is None]
+    assert inputs and all(v.unknown is not None for v in inputs)  # v2: said, not left open
+    assert model.value_labels and model.questions and model.sheets[:4] == [
+        "Om", "Ordliste", "Verdier", "Begrensninger"]
+    assert [f for f in model.check() if f.severity != "info"] == []
+    # the promise of a clean check: an unknown value is refused, never "no rule matches"
+    case = {v.name: None for v in inputs}
+    for name in case:
+        known = {n: (30 if model.variables[n].type == "integer" else False) for n in case}
+        with pytest.raises(engine.CaseError) as refused:
+            model.evaluate({**known, name: None})
+        assert type(refused.value).__name__ == "InvalidInput"
+    wb = xl.load_workbook(path)
+    table = next(iter(model.tables.values()))
+    lists = [dv for dv in wb[table.sheet].data_validations.dataValidation
+             if dv.errorStyle == "warning"]
+    assert lists and all("guideline check" in (dv.error or "") for dv in lists)  # go past
+    lo = saved(path, tmp_path / "lo")  # as the committee saves it
+    assert [f for f in engine.load(str(lo)).check() if f.severity != "info"] == []

@@ -617,7 +617,8 @@ def test_init_creates_a_workbook_that_passes_check_and_test(tmp_path: Path,
     assert model.evaluate({"alder": 49, "symptomer": False})["anbefaling"] == "kontroll"
     assert model.evaluate({"alder": 50, "symptomer": False})["anbefaling"] == "behandling"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Om", "Ordliste", "Anbefaling", "Testtilfeller"]
+    assert wb.sheetnames == ["Om", "Ordliste", "Verdier", "Begrensninger", "Anbefaling",
+                            "Spørsmål", "Testtilfeller"]
     assert wb["Anbefaling"].data_validations.dataValidation  # dropdowns
     assert wb["Anbefaling"].freeze_panes == "B4"
 
