@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,9 +140,31 @@ def translations() -> _gettext.NullTranslations:
     return _active
 
 
+class _Grouped(str):
+    """A translated message whose numbers are grouped as its language writes them: `{n:,}`
+    gives 20 000 in Norwegian, not the English 20,000 (Python's `,` knows one separator)."""
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return _GROUPING.vformat(self, args, kwargs)
+
+
+class _Grouping(string.Formatter):
+    def format_field(self, value: object, spec: str) -> str:
+        text = format(value, spec)
+        if "," in spec and isinstance(value, (int, float)):
+            text = text.replace(",", "\u00a0")  # a no-break space, as Norwegian groups digits
+        return text
+
+
+_GROUPING = _Grouping()
+
+
 def _(message: str) -> str:
     """The message in the installed language (the msgid is the English text)."""
-    return _active.gettext(message)
+    text = _active.gettext(message)
+    if _active_lang != "en" and ":," in text:
+        return _Grouped(text)
+    return text
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

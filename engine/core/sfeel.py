@@ -216,8 +216,9 @@ class _Reader:
             allowed = ", ".join(self.words)
             hint = _("allowed: {allowed}").format(allowed=allowed)
             if close and looks_like(word, close[0]):  # the difference cannot be seen: show it
-                hint = (f'it looks like "{close[0]}" but is written '
-                        f'"{visible(word, combining=True)}"; retype it. Allowed: {allowed}')
+                hint = _('it looks like "{match}" but is written "{written}"; retype it. '
+                         'Allowed: {listed}').format(match=close[0], listed=allowed,
+                                                     written=visible(word, combining=True))
             elif close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)

@@ -9,7 +9,7 @@ import numbers
 from difflib import get_close_matches
 from typing import Any
 
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.model import Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
 from ..core.text import MAX_TEXT, looks_like, nfc, safe_str, visible
@@ -24,9 +24,10 @@ TYPE_WORDS = {
     "date": "date", "dato": "date",
 }
 
-TYPE_NAMES = {
-    "boolean": "true or false", "string": "a text value", "number": "a number",
-    "integer": "a whole number", "date": "a date",
+TYPE_NAMES = {  # said in a sentence: "{name} must be {type}"
+    "boolean": N_("true or false"),  # (a cell also takes ja/nei: cells.bool_text says so)
+    "string": N_("a text value"), "number": N_("a number"),
+    "integer": N_("a whole number"), "date": N_("a date"),
 }
 
 
@@ -46,12 +47,13 @@ def closest(word: str, choices: tuple[Value, ...]) -> str:
     match = get_close_matches(word, texts, n=1, cutoff=0.4) if len(word) <= 200 else []
     listed = ", ".join(literal_text(c) for c in choices)
     if match and looks_like(word, match[0]):  # the difference cannot be seen: show it
-        return (f'it looks like "{match[0]}" but is written "{visible(word, combining=True)}"; '
-                f"retype it. Allowed: {listed}")
+        return _('it looks like "{match}" but is written "{written}"; retype it. Allowed: '
+                 '{listed}').format(match=match[0], written=visible(word, combining=True),
+                                    listed=listed)
     if match:
         return _('did you mean "{match}"? Allowed: {listed}').format(
                    match=match[0], listed=listed)
-    return f"allowed: {listed}"
+    return _("allowed: {listed}").format(listed=listed)
 
 
 def shown_text(value: str) -> str:
@@ -180,7 +182,8 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
     else:
         shown = safe_str(value)
     return ValueProblem("type", _("{name} must be {type_names}, not {shown}").format(
-                                    name=_who(var), type_names=TYPE_NAMES[var.type], shown=shown))
+                                    name=_who(var), type_names=_(TYPE_NAMES[var.type]),
+                                    shown=shown))
 
 
 def _from_decimal(value: decimal.Decimal, var: Variable) -> Value:

@@ -86,8 +86,9 @@ def bool_text(raw: Any, var: Variable) -> Any:
         if word in BOOLEAN_WORDS:
             return BOOLEAN_WORDS[word]
         if re.fullmatch(r"[^\W\d_]+", word) and word != "null":
-            raise ValueProblem("syntax", _("{name} is true or false: write ja or nei (true or "
-                                         "false), or - for either; {word!r} is not one of "
+            raise ValueProblem("syntax", _("{name} is yes or no: write ja or nei (also true, "
+                                         "false, sann, usann, or a spreadsheet's TRUE/FALSE, "
+                                         "SANN/USANN), or - for either; {word!r} is not one of "
                                          "them").format(name=var.title(), word=raw.strip()))
     return raw
 
