@@ -79,7 +79,7 @@ def test_eval_case_from_file(examples: dict[str, Path], tmp_path: Path,
     ('{"age": 50, "smoker": false, "weight": 80}', ["unknown input", "weight"]),
     ('{"age": 50, "smoker": "no"}', ["smoker", "true or false"]),  # wrong type
     ('{"age": 130, "smoker": false}', ["130", "age"]),  # outside the allowed values
-    ('{"age": 30, "smoker": null}', ["no rule", "risk", "smoker = null"]),  # no match (U)
+    ('{"age": 30, "smoker": null}', ["no rule", "risk", "smoker=null"]),  # no match (U)
 ])
 def test_eval_case_problem_exits_1(examples: dict[str, Path], capsys: Capture, case: str,
                                    words: list[str]) -> None:

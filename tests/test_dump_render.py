@@ -238,7 +238,7 @@ def test_markdown_review_document(small: tuple[Path, Path]) -> None:
     assert "| **R3** | `>= 3` | `not_covered` | N9 |" in md
     # sources quoted verbatim with the English reading; an unknown id is said to be unknown
     assert "> **N1** – «Pasienter bør \\<observeres\\> i 2-3 måneder.»" in md
-    assert "> *English: Patients should be observed for 2-3 months.*" in md
+    assert "> *Engelsk: Patients should be observed for 2-3 months.*" in md
     assert "> **N9** – (avsnittet finnes ikke i retningslinjeteksten)" in md
     questions = section(md, "## Spørsmål til faggruppen")
     assert "**Råd R2**" in questions

@@ -93,8 +93,8 @@ def test_single_hit_without_match_names_decision_and_inputs(examples: dict[str, 
     assert isinstance(err.value, engine.CaseError)
     assert err.value.decision == "risk"
     assert err.value.inputs == ("age", "smoker")
-    assert "risk" in str(err.value) and "age = 30" in str(err.value)
-    assert "smoker = null" in str(err.value)
+    assert "risk" in str(err.value) and "age=30" in str(err.value)
+    assert "smoker=null" in str(err.value)
 
 
 def test_explain_names_rule_cells_conditions_and_sources(examples: dict[str, Path]) -> None:

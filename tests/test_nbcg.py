@@ -216,7 +216,7 @@ def test_the_review_document_quotes_each_rules_sources() -> None:
     assert "> **N5** – «Pasienter som har progredierende osteolytiske metastaser, men ikke " \
            "parenchymmetastaser" in b9
     assert "> **N6** – «Man legger her ikke inn en observasjonsperiode" in b9
-    assert "*English: No observation period here" in b9
+    assert "*Engelsk: No observation period here" in b9
 
 
 # -- clinical cases worked out from the guideline text -----------------------------------------

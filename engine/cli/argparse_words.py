@@ -41,7 +41,6 @@ ARGPARSE_WORDS = (
 )
 HELP = ("-h", "--help")
 WORKBOOKS = (".xlsx", ".xlsm")
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
 
 def asked_language(argv: Sequence[str]) -> str | None:
@@ -66,12 +65,7 @@ def argv_language(argv: Sequence[str]) -> str | None:
                 found = _workbook_language(arg)
                 if found:
                     return found
-    for name in LOCALE_VARIABLES:
-        value = os.environ.get(name, "")
-        if value:
-            code = i18n.language_code(value.split(".")[0].split("_")[0].split(":")[0])
-            return code if code != "en" else None
-    return None
+    return None  # the system's language: i18n.start() reads it
 
 
 def _workbook_language(path: str) -> str | None:

@@ -102,8 +102,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(_("give --diff OLD.xlsx or --rev GITREV, not both"))
     source = args.guideline or default_paragraphs(args.workbook)
     refuse_overwrite(args.output, args.workbook, source, *([args.diff] if args.diff else []))
-    unquoted(source)
     model = load(args.workbook, strict=False)
+    unquoted(source)  # after the workbook is read: in its language
     change = None
     if args.diff or args.rev:  # what can be read is compared; the report says what could not
         change = compute([args.diff, args.workbook] if args.diff else [args.workbook],
@@ -135,9 +135,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         source = args.guideline or default_paragraphs(args.workbook)
         if args.output:
             refuse_overwrite(args.output, args.workbook, source)
-        if not args.guideline:  # a FILE named but missing is refused by render itself
-            unquoted(source)
         text = render(args.workbook, args.format, args.guideline)
+        if not args.guideline:  # a FILE named but missing is refused by render itself
+            unquoted(source)  # (after the workbook is read: in its language)
         if args.output:
             write_text(args.output, text)
         else:

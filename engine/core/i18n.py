@@ -96,6 +96,19 @@ def _from_environment() -> str | None:
     return code
 
 
+SYSTEM = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+def system_language() -> str | None:
+    """The language of the machine (`LANG=nb_NO.UTF-8`), if it is one the messages come in:
+    after the workbook's own, before English (a committee member's machine speaks Norwegian)."""
+    for name in SYSTEM:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return language_code(value.split(".")[0].split("_")[0].split(":")[0])
+    return None
+
+
 def chosen() -> str | None:
     """The language fixed by `--lang` or `GUIDELINE_LANG`, if any: it beats the workbook's."""
     return _explicit or _from_environment()
@@ -105,13 +118,13 @@ def use_workbook_language(word: str | None) -> str | None:
     """Install the workbook's About language unless one was chosen; return the code it names
     (None when `word` names no language we have, which the loader reports)."""
     code = language_code(word)
-    install(chosen() or code or "en")
+    install(chosen() or code or system_language() or "en")
     return code
 
 
 def start() -> str:
     """Install the chosen language (or English) before anything is read; return it."""
-    lang = chosen() or "en"
+    lang = chosen() or system_language() or "en"
     install(lang)
     return lang
 
@@ -162,7 +175,7 @@ _GROUPING = _Grouping()
 def _(message: str) -> str:
     """The message in the installed language (the msgid is the English text)."""
     text = _active.gettext(message)
-    if _active_lang != "en" and ":," in text:
+    if _active_lang != "en" and text and ":," in text:
         return _Grouped(text)
     return text
 

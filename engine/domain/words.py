@@ -12,9 +12,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.i18n import _
-from ..core.model import Model
-from ..core.sfeel import UnaryTest, literal_text
+from ..core.errors import SfeelError
+from ..core.i18n import _, language
+from ..core.model import Model, Variable
+from ..core.sfeel import UnaryTest, literal_text, parse_unary
 
 Labels = Mapping[Any, str]  # one variable's value labels (code -> words)
 NO_LABELS: Labels = {}
@@ -61,3 +62,24 @@ def approval_words(model: Model) -> str:
     if not status:
         return _("no status: not approved for use with patients")
     return _("{status}: not approved for use with patients").format(status=status)
+
+
+def cell_words(var: Variable | None, text: str, labels: Labels | None = None) -> str:
+    """A cell written in S-FEEL (a region's row, a constraint) said in words, as `test_words`;
+    a text that does not parse is shown as it is."""
+    if var is None:
+        return text
+    words = tuple(str(v) for v in var.values) if var.type == "string" and var.values else None
+    try:
+        test = parse_unary(text, words=words, numeric=var.type in ("number", "integer"))
+    except SfeelError:
+        return text
+    return test_words(test, labels)
+
+
+def boolean_cell(value: bool) -> str:
+    """A boolean as the committee types it in a cell, in their language: ja/nei in Norwegian
+    (the loader reads both), true/false in English (where "yes" would not be read)."""
+    if language() == "nb":
+        return "ja" if value else "nei"
+    return "true" if value else "false"

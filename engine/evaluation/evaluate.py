@@ -280,7 +280,7 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
     if not matches and table.default is not None:
         outputs, decided, default = dict(zip(table.output_names, table.default)), [], True
     elif not matches and table.hit_policy in SINGLE_HIT:
-        shown = ", ".join(f"{n} = {literal_text(v)}" for n, v in zip(table.input_names, values))
+        shown = ", ".join(f"{n}={literal_text(v)}" for n, v in zip(table.input_names, values))
         raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
                                 name=table.name, value=shown or _('this case')),
                             table.name, table.input_names)

@@ -17,7 +17,7 @@ from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
-from ..workbook.labels import in_words
+from ..domain.words import cell_words
 from ..workbook.print_setup import apply_print_setup, setup_sheet
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "E4DFEC"}  # red, amber, lilac
@@ -184,7 +184,7 @@ def region_words(model: Model, region: dict[str, str]) -> str:
     if not any(name in model.value_labels for name in region):
         return ""
     return "; ".join(f"{model.variables[name].title() if name in model.variables else name}: "
-                     f"{in_words(model.value_labels.get(name, {}), text)}"
+                     f"{cell_words(model.variables.get(name), text, model.value_labels.get(name))}"
                      for name, text in region.items() if text != "-")
 
 

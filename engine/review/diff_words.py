@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.errors import SfeelError
 from ..core.i18n import _
 from ..core.model import Model, Variable
-from ..core.sfeel import parse_unary
-from ..domain.words import test_words, value_words
+from ..domain.words import cell_words, value_words
 from ..workbook.labels import in_words
 
 
@@ -44,15 +42,8 @@ class Wording:
     def cell(self, name: str, text: str) -> str:
         """A region's cell (S-FEEL, as the walk renders it) in words."""
         var = self.variables.get(name)
-        if var is None:
-            return text
-        words = tuple(str(v) for v in var.values) if var.type == "string" and var.values \
-            else None
-        try:
-            test = parse_unary(text, words=words, numeric=var.type in ("number", "integer"))
-        except SfeelError:
-            return in_words(self.labels.get(name, {}), text)
-        return test_words(test, self.labels.get(name))
+        said = cell_words(var, text, self.labels.get(name))
+        return in_words(self.labels.get(name, {}), text) if said == text and var else said
 
     def when(self, region: dict[str, str]) -> str:
         if not region:

@@ -315,7 +315,7 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph]) -> l
             continue
         quotes.append(t(bold(pid), f" – «{par.text}»"))
         if par.english:
-            quotes.append(t(em(f"English: {par.english}")))
+            quotes.append(t(em(_("English: {text}").format(text=par.english))))
     if quotes:
         blocks.append(Quote(tuple(quotes)))
     return blocks
@@ -401,7 +401,7 @@ def _paragraph_index(model: Model, tables: list[Table],
         rows = tuple((t(bold(p.id)), t(p.text), t(p.english),
                       t(", ".join(cited.get(p.id, [])) or _("(no rule)")))
                      for p in paragraphs.values() if p.group == group)
-        blocks.append(Grid((t(_("Paragraph")), t(_("Text (verbatim)")), t("English"),
+        blocks.append(Grid((t(_("Paragraph")), t(_("Text (verbatim)")), t(_("English")),
                             t(_("Rules"))), rows))
     unknown = sorted(set(cited) - set(paragraphs))
     if unknown:

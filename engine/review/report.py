@@ -22,7 +22,7 @@ from ..domain.words import approval_words
 from ..verify.check import check_model
 from ..verify.testing import Outcome, run_readable
 from . import render as r
-from .coverage import measure
+from .coverage import measure, values_said
 from .diff import shown_value
 from .diff_text import EDIT_WORDS, edit_cells, new_value_lines
 from .paragraphs import default_paragraphs, read_paragraphs
@@ -143,9 +143,9 @@ def coverage_blocks(model: Model, outcomes: list[Outcome], held: int = 0) -> lis
     for d in cov.decisions:
         marks.append("warning" if d.unfired else "")
         counts = ", ".join(f"{rule}: {len(cases)}" for rule, cases in d.fired.items())
-        unexpected = "; ".join(f"{k}: {', '.join(literal_text(v) for v in vs)}"
+        unexpected = "; ".join(f"{model.label(k)}: {values_said(model, k, vs)}"
                                for k, vs in d.outputs_unexpected.items())
-        unused = "; ".join(f"{k}: {', '.join(literal_text(v) for v in vs)}"
+        unused = "; ".join(f"{model.label(k)}: {values_said(model, k, vs)}"
                            for k, vs in d.inputs_unused.items())
         rows.append((r.t(r.code(d.decision)), r.t(f"{d.n_fired}/{len(d.fired)}"),
                      r.t(", ".join(d.unfired) or "–"), r.t(counts),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _, language
 from ..core.model import Model
 from ..core.sfeel import literal_text
+from ..domain.words import boolean_cell
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -67,7 +69,8 @@ def text(model: Model, findings: list[Finding]) -> str:
             lines.append(f"  {severity_word(f.severity).upper():8} {kind_word(f.kind):12} "
                          f"{where}: {f.message}")
             if f.region:
-                cells = "; ".join(f"{_label(model, k)}: {v}" for k, v in f.region.items())
+                cells = "; ".join(f"{_label(model, k)}: {_cell(model, k, v)}"
+                                  for k, v in f.region.items())
                 label = _(REGION_LABEL[f.kind]) if f.kind in REGION_LABEL else _("its cases")
                 lines.append(f"          {label}: {cells}")
             if f.example:
@@ -90,6 +93,14 @@ def text(model: Model, findings: list[Finding]) -> str:
         verdict = _("OK: every table is complete and consistent")
     lines.append(f"\n{verdict}")
     return "\n".join(lines) + "\n"
+
+
+def _cell(model: Model, name: str, text: str) -> str:
+    """A region's cell as the committee types it: in a yes/no column ja/nei in Norwegian."""
+    var = model.variables.get(name)
+    if var is None or var.type != "boolean":
+        return text
+    return re.sub(r"\b(true|false)\b", lambda m: boolean_cell(m.group(1) == "true"), text)
 
 
 def _plain(value: object) -> str:

@@ -19,6 +19,7 @@ from ..core.errors import ConflictingRules, EngineError, Finding, NoRuleMatched
 from ..core.i18n import N_, _
 from ..core.model import SINGLE_HIT
 from ..core.sfeel import Value, literal_text
+from ..domain.words import cell_words
 from ..evaluation.evaluate import evaluate
 from .context import GAP_SEARCH_LIMIT, MAX_GAPS_SHOWN, MAX_OVERLAPS_SHOWN, MAX_STEPS, Context
 from .reaching import Reaching, View
@@ -49,7 +50,11 @@ class Terms:
                 for name, axis, m in zip(self.view.table.input_names, self.axes, box)}
 
     def row(self, box: Box) -> str:
-        parts = [f"{self.ctx.label(k)} {v}" if v[0] in "<>" else f"{self.ctx.label(k)} = {v}"
+        """The region in words: `Spor i flytskjemaet er Vurdering ved kjemoterapi; …`."""
+        model = self.ctx.model
+        parts = [_("{name} is {words}").format(
+                     name=self.ctx.label(k),
+                     words=cell_words(model.variables.get(k), v, model.value_labels.get(k)))
                  for k, v in self.region(box).items() if v != "-"]
         return "; ".join(parts) or _("every case")
 
@@ -142,9 +147,9 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
             break
         if single:
             msg = _("no rule matches these cases, so they get no answer: add a rule "
-                    "for {row}").format(row=terms.row(region))
+                    "where {row}").format(row=terms.row(region))
         else:
-            msg = _("no rule matches {row}: {gap_meaning} (allowed under hit policy "
+            msg = _("no rule matches where {row}: {gap_meaning} (allowed under hit policy "
                     "{hit_policy})").format(row=terms.row(region),
                                              gap_meaning=_(GAP_MEANING[table.hit_policy]),
                                              hit_policy=table.hit_policy)
@@ -266,7 +271,7 @@ def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int],
                                         last=ctx.table.rules[group[-1]].id)
     where = terms.row(region)
     if where != _("every case"):
-        where = _("the cases with {where}").format(where=where)
+        where = _("the cases where {where}").format(where=where)
     both = _("rules {ids} both match {where}") if len(group) == 2 else \
         _("rules {ids} all match {where}")
     matched = both.format(ids=ids, where=where)
