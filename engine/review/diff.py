@@ -52,6 +52,7 @@ class CohortChange:
     changed: int
     transitions: dict[str, int]  # "was -> now" -> rows
     method: str  # bulk or per-row
+    said: dict[str, str] = field(default_factory=dict)  # a transition in the committee's words
 
 
 @dataclass
@@ -358,6 +359,8 @@ def cohort_changes(old: Model, new: Model, path: str, decisions: list[str]) -> C
     frame = read_cohort(path, {**old.variables, **new.variables})
     changed: set[int] = set()
     transitions: dict[str, int] = {}
+    said: dict[str, str] = {}
+    wording = Wording(old, new)
     method = "bulk" if has_bulk() else "per-row"
     for target in decisions:
         before, after = row_answers(old, frame, target), row_answers(new, frame, target)
@@ -369,18 +372,24 @@ def cohort_changes(old: Model, new: Model, path: str, decisions: list[str]) -> C
             if word:
                 changed.add(i)
                 transitions[word] = transitions.get(word, 0) + 1
-    return CohortChange(path, len(frame), len(changed), transitions, method)
+                said[word] = transition(old.tables[target].output_names,
+                                        new.tables[target].output_names, shared, a, b, wording)
+    return CohortChange(path, len(frame), len(changed), transitions, method, said)
 
 
 def transition(old_names: tuple[str, ...], new_names: tuple[str, ...], shared: list[str],
-               a: tuple[Any, ...] | str, b: tuple[Any, ...] | str) -> str:
-    """How one row's answer changed, in words; empty when it did not."""
+               a: tuple[Any, ...] | str, b: tuple[Any, ...] | str,
+               wording: Wording | None = None) -> str:
+    """How one row's answer changed (codes; in words with `wording`); empty when it did not."""
     if isinstance(a, str) or isinstance(b, str):
         if isinstance(a, str) and isinstance(b, str):
             return ""
-        return f"{'no answer' if isinstance(a, str) else 'an answer'} -> " \
-               f"{'no answer' if isinstance(b, str) else 'an answer'}"
+        return f"{_('no answer') if isinstance(a, str) else _('an answer')} -> " \
+               f"{_('no answer') if isinstance(b, str) else _('an answer')}"
     x, y = dict(zip(old_names, a)), dict(zip(new_names, b))
+    if wording is not None:
+        return "; ".join(f"{wording.name(n)}: {wording.value(n, x[n])} -> "
+                         f"{wording.value(n, y[n])}" for n in shared if not same_value(x[n], y[n]))
     parts = [f"{n} {shown_value(x[n])} -> {shown_value(y[n])}" for n in shared
              if not same_value(x[n], y[n])]
     return "; ".join(parts)

@@ -123,7 +123,8 @@ def render_text(result: Any) -> str:
         lines.append(_("\nCohort {path}: {changed} of {rows} case(s) change answer "
                        "({method} evaluation)").format(
                          path=c.path, changed=c.changed, rows=c.rows, method=_method(c)))
-        lines += [f"  {k}: {v}" for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
+        lines += [f"  {c.said.get(k, k)}: {v}"
+                  for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
     lines.append(f"\n{verdict(result)}")
     return "\n".join(lines) + "\n"
 
@@ -179,7 +180,8 @@ def render_markdown(result: Any) -> str:
         out += ["", _("### Cohort {path}").format(path=code(c.path)), "",
                 _("{changed} of {rows} case(s) change answer ({method} evaluation).").format(
                     changed=c.changed, rows=c.rows, method=_method(c)), ""]
-        out += [f"- {_md(k)}: {v}" for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
+        out += [f"- {_md(c.said.get(k, k))}: {v}"
+                for k, v in sorted(c.transitions.items(), key=lambda x: -x[1])]
     return "\n".join(out) + "\n"
 
 
