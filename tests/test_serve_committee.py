@@ -238,3 +238,31 @@ def test_nothing_is_called_clean_under_a_save_that_is_not_served(tmp_path: Path)
         page = render_page(holder, None)
     assert holder.stale is not None and 'class="stale"' in page
     assert "Kontrollen finner ingenting" not in page
+
+
+# -- item 9 in a browser: the sha256 stays in its box --------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_in_a_browser_the_sha256_fits_its_box_and_the_page_is_norwegian(served: str) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    from playwright.sync_api import sync_playwright
+
+    model = engine.load(str(NBCG))
+    main = model.tables[model.main_decision() or ""]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(served + "/")
+            assert page.get_attribute("html", "lang") == "nb"
+            boxes = page.eval_on_selector_all(
+                ".sha", "es => es.map(e => [e.scrollWidth, e.clientWidth])")
+            assert boxes and all(scroll <= client + 1 for scroll, client in boxes), boxes
+            chosen = page.eval_on_selector("#pick", "e => e.options[e.selectedIndex].text")
+            assert chosen == (main.title or main.sheet)
+        finally:
+            browser.close()
