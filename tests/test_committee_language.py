@@ -317,3 +317,18 @@ def test_the_page_speaks_norwegian(by_workbook: None) -> None:
             "refusal": page_text(render_page(holder, "bisphosphonate", answer_view(
                 holder.current, "bisphosphonate", {}), fragment="answer"))}
     assert scan(said, own) == {}
+
+
+# -- numbers and counts as Norwegian writes them ------------------------------------------------
+def test_numbers_are_grouped_and_counts_said_as_norwegian_writes_them() -> None:
+    from engine.core import i18n
+    from engine.core.errors import Finding
+    from engine.review.report import status_line
+    message = "rows after {truncated_at:,} were not read: a guideline table is never that long"
+    with i18n.speaking("nb"):
+        said = i18n._(message).format(truncated_at=20_000)
+        model = engine.load(str(NBCG))
+        line = status_line(model, [Finding("hidden", "warning", "x")], [], None)
+    assert "20\u00a0000" in said and "20,000" not in said
+    assert i18n._(message).format(truncated_at=20_000).count("20,000") == 1  # English keeps it
+    assert any(s.text == "Kontroll: 0 feil, 1 advarsel(er)" for s in line), line
