@@ -221,10 +221,13 @@ def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def by_workbook(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No --lang, no GUIDELINE_LANG: the workbook's `språk = nb` decides."""
+    from engine.core import i18n
     monkeypatch.delenv("GUIDELINE_LANG", raising=False)
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
+    before = i18n.language()
     yield
+    i18n.install(before)  # the workbooks installed Norwegian: the next test reads English
 
 
 def say(capsys: Capture, *argv: str) -> str:
@@ -330,5 +333,6 @@ def test_numbers_are_grouped_and_counts_said_as_norwegian_writes_them() -> None:
         model = engine.load(str(NBCG))
         line = status_line(model, [Finding("hidden", "warning", "x")], [], None)
     assert "20\u00a0000" in said and "20,000" not in said
-    assert i18n._(message).format(truncated_at=20_000).count("20,000") == 1  # English keeps it
+    with i18n.speaking("en"):  # English keeps its comma
+        assert i18n._(message).format(truncated_at=20_000).count("20,000") == 1
     assert any(s.text == "Kontroll: 0 feil, 1 advarsel(er)" for s in line), line

@@ -345,7 +345,8 @@ def test_diff_counts_a_cohort(tmp_path: Path, capsys: Capture,
     # T26, T69, T75 (first detected, observable, no symptoms, no parenchymal metastases,
     # no progression) use B10
     assert "3 of 79 case(s) change answer" in out
-    assert 'recommendation "defer" -> "consider": 3' in out
+    words = model.value_labels["recommendation"]  # the committee's words; JSON keeps codes
+    assert f'Anbefaling: {words["defer"]} -> {words["consider"]}: 3' in out
     monkeypatch.setattr("engine.review.diff.has_bulk", lambda: False)
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"), "--format", "json")
