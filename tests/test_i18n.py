@@ -193,7 +193,9 @@ def test_unknown_language_in_the_environment_is_refused(
 # -- what the committee sees -------------------------------------------------------------------
 def _edited_nbcg(tmp_path: Path, language: str | None) -> Path:
     """NBCG with the three everyday mistakes: rule B3 deleted, B9 duplicated as B9b, and a typo
-    in B2's pathway cell; the About sheet says which language the committee reads."""
+    in B13's response cell (Bisfosfonat!H15 once B3's row is gone; far from B3's cases, so
+    B3's gap is not folded under it as a gap B13 may be meant for); the About sheet says which
+    language the committee reads."""
     path = tmp_path / "nbcg-edited.xlsx"
     shutil.copyfile(NBCG, path)
     wb = openpyxl.load_workbook(path)
@@ -206,11 +208,18 @@ def _edited_nbcg(tmp_path: Path, language: str | None) -> Path:
     ws = wb["Bisfosfonat"]
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     b9 = [c.value for c in ws[rows["B9"]]]
-    ws.cell(rows["B2"], 2, "uncontroled_pain")
+    response = [c.value for c in ws[2]].index("response") + 1
+    ws.cell(rows["B13"], response, "not_evaluatd")
     ws.delete_rows(rows["B3"])
     ws.append(["B9b", *b9[1:]])
     wb.save(path)
     return path
+
+
+def typo_cell(path: Path) -> str:
+    ws = openpyxl.load_workbook(path)["Bisfosfonat"]
+    (cell,) = [c.coordinate for row in ws.iter_rows() for c in row if c.value == "not_evaluatd"]
+    return f"Bisfosfonat!{cell}"
 
 
 def test_check_speaks_the_workbooks_language(fresh_language: None, tmp_path: Path,
@@ -218,7 +227,7 @@ def test_check_speaks_the_workbooks_language(fresh_language: None, tmp_path: Pat
     path = _edited_nbcg(tmp_path, "nb")
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "Bisfosfonat!B5" in out  # the typo, named by its cell (B2 is on row 5)
+    assert typo_cell(path) in out  # the typo, named by its cell
     assert "mente du" in out and "feil" in out
     assert "ingen regel passer" in out  # the deleted rule's gap
     assert "gjentar regel" in out  # the duplicated rule
@@ -230,7 +239,7 @@ def test_check_in_english_on_request(fresh_language: None, tmp_path: Path,
     path = _edited_nbcg(tmp_path, "nb")
     assert main(["check", str(path), "--lang", "en"]) == 1
     out = capsys.readouterr().out
-    assert "Bisfosfonat!B5" in out and "did you mean" in out
+    assert typo_cell(path) in out and "did you mean" in out
     assert "no rule matches" in out and "repeats rule" in out
     assert "mente du" not in out
 

@@ -183,4 +183,5 @@ def test_a_long_key_is_cut_in_the_language_asked_for(client: TestClient) -> None
             for lang in ("nb", "en")}
     assert "… (300 characters)" in said["en"] and "… (300 tegn)" in said["nb"]
     with i18n.speaking("nb"):
-        assert safe_str(10**5000) == "et heltall med omtrent 5,000 sifre"
+        # the number grouped as Norwegian writes it, with a no-break space
+        assert safe_str(10**5000) == "et heltall med omtrent 5\u00a0000 sifre"

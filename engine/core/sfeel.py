@@ -98,7 +98,7 @@ _DATE = re.compile(r'date\(\s*"([0-9]{4}-[0-9]{2}-[0-9]{2})"\s*\)')
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _TOKEN = re.compile(r'date\(\s*"[^"]*"\s*\)|[^\s,()\[\]<>=]+')
 _WORD = re.compile(r"[^\s,()\[\]<>=\"]+")
-_AMBIGUOUS_COMMA = re.compile(r"\d,\d")
+_AMBIGUOUS_COMMA = re.compile(r"(\d+),(\d+)")
 
 
 QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}
@@ -222,9 +222,9 @@ class _Reader:
             allowed = listed(words)
             hint = _("allowed: {listed}").format(listed=allowed)
             if close and looks_like(word, close[0]):  # the difference cannot be seen: show it
-                hint = _('it looks like "{match}" but is written "{word}"; retype it. Allowed: '
-                         '{listed}').format(match=close[0], word=visible(word, combining=True),
-                                            listed=allowed)
+                hint = _('it looks like "{match}" but is written "{written}"; retype it. '
+                         'Allowed: {listed}').format(match=close[0], listed=allowed,
+                                                     written=visible(word, combining=True))
             elif close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)
@@ -300,6 +300,8 @@ DASH_RANGE = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*[-\u2013]\s*(\d+(?:\.\d+)?)\s*"
 def parse_unary(text: str, words: Iterable[str] | None = None, numeric: bool = False) -> UnaryTest:
     """Parse one input cell. `words` are the bare words allowed unquoted (a string domain)."""
     text = normalise_text(text)
+    if numeric:
+        text = _comparison_comma(text)
     _refuse_decimal_comma(text, numeric)
     if text == "-":
         return ANY
@@ -359,6 +361,19 @@ def parse_literal_list(text: str, words: Iterable[str] | None = None,
     return out
 
 
+# one comparison, alone in the cell (or alone inside not(...)), with a decimal comma: `< 2,1`
+_COMPARISON_COMMA = re.compile(r"(not\(\s*)?(<=|>=|<|>)\s*(-?\d+),(\d+)(\s*\))?")
+
+
+def _comparison_comma(text: str) -> str:
+    """`< 2,1` is 2.1: a comparison holds one number, so its comma cannot separate a list.
+    Anything else with a comma between digits stays ambiguous (`_refuse_decimal_comma`)."""
+    m = _COMPARISON_COMMA.fullmatch(text)
+    if m is None or bool(m.group(1)) != bool(m.group(5)):
+        return text
+    return f"{m.group(1) or ''}{m.group(2)} {m.group(3)}.{m.group(4)}{')' if m.group(5) else ''}"
+
+
 def _refuse_decimal_comma(text: str, numeric: bool) -> None:
     """`2,5` in a number column is a decimal comma or a list of two: never guess which."""
     if not numeric:
@@ -367,9 +382,10 @@ def _refuse_decimal_comma(text: str, numeric: bool) -> None:
     if m:
         raise SfeelError(_("a comma between digits is ambiguous: it may be a decimal "
                            "comma or a list"),
-                         text, m.start() + 1,
-                         _("write 2.5 for a decimal number, or 2, 5 (with a space) for "
-                           "a list"))
+                         text, m.end(1),
+                         _("write {decimal} for a decimal number, or {items} (with a space) "
+                           "for a list").format(decimal=f"{m.group(1)}.{m.group(2)}",
+                                                items=f"{m.group(1)}, {m.group(2)}"))
 
 
 def literal_text(value: Value) -> str:

@@ -9,6 +9,8 @@ from ..core.i18n import _, language
 from ..core.model import Model, Question
 from ..core.sfeel import literal_text
 from ..core.text import visible
+from ..domain.words import test_words, value_words
+from ..workbook.paragraphs import SOURCES
 
 if TYPE_CHECKING:
     from .evaluate import Result, Step
@@ -17,11 +19,14 @@ MEMO_LIMIT = 4096  # steps remembered per table; a server answering many cases s
 
 
 def shown(value: Any, labels: dict[Any, str] | None = None) -> str:
-    """A value as FEEL writes it; with the workbook's label for it first when it has one."""
+    """A value in words (its label, ja/nei, «ukjent»), with its code in quotes beside a label
+    so that a programmer finds it in the JSON."""
     if isinstance(value, list):
         return "[" + ", ".join(shown(v, labels) for v in value) + "]"
     if labels and isinstance(value, str | bool | int) and value in labels:
         return f"{labels[value]} ({literal_text(value)})"
+    if value is None or isinstance(value, bool):
+        return value_words(value)
     return visible(literal_text(value)) if isinstance(value, str) else literal_text(value)
 
 
@@ -151,14 +156,16 @@ def _step(result: Result, step: Step) -> list[str]:
             up = model.producer(col.name)
             source = _(" (decided by {decision})").format(decision=up.name) if up else ""
             value_text = shown(value, model.value_labels.get(col.name)) + source
-            lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
-                             label=_label(model, col.name), value=value_text, text=test.text,
+            lines.append(_("    - {label} is {value}; the rule asks for {text}  [{cell}]").format(
+                             label=_label(model, col.name), value=value_text,
+                             text=test_words(test, model.value_labels.get(col.name)),
                              cell=cell))
         if not held:
             lines.append(_("    - it holds for every case (all conditions are '-')"))
         for col, text in zip(table.annotations, rule.annotations):
             if text:
-                lines.append(f"    {col.name}: {text}")
+                header = _("sources") if col.name.casefold() in SOURCES else col.name
+                lines.append(f"    {header}: {text}")
     return lines
 
 
