@@ -157,17 +157,18 @@ def test_diff_rev_names_the_revision_that_does_not_load(tmp_path: Path,
     _git(tmp_path, "commit", "-qm", "broken")
     small(tmp_path, GOOD, RULES)
     code, text = run_cli(["diff", str(wb), "--rev", "HEAD"], capsys)
-    assert code == 1 and f"{wb}@HEAD: 1 error(s)" in text and "guideline-diff-" not in text, text
+    assert code == 2 and f"{wb}@HEAD: 1 error(s)" in text and "guideline-diff-" not in text, text
 
 
-def test_diff_compares_what_can_be_read_and_exits_1_when_a_version_has_errors(
+def test_diff_compares_what_can_be_read_and_exits_2_when_a_version_has_errors(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A version with an unreadable cell is not proven unchanged: the diff says what it could
-    compare and what not (issue 21: diff works on what can be read), and exits 1, never 0."""
+    compare and what not (issue 21: diff works on what can be read), and exits 2 (a version
+    could not be used whole), never 0, and not 1, which says "changed" (issue 26)."""
     old = small(tmp_path, GOOD, [["1", "< five", '"a"'], ["2", ">= 5", '"b"']], "old.xlsx")
     new = small(tmp_path, GOOD, RULES, "new.xlsx")
     code, text = run_cli(["diff", str(old), str(new)], capsys)
-    assert code == 1 and "not compared: out!B4" in text and "old.xlsx: 1 error(s)" in text
+    assert code == 2 and "not compared: out!B4" in text and "old.xlsx: 1 error(s)" in text
 
 
 def test_fail_on_change_fails_when_a_decision_could_not_be_compared(

@@ -25,7 +25,7 @@ from ..review.report import build_report
 from ..workbook.loader import load
 from ..workbook.template import create
 
-OK, FOUND = 0, 1
+OK, FOUND, UNUSABLE = 0, 1, 2
 
 
 # -- diff ------------------------------------------------------------------------------------
@@ -100,8 +100,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for path, n in result.errors.items():  # compared what could be read: say what could not
         print(_("{path}: {n} error(s) (run guideline check): answers through the cells that "
                 "cannot be read are not compared").format(path=path, n=n), file=sys.stderr)
-    if result.errors:
-        return FOUND
+    if result.errors:  # not "changed" (1): a version could not be used whole
+        return UNUSABLE
     if args.fail_on_change and result.skipped and not result.answers_changed:
         print(_("not proven unchanged: {n} decision(s) could not be compared ({names}), so "
                 "--fail-on-change fails").format(n=len(result.skipped),
