@@ -86,11 +86,13 @@ def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
         current ^= _bits_of(toggles[at])
         end = min(end, atoms.size)
         per_atom[at:end] = [current] * (end - at)
-    return [m | anyone for m in per_atom], nulls
+    return [m | anyone for m in per_atom] if anyone else per_atom, nulls
 
 
 def _bits_of(indices: list[int]) -> int:
     """One bit set from many indices (an index twice cancels, as a toggle should)."""
+    if len(indices) == 1:  # most bounds start or end one rule
+        return 1 << indices[0]
     flags = bytearray(max(indices) // 8 + 1)
     for i in indices:
         flags[i >> 3] ^= 1 << (i & 7)
