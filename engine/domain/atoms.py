@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..core.i18n import _
@@ -129,6 +130,11 @@ class Atoms:
         atoms.domain = domain
         return atoms
 
+    @cached_property
+    def _cut(self) -> dict[Pos, int]:
+        """Each cut's atom: a test's bounds are cuts, found without a search (see `spans`)."""
+        return {p: i for i, p in enumerate(self.starts)}
+
     # -- tests and values ----------------------------------------------------------------
     def mask(self, test: UnaryTest | None) -> int:
         """The atoms a test accepts (null aside: null is never part of a domain)."""
@@ -160,8 +166,13 @@ class Atoms:
             text = bin(self.mask(test))[:1:-1]
             return [(m.start(), m.end()) for m in re.finditer("1+", text)]
         runs = []
+        cut = self._cut
         for start, end in ranges(self.var, test):
-            lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+            lo, hi = cut.get(start), cut.get(end)
+            if lo is None:
+                lo = bisect_left(self.starts, start)
+            if hi is None:
+                hi = bisect_left(self.starts, end)
             if hi > lo:
                 runs.append((lo, hi))
         runs.sort()
@@ -243,6 +254,12 @@ class Atoms:
         masks' binary text, linear in the atoms (shifting a big integer per atom was not)."""
         size = self.size
         inside = mask & self.full
+        if not inside:
+            return []
+        first = (inside & -inside).bit_length() - 1
+        run = inside >> first
+        if run & (run + 1) == 0:  # one run holds no break: the common cell, without the text
+            return [(first, first + run.bit_length() - 1)]
         breaks = self.domain & ~mask & self.full
         text = format(inside, f"0{size}b")[::-1] if size else ""
         stops = format(breaks, f"0{size}b")[::-1] if size else ""
