@@ -107,6 +107,21 @@ def cover_spans(cover: Sequence[int], active: int) -> list[Span | None] | None:
     return out
 
 
+def held_spans(held: Sequence[int], active: int) -> list[Span | None] | None:
+    """`cover_spans` read from the atoms that hold each bit of the cover (`held[i]`, as
+    the cover was built from): the same runs, one run per bit, None as soon as a bit holds two,
+    without sweeping the atoms."""
+    out: list[Span | None] = [None] * max(len(held), active.bit_length())
+    for i in members(active):
+        m = held[i] if i < len(held) else 0
+        if m:
+            found = span(m)
+            if found is None:
+                return None  # a second run of the same rule
+            out[i] = found
+    return out
+
+
 def _mask_of(indices: Sequence[int]) -> int:
     """The bit set of many rule indices, built once as bytes (not one big OR per rule)."""
     if not indices:
