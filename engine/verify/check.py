@@ -40,6 +40,7 @@ from __future__ import annotations
 import logging
 import re
 
+from ..core.collecting import collector_held
 from ..core.errors import Finding
 from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
@@ -70,8 +71,9 @@ def check_model(model: Model) -> list[Finding]:
     check_glossary_use(model, out)
     reach: Reach = {}
     reaching = Reaching(model)
-    for table in model.tables.values():
-        check_table(model, table, out, reach, reaching)
+    with collector_held():  # many objects, all alive, few cycles: see core/collecting.py
+        for table in model.tables.values():
+            check_table(model, table, out, reach, reaching)
     log.info("checked %s: %d error(s), %d warning(s), %d note(s)", model.path,
              *(sum(f.severity == s for f in out) for s in ("error", "warning", "info")))
     return out
