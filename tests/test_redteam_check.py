@@ -126,3 +126,12 @@ def test_each_bit_of_a_views_cover_is_held_by_the_atoms_it_is_told(build: Any) -
             if fast is not None and slow is not None:
                 assert all(fast[i] == (slow[i] if i < len(slow) else None)
                            for i in members(active))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 3000))
+def test_members_are_the_set_bits_lowest_first(seed: int, width: int) -> None:
+    rng = random.Random(seed)
+    density = rng.random()
+    mask = sum(1 << i for i in range(width) if rng.random() < density)
+    assert members(mask) == [i for i in range(width) if mask >> i & 1]

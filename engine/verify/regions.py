@@ -22,6 +22,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from ..domain.atoms import Atoms, bits
 
@@ -34,8 +35,11 @@ def members(mask: int) -> list[int]:
     thousands of rules (`bits` redoes big-integer arithmetic per bit)."""
     if mask.bit_count() < 64:
         return bits(mask)
-    text = bin(mask)[:1:-1]
-    return [i for i, c in enumerate(text) if c == "1"]
+    flags = bin(mask)[:1:-1].encode("ascii").translate(_ZERO_ONE)  # b"\x00" and b"\x01"
+    return list(compress(range(len(flags)), flags))
+
+
+_ZERO_ONE = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def intersect(a: Box, b: Box) -> Box | None:
