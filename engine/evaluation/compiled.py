@@ -114,7 +114,8 @@ def compile_table(table: Table, variables: dict[str, Variable],
         atoms.append(a)
         cover.append(per_atom)
         null_cover.append(nulls)
-    everyone = sum(1 << i for i, r in enumerate(rules) if r.readable)
+    readable = [i for i, r in enumerate(rules) if r.readable]
+    everyone = _bits_of(readable) if readable else 0  # one bit set, not a sum of thousands
     ranked = [variables[c.name] for c in table.outputs]
     priority = []
     for r in rules:

@@ -59,6 +59,7 @@ from .regions import (
     accepting,
     column_spans,
     interval_neighbours,
+    mask_of,
     members,
 )
 from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
@@ -166,14 +167,14 @@ def build_context(model: Model, table: Table, reach: Reach) -> Context:
     else:
         ct = compile_table(table, model.variables, restrict)
     domain = tuple(a.domain for a in ct.atoms)
-    boxes: list[Box] = []
-    active = 0
     masks = ct.masks  # each cell's atoms, as compiling found them (Atoms.mask of the cell)
-    for i, rule in enumerate(table.rules):
-        box = tuple((m[i] or 0) & d for m, d in zip(masks, domain))
-        boxes.append(box)
-        if rule.readable and all(box):
-            active |= 1 << i
+    # a column whose domain is all its atoms leaves every cell as it is (no copy to AND)
+    inside = [m if d == a.full else [(c or 0) & d for c in m]
+              for m, d, a in zip(masks, domain, ct.atoms)]
+    boxes: list[Box] = [tuple(c or 0 for c in cells) for cells in zip(*inside)] if inside \
+        else [() for _ in table.rules]
+    active = mask_of([i for i, (rule, box) in enumerate(zip(table.rules, boxes))
+                      if rule.readable and all(box)])
     return Context(model, table, ct, boxes, active, domain, restrict)
 
 

@@ -126,7 +126,7 @@ def held_spans(held: Sequence[int], active: int) -> list[Span | None] | None:
     return out
 
 
-def _mask_of(indices: Sequence[int]) -> int:
+def mask_of(indices: Sequence[int]) -> int:
     """The bit set of many rule indices, built once as bytes (not one big OR per rule)."""
     if not indices:
         return 0
@@ -316,8 +316,8 @@ def split_runs(spans: Sequence[Span | None], cell: int, rules: int, full: int
         a = group[0][0]
         atoms = _range(a, b)
         covered |= atoms
-        sig = _mask_of([i for _, _, i in group])
-        every = _mask_of([i for s, e, i in group if s <= a and e >= b])
+        sig = mask_of([i for _, _, i in group])
+        every = mask_of([i for s, e, i in group if s <= a and e >= b])
         pieces.append((a, atoms, sig, every))
     rest = cell & ~covered
     if rest:
@@ -386,8 +386,8 @@ def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
     cut = best - 1  # the last atom of the low half
     halves = []
     for a, b in ((lo, cut), (cut + 1, hi)):
-        touch = _mask_of([i for s, e, i in items if s <= b and e >= a])
-        every = _mask_of([i for s, e, i in items if s <= a and e >= b])
+        touch = mask_of([i for s, e, i in items if s <= b and e >= a])
+        every = mask_of([i for s, e, i in items if s <= a and e >= b])
         halves.append((_range(a, b), touch | full, every | full))
     return halves
 
