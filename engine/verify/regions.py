@@ -377,19 +377,20 @@ def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
     count = {t: len(v) for t, v in starts.items()}
     for t, v in stops.items():
         count[t] = count.get(t, 0) + len(v)
-    best, best_key = lo, (-1, 0.0, 0)
-    for t, n in count.items():  # the most rules start or end here, nearest the middle
-        if lo < t <= hi:
-            key = (n, -abs(t - 1 - lo - middle), -t)
-            if key > best_key:
-                best, best_key = t, key
+    # the most rules start or end here (lo < t <= hi), then nearest the middle, then lowest
+    most = max((n for t, n in count.items() if lo < t <= hi), default=None)
+    best = lo
+    if most is not None:
+        best = min((t for t, n in count.items() if n == most and lo < t <= hi),
+                   key=lambda t: (abs(t - 1 - lo - middle), t))
     cut = best - 1  # the last atom of the low half
-    halves = []
-    for a, b in ((lo, cut), (cut + 1, hi)):
-        touch = mask_of([i for s, e, i in items if s <= b and e >= a])
-        every = mask_of([i for s, e, i in items if s <= a and e >= b])
-        halves.append((_range(a, b), touch | full, every | full))
-    return halves
+    # the runs are clipped to the cell: lo <= s <= e <= hi
+    low = [i for s, e, i in items if s <= cut]
+    high = [i for s, e, i in items if e > cut]
+    return [(_range(lo, cut), mask_of(low) | full,
+             mask_of([i for s, e, i in items if s <= lo and e >= cut]) | full),
+            (_range(cut + 1, hi), mask_of(high) | full,
+             mask_of([i for s, e, i in items if s <= cut + 1 and e >= hi]) | full)]
 
 
 def merge_boxes(boxes: list[Box], limit: int = 20000) -> list[Box]:
