@@ -209,12 +209,15 @@ def uncovered(region: Box, cover: Cover, active: int, limit: int | None = None,
             if limit is not None and len(out) >= limit:
                 raise _Limit
             return
-        common = rules
-        for f in full:
-            common &= f
-        if common:
-            return  # one rule covers the whole region
-        k = max(range(n), key=lambda c: (rules & ~full[c]).bit_count())
+        if all(full):  # else no rule accepts all of every column
+            common = rules
+            for f in full:
+                common &= f
+            if common:
+                return  # one rule covers the whole region
+        # the column where the most rules still discriminate: `full[c]` lies within `rules`,
+        # so those are the rules minus the ones accepting all of it (counted, not built)
+        k = max(range(n), key=lambda c: -full[c].bit_count())
         parent = cells[k]
         runs = spans[k] if k < len(spans) and line[k] else None
         cut = split_runs(runs, parent, rules, full[k]) if runs is not None else None
