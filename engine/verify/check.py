@@ -243,7 +243,10 @@ def overlap_graph(ctx: Context) -> None:
     sorted runs instead (`interval_neighbours`), in n log n rather than rules x atoms."""
     n = len(ctx.table.rules)
     ctx.adjacent, ctx.containers = [0] * n, [0] * n
-    everywhere = [accepting(cov, d, ctx.active)[0] for cov, d in zip(ctx.ct.cover, ctx.domain)]
+    # per column, the rules accepting all of its domain: read only where some cell is all of it
+    whole = [any(box[k] == d for box in ctx.boxes) for k, d in enumerate(ctx.domain)]
+    everywhere = [accepting(cov, d, ctx.active)[0] if w else 0
+                  for cov, d, w in zip(ctx.ct.cover, ctx.domain, whole)]
     by_runs = []
     for k in range(len(ctx.domain)):
         spans = column_spans(ctx.boxes, ctx.active, k) if ctx.ordered[k] else None
