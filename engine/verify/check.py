@@ -70,14 +70,18 @@ log = logging.getLogger(__name__)
 def check_model(model: Model) -> list[Finding]:
     out = list(model.problems)
     check_glossary_use(model, out)
-    reach: Reach = {}
-    reaching = Reaching(model)
     with collector_held():  # many objects, all alive, few cycles: see core/collecting.py
-        for table in model.tables.values():
-            check_table(model, table, out, reach, reaching)
+        check_tables(model, out)  # what it built is freed before the collector is back
     log.info("checked %s: %d error(s), %d warning(s), %d note(s)", model.path,
              *(sum(f.severity == s for f in out) for s in ("error", "warning", "info")))
     return out
+
+
+def check_tables(model: Model, out: list[Finding]) -> None:
+    reach: Reach = {}
+    reaching = Reaching(model)
+    for table in model.tables.values():
+        check_table(model, table, out, reach, reaching)
 
 
 def check_glossary_use(model: Model, out: list[Finding]) -> None:
