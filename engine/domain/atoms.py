@@ -14,7 +14,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -69,10 +69,6 @@ class Atoms:
     starts: list[Pos]  # ordered: where each atom starts; it ends where the next starts
     domain: int  # the atoms that lie in the variable's domain
     index: dict[Any, int]
-    # ordered: the ranges of each test the atoms were cut from, by id (with the test, so that
-    # another object at the same address is never taken for it): `spans` reads them again
-    _cut_from: dict[int, tuple[UnaryTest, list[tuple[Pos, Pos]]]] = field(
-        default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -114,11 +110,8 @@ class Atoms:
                        restrict: Iterable[Value] | None) -> Atoms:
         cuts: set[Pos] = {LOW}
         points = [key(var, v) for v in restrict] if restrict is not None else []
-        cut_from = {}
         for test in [*tests, *([var.allowed] if var.allowed else [])]:
-            found = ranges(var, test)
-            cut_from[id(test)] = (test, found)
-            for start, end in found:
+            for start, end in ranges(var, test):
                 cuts.add(start)
                 cuts.add(end)
         for p in points:
@@ -127,7 +120,7 @@ class Atoms:
         if var.type == "date":
             cuts = {c for c in cuts if DATE_FIRST < c < DATE_END} | {DATE_FIRST}
         starts = sorted(cuts)
-        atoms = cls(var, False, [], starts, 0, {}, cut_from)
+        atoms = cls(var, False, [], starts, 0, {})
         domain = atoms.mask(var.allowed) if var.allowed else atoms.full
         if restrict is not None:
             wanted = 0
@@ -174,8 +167,7 @@ class Atoms:
             return [(m.start(), m.end()) for m in re.finditer("1+", text)]
         runs = []
         cut = self._cut
-        known = self._cut_from.get(id(test))
-        for start, end in known[1] if known and known[0] is test else ranges(self.var, test):
+        for start, end in ranges(self.var, test):
             lo, hi = cut.get(start), cut.get(end)
             if lo is None:
                 lo = bisect_left(self.starts, start)
