@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from engine.core.model import Variable
 from engine.core.sfeel import parse_unary
-from engine.domain.atoms import Atoms
+from engine.domain.atoms import Atoms, bits
 from engine.evaluation.compiled import column_cover
 from engine.verify.check import check_table
 from engine.verify.reaching import Reaching
@@ -134,4 +134,4 @@ def test_members_are_the_set_bits_lowest_first(seed: int, width: int) -> None:
     rng = random.Random(seed)
     density = rng.random()
     mask = sum(1 << i for i in range(width) if rng.random() < density)
-    assert members(mask) == [i for i in range(width) if mask >> i & 1]
+    assert members(mask) == bits(mask) == [i for i in range(width) if mask >> i & 1]

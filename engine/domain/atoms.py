@@ -43,14 +43,16 @@ OTHER = _Other()
 
 
 def bits(mask: int) -> list[int]:
-    """Indices of the set bits, lowest first. A sparse mask bit by bit; a dense one through
-    its binary text, since each step on a big integer costs its whole length."""
-    if mask.bit_count() < 32:
+    """Indices of the set bits, lowest first. A sparse mask bit by bit from the top (each step
+    costs the length of what is left, and what is left shrinks); a dense one through its
+    binary text, since each step on a big integer costs its whole length."""
+    if mask.bit_count() < 64:
         out = []
         while mask:
-            low = mask & -mask
-            out.append(low.bit_length() - 1)
-            mask ^= low
+            top = mask.bit_length() - 1
+            out.append(top)
+            mask ^= 1 << top
+        out.reverse()
         return out
     text = bin(mask)[:1:-1]
     out = []
