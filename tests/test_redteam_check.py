@@ -26,6 +26,7 @@ from engine.verify.regions import (
     held_spans,
     interval_neighbours,
     members,
+    span,
     uncovered,
 )
 
@@ -135,3 +136,15 @@ def test_members_are_the_set_bits_lowest_first(seed: int, width: int) -> None:
     density = rng.random()
     mask = sum(1 << i for i in range(width) if rng.random() < density)
     assert members(mask) == bits(mask) == [i for i in range(width) if mask >> i & 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 3000), st.integers(0, 3000), st.integers(-1, 3000))
+def test_span_is_the_one_run_a_mask_holds(a: int, b: int, extra: int) -> None:
+    lo, hi = min(a, b), max(a, b)
+    mask = ((1 << (hi - lo + 1)) - 1) << lo
+    if extra >= 0:
+        mask ^= 1 << extra
+    set_bits = [i for i in range(mask.bit_length()) if mask >> i & 1]
+    one_run = bool(set_bits) and set_bits == list(range(set_bits[0], set_bits[-1] + 1))
+    assert span(mask) == ((set_bits[0], set_bits[-1]) if one_run else None)

@@ -66,11 +66,12 @@ Span = tuple[int, int]  # a rule's atoms on one column when they are one run: fi
 
 def span(mask: int) -> Span | None:
     """The run of atoms a mask holds, or None when it holds none or more than one run."""
-    if not mask:
+    if mask <= 0:
         return None
-    first = (mask & -mask).bit_length() - 1
-    run = mask >> first
-    return (first, first + run.bit_length() - 1) if run & (run + 1) == 0 else None
+    end, count = mask.bit_length(), mask.bit_count()
+    first = end - count  # where a run of `count` atoms ending at the top would start
+    # all `count` atoms lie at or above `first` only if they are that run (counted, not built)
+    return (first, end - 1) if (mask >> first).bit_count() == count else None
 
 
 def column_spans(boxes: Sequence[Box], active: int, k: int) -> list[Span | None] | None:
