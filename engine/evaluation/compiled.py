@@ -61,31 +61,34 @@ def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
             if masks is not None:
                 masks.append(None)
             continue
-        bit = 1 << i
         if test.any:
-            anyone |= bit
-            nulls |= bit
+            anyone |= 1 << i
+            nulls |= 1 << i
             if masks is not None:
                 masks.append(atoms.full)
             continue
         if test.null and not test.negated:
-            nulls |= bit
+            nulls |= 1 << i
         mask = 0
         for start, end in atoms.spans(test):
             toggles.setdefault(start, []).append(i)
             toggles.setdefault(end, []).append(i)
-            mask |= ((1 << (end - start)) - 1) << start
+            mask |= (1 << end) - (1 << start)
         if masks is not None:
             masks.append(mask)
-    per_atom = [0] * atoms.size
+    size = atoms.size
+    per_atom = [0] * size
     current = 0
     where = sorted(toggles)
-    for at, end in zip(where, [*where[1:], atoms.size]):
-        if at >= atoms.size:
+    for at, end in zip(where, [*where[1:], size]):
+        if at >= size:
             break
         current ^= _bits_of(toggles[at])
-        end = min(end, atoms.size)
-        per_atom[at:end] = [current] * (end - at)
+        if end == at + 1:  # most atoms start where a bound lies
+            per_atom[at] = current
+        else:
+            end = min(end, size)
+            per_atom[at:end] = [current] * (end - at)
     return [m | anyone for m in per_atom] if anyone else per_atom, nulls
 
 
