@@ -83,11 +83,14 @@ class Atoms:
     # -- building -------------------------------------------------------------------------
     @classmethod
     def build(cls, var: Variable, tests: Iterable[UnaryTest | None],
-              restrict: Iterable[Value] | None = None) -> Atoms:
+              restrict: Iterable[Value] | None = None,
+              found: dict[int, list[tuple[Pos, Pos]]] | None = None) -> Atoms:
+        """`found`, when given, receives each test's ranges by `id` (ordered values only), for
+        `spans` to read again while the tests are held (never kept on the atoms)."""
         present = [t for t in tests if t is not None]
         if var.type in ("boolean", "string"):
             return cls._build_discrete(var, present, restrict)
-        return cls._build_ordered(var, present, restrict)
+        return cls._build_ordered(var, present, restrict, {} if found is None else found)
 
     @classmethod
     def _build_discrete(cls, var: Variable, tests: list[UnaryTest],
@@ -109,11 +112,14 @@ class Atoms:
 
     @classmethod
     def _build_ordered(cls, var: Variable, tests: list[UnaryTest],
-                       restrict: Iterable[Value] | None) -> Atoms:
+                       restrict: Iterable[Value] | None,
+                       found: dict[int, list[tuple[Pos, Pos]]]) -> Atoms:
         cuts: set[Pos] = {LOW}
         points = [key(var, v) for v in restrict] if restrict is not None else []
+        for test in tests:
+            found[id(test)] = ranges(var, test)
         for test in [*tests, *([var.allowed] if var.allowed else [])]:
-            for start, end in ranges(var, test):
+            for start, end in found.get(id(test)) or ranges(var, test):
                 cuts.add(start)
                 cuts.add(end)
         for p in points:
@@ -161,7 +167,8 @@ class Atoms:
                 m |= ((1 << (hi - lo)) - 1) << lo
         return self.full ^ m if test.negated else m
 
-    def spans(self, test: UnaryTest) -> list[tuple[int, int]]:
+    def spans(self, test: UnaryTest, found: list[tuple[Pos, Pos]] | None = None
+              ) -> list[tuple[int, int]]:
         """The atoms `mask(test)` holds, as half-open runs (start, end): on a line of thousands
         of atoms, read from the test's ranges, never from the mask's bits."""
         if self.discrete or test.any:
@@ -169,7 +176,7 @@ class Atoms:
             return [(m.start(), m.end()) for m in re.finditer("1+", text)]
         runs = []
         cut = self._cut
-        for start, end in ranges(self.var, test):
+        for start, end in ranges(self.var, test) if found is None else found:
             lo, hi = cut.get(start), cut.get(end)
             if lo is None:
                 lo = bisect_left(self.starts, start)

@@ -48,12 +48,14 @@ class CompiledTable:
 
 
 def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
-                 masks: list[int | None] | None = None) -> tuple[list[int], int]:
+                 masks: list[int | None] | None = None,
+                 found: dict[int, Any] | None = None) -> tuple[list[int], int]:
     """Per atom, the rules (bit set, by position in `tests`) that accept it; and those that
     accept null. A `-` is added to every atom at the end, not atom by atom. Each rule's atoms
     are taken as runs: a rule toggles in where a run starts and out after it ends, and one
     sweep over the atoms gives every set (setting bits atom by atom in sets of thousands of
-    rules cost rules x atoms x rules). `masks`, when given, receives each test's atoms."""
+    rules cost rules x atoms x rules). `masks`, when given, receives each test's atoms; `found`
+    holds each test's ranges by id, as `Atoms.build` worked them out."""
     toggles: dict[int, list[int]] = {}
     anyone = nulls = 0
     for i, test in enumerate(tests):
@@ -70,7 +72,7 @@ def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
         if test.null and not test.negated:
             nulls |= 1 << i
         mask = 0
-        for start, end in atoms.spans(test):
+        for start, end in atoms.spans(test, found.get(id(test)) if found else None):
             toggles.setdefault(start, []).append(i)
             toggles.setdefault(end, []).append(i)
             mask |= (1 << end) - (1 << start)
@@ -111,9 +113,10 @@ def compile_table(table: Table, variables: dict[str, Variable],
     masks: list[list[int | None]] = []
     for c, var in enumerate(vars_):
         tests = [r.inputs[c] for r in rules]
-        a = Atoms.build(var, tests, (restrict or {}).get(var.name))
+        found: dict[int, Any] = {}  # each test's ranges, while `tests` holds them
+        a = Atoms.build(var, tests, (restrict or {}).get(var.name), found)
         masks.append([])
-        per_atom, nulls = column_cover(a, tests, masks[-1])
+        per_atom, nulls = column_cover(a, tests, masks[-1], found)
         atoms.append(a)
         cover.append(per_atom)
         null_cover.append(nulls)
