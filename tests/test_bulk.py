@@ -266,7 +266,7 @@ def test_unique_answers_rule_ids_and_errors_by_hand(tmp_path: Path) -> None:
     assert out["error"].tolist() == [
         None, None,
         "decision risk has hit policy Unique, but rules U3, U5 all match this case",
-        "no rule of decision risk matches age = null, smoker = false",
+        "no rule of decision risk matches age=null, smoker=false",
         "121 is outside the allowed values of Alder (age) ([0..120])",
         "Alder (age) must be a whole number, not 30.5",
         'Røyker (smoker) must be true or false, not "yes"',

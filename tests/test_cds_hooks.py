@@ -265,7 +265,10 @@ def test_feedback_is_logged_with_its_card(client: TestClient,
 
 
 def test_an_unknown_service_is_404(client: TestClient) -> None:
-    assert client.post("/cds-services/pathway", json=request(prefetch(CASE))).status_code == 404
+    answer = client.post("/cds-services/pathway", json=request(prefetch(CASE)))
+    assert answer.status_code == 404 and answer.json()["error"]["kind"] == "UnknownService"
+    assert answer.json()["error"]["message"] == ("there is no CDS service 'pathway'; the "
+                                                 "services are: continuation, bisphosphonate")
 
 
 def test_a_prefetch_of_too_many_resources_is_413(client: TestClient) -> None:

@@ -59,7 +59,7 @@ def test_eval_explain(examples: dict[str, Path], capsys: Capture) -> None:
     code, out, _ = _run(capsys, "eval", str(examples["U"]), "--explain", "--case",
                         '{"age": 50, "smoker": false}')
     assert code == 0
-    assert "rule U3 (risk!A6)" in out and "[40..65)" in out and "source: S2" in out
+    assert "rule U3 (risk!A6)" in out and "[40..65)" in out and "sources: S2" in out
     code, out, _ = _run(capsys, "eval", str(examples["U"]), "--explain", "--format", "json",
                         "--case", '{"age": 50, "smoker": false}')
     assert code == 0 and "rule U3" in json.loads(out)["explanation"]
@@ -79,7 +79,7 @@ def test_eval_case_from_file(examples: dict[str, Path], tmp_path: Path,
     ('{"age": 50, "smoker": false, "weight": 80}', ["unknown input", "weight"]),
     ('{"age": 50, "smoker": "no"}', ["smoker", "true or false"]),  # wrong type
     ('{"age": 130, "smoker": false}', ["130", "age"]),  # outside the allowed values
-    ('{"age": 30, "smoker": null}', ["no rule", "risk", "smoker = null"]),  # no match (U)
+    ('{"age": 30, "smoker": null}', ["no rule", "risk", "smoker=null"]),  # no match (U)
 ])
 def test_eval_case_problem_exits_1(examples: dict[str, Path], capsys: Capture, case: str,
                                    words: list[str]) -> None:

@@ -228,8 +228,8 @@ def test_markdown_review_document(small: tuple[Path, Path]) -> None:
     workbook, guideline = small
     md = render(str(workbook), "markdown", str(guideline))
     assert md.startswith("# Liten retningslinje\n")
-    for row in ("| Versjon | 2.1 |", "| Status | draft (utkast) |", "| Dato | 2026-01-31 |",
-                "| Kilde | Testkilde |"):
+    for row in ("| Versjon | 2.1 |", "| Status | draft: ikke godkjent for bruk på pasienter |",
+                "| Dato | 2026-01-31 |", "| Kilde | Testkilde |"):
         assert row in md
     assert "## Beslutning `advice`: Råd om oppfølging" in md
     assert "Treffregel U (unik): for hvert tilfelle skal nøyaktig én regel passe." in md
@@ -238,7 +238,7 @@ def test_markdown_review_document(small: tuple[Path, Path]) -> None:
     assert "| **R3** | `>= 3` | `not_covered` | N9 |" in md
     # sources quoted verbatim with the English reading; an unknown id is said to be unknown
     assert "> **N1** – «Pasienter bør \\<observeres\\> i 2-3 måneder.»" in md
-    assert "> *English: Patients should be observed for 2-3 months.*" in md
+    assert "> *Engelsk: Patients should be observed for 2-3 months.*" in md
     assert "> **N9** – (avsnittet finnes ikke i retningslinjeteksten)" in md
     questions = section(md, "## Spørsmål til faggruppen")
     assert "**Råd R2**" in questions

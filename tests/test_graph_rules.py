@@ -66,4 +66,5 @@ def test_nothing_new_where_the_table_reads_only_its_own_inputs(tmp_path: Path) -
         glossary=[("x", "integer", "[0..9]"), ("y", "string", '"a", "b"')],
         tables=[TableSpec("y", "F", [("x", "input"), ("y", "output")],
                           [["1", "< 5", '"a"'], ["2", ">= 3", '"b"'], ["3", "-", '"a"']])])
-    assert [f.kind for f in load(spec, tmp_path).check() if f.kind != "graph"] == []
+    found = load(spec, tmp_path).check()
+    assert [f.kind for f in found if f.kind not in ("graph", "untested")] == []

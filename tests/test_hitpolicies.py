@@ -93,15 +93,15 @@ def test_single_hit_without_match_names_decision_and_inputs(examples: dict[str, 
     assert isinstance(err.value, engine.CaseError)
     assert err.value.decision == "risk"
     assert err.value.inputs == ("age", "smoker")
-    assert "risk" in str(err.value) and "age = 30" in str(err.value)
-    assert "smoker = null" in str(err.value)
+    assert "risk" in str(err.value) and "age=30" in str(err.value)
+    assert "smoker=null" in str(err.value)
 
 
 def test_explain_names_rule_cells_conditions_and_sources(examples: dict[str, Path]) -> None:
     text = engine.load(str(examples["U"])).evaluate({"age": 50, "smoker": False}).explain()
     assert "rule U3 (risk!A6)" in text
     assert "[40..65)" in text and "risk!B6" in text
-    assert "source: S2" in text
+    assert "sources: S2" in text
 
 
 # -- A -------------------------------------------------------------------------------------

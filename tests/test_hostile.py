@@ -263,7 +263,7 @@ def test_json_findings_carry_the_cell(corpus: dict[str, tuple[Bad, Path]],
     doc = json.loads(text)
     assert code == 1 and doc["ok"] is False
     (finding,) = [f for f in doc["findings"] if f["kind"] == "syntax"]
-    assert finding["cells"] == ["Advice!C5"] and "2.5" in finding["message"]
+    assert finding["cells"] == ["Advice!C5"] and "49.5" in finding["message"]
 
 
 def test_a_hidden_rule_still_counts(corpus: dict[str, tuple[Bad, Path]]) -> None:

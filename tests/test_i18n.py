@@ -68,27 +68,45 @@ def test_every_message_has_a_norwegian_translation() -> None:
                         "\n".join(missing)
 
 
-# the calls that carry a message to a person, and the position of the message among their
+# the calls that carry a message to a person, and the position(s) of the message among their
 # arguments: a bare text or f-string there would reach the committee in English only
-MESSAGE_ARGUMENT = {"add": 1, "Finding": 2, "ValueProblem": 1, "CaseError": 0, "InvalidInput": 0,
-                    "MissingInput": 0, "NoRuleMatched": 0, "UsageError": 0, "OutputError": 0}
+MESSAGE_ARGUMENT: dict[str, int | tuple[int, ...]] = {
+    "add": 1, "Finding": 2, "ValueProblem": 1, "CaseError": 0, "InvalidInput": 0,
+    "MissingInput": 0, "NoRuleMatched": 0, "UsageError": 0, "OutputError": 0,
+    # the S-FEEL reader's `self.error(message, hint)` and `SfeelError(message, text, pos, hint)`
+    "SfeelError": (0, 3),
+    # guideline serve (the JSON API, the CDS services, the request guard, the page's form,
+    # the FHIR mapping's questions): `error(kind, message)` shares its name with the S-FEEL
+    # reader's, whose message comes first (a kind is one English code, never words, so
+    # position 0 holds no message there)
+    "error": (0, 1), "error_body": 1, "RequestProblem": 2, "problem": 2, "_refuse": 2,
+    "refusal": 2, "_arm": 1, "Unauthorized": 0, "_problem": 0, "ask": 1,
+}
+LOGGERS = {"log", "logger", "logging"}  # a log line is for the operator, in English
 
 
 def untranslated_messages(source: str) -> list[int]:
-    """Lines of `source` where a message is written as a plain text or f-string, not `_()`."""
+    """Lines of `source` where a message is written as a plain text or f-string, not `_()`
+    (`N_()` only marks a text to translate later: as a message argument, it never is)."""
     lines = []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        at = MESSAGE_ARGUMENT.get(name or "")
-        if at is None or len(node.args) <= at:
+        if isinstance(func, ast.Attribute) and getattr(func.value, "id", None) in LOGGERS:
             continue
-        arg = node.args[at]
-        words = isinstance(arg, ast.Constant) and isinstance(arg.value, str) and " " in arg.value
-        if words or isinstance(arg, (ast.JoinedStr, ast.BinOp)):
-            lines.append(node.lineno)
+        at = MESSAGE_ARGUMENT.get(name or "")
+        if at is None:
+            continue
+        for arg in (node.args[k] for k in (at if isinstance(at, tuple) else (at,))
+                    if k < len(node.args)):
+            words = isinstance(arg, ast.Constant) and isinstance(arg.value, str) and \
+                " " in arg.value
+            marked = isinstance(arg, ast.Call) and getattr(arg.func, "id", None) == "N_"
+            if words or marked or isinstance(arg, (ast.JoinedStr, ast.BinOp)):
+                lines.append(node.lineno)
+                break
     return lines
 
 
@@ -98,6 +116,12 @@ def test_every_message_to_a_person_goes_through_the_catalog() -> None:
     assert found == {}
     assert untranslated_messages('problems.add("x", f"a {b} c", cell)') == [1]  # it does see
     assert untranslated_messages('problems.add("x", _("a {b} c").format(b=1), cell)') == []
+    assert untranslated_messages('raise RequestProblem(400, "Bad", f"the {x} is bad")') == [1]
+    assert untranslated_messages('error("Bad", N_("translated later, if ever"))') == [1]
+    assert untranslated_messages('raise self.error("a b", _("c"))') == [1]
+    assert untranslated_messages('raise self.error(_("a b"), "e.g. x y")') == [1]
+    assert untranslated_messages('error("InvalidInput", _("a b"), name)') == []
+    assert untranslated_messages('log.error("an operator reads this")') == []
 
 
 def test_translations_keep_every_placeholder() -> None:
@@ -169,7 +193,9 @@ def test_unknown_language_in_the_environment_is_refused(
 # -- what the committee sees -------------------------------------------------------------------
 def _edited_nbcg(tmp_path: Path, language: str | None) -> Path:
     """NBCG with the three everyday mistakes: rule B3 deleted, B9 duplicated as B9b, and a typo
-    in B2's pathway cell; the About sheet says which language the committee reads."""
+    in B13's response cell (Bisfosfonat!H15 once B3's row is gone; far from B3's cases, so
+    B3's gap is not folded under it as a gap B13 may be meant for); the About sheet says which
+    language the committee reads."""
     path = tmp_path / "nbcg-edited.xlsx"
     shutil.copyfile(NBCG, path)
     wb = openpyxl.load_workbook(path)
@@ -182,11 +208,18 @@ def _edited_nbcg(tmp_path: Path, language: str | None) -> Path:
     ws = wb["Bisfosfonat"]
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     b9 = [c.value for c in ws[rows["B9"]]]
-    ws.cell(rows["B2"], 2, "uncontroled_pain")
+    response = [c.value for c in ws[2]].index("response") + 1
+    ws.cell(rows["B13"], response, "not_evaluatd")
     ws.delete_rows(rows["B3"])
     ws.append(["B9b", *b9[1:]])
     wb.save(path)
     return path
+
+
+def typo_cell(path: Path) -> str:
+    ws = openpyxl.load_workbook(path)["Bisfosfonat"]
+    (cell,) = [c.coordinate for row in ws.iter_rows() for c in row if c.value == "not_evaluatd"]
+    return f"Bisfosfonat!{cell}"
 
 
 def test_check_speaks_the_workbooks_language(fresh_language: None, tmp_path: Path,
@@ -194,7 +227,7 @@ def test_check_speaks_the_workbooks_language(fresh_language: None, tmp_path: Pat
     path = _edited_nbcg(tmp_path, "nb")
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "Bisfosfonat!B5" in out  # the typo, named by its cell (B2 is on row 5)
+    assert typo_cell(path) in out  # the typo, named by its cell
     assert "mente du" in out and "feil" in out
     assert "ingen regel passer" in out  # the deleted rule's gap
     assert "gjentar regel" in out  # the duplicated rule
@@ -206,7 +239,7 @@ def test_check_in_english_on_request(fresh_language: None, tmp_path: Path,
     path = _edited_nbcg(tmp_path, "nb")
     assert main(["check", str(path), "--lang", "en"]) == 1
     out = capsys.readouterr().out
-    assert "Bisfosfonat!B5" in out and "did you mean" in out
+    assert typo_cell(path) in out and "did you mean" in out
     assert "no rule matches" in out and "repeats rule" in out
     assert "mente du" not in out
 

@@ -224,13 +224,13 @@ def test_the_committed_review_document_is_up_to_date() -> None:
 def test_the_review_document_quotes_each_rules_sources() -> None:
     doc = review()
     assert doc.startswith("# Skjelettmetastaser og bruk av bisfosfonater")
-    assert "| Status | draft (utkast) |" in doc
+    assert "| Status | draft: ikke godkjent for bruk på pasienter |" in doc
     start = doc.index("**Regel B9**")
     b9 = doc[start:doc.index("**Regel B10**")]
     assert "> **N5** – «Pasienter som har progredierende osteolytiske metastaser, men ikke " \
            "parenchymmetastaser" in b9
     assert "> **N6** – «Man legger her ikke inn en observasjonsperiode" in b9
-    assert "*English: No observation period here" in b9
+    assert "*Engelsk: No observation period here" in b9
 
 
 # -- clinical cases worked out from the guideline text -----------------------------------------

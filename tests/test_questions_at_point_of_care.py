@@ -108,7 +108,7 @@ def test_eval_json_carries_them_too(tmp_path: Path, capsys: pytest.CaptureFixtur
                  "--format", "json", "--explain", "--lang", "nb"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["questions"] == [{"id": "Q2", "text": "Gjelder N1 også for 0?",
-                                 "paragraphs": ["N1"], "rules": ["Bånd R1", "Grad G1"],
+                                 "paragraphs": ["N1"], "rules": ["band:R1", "grade:G1"],
                                  "reading": "Ja.", "cell": "Spørsmål!A3"}]
     assert "Åpne spørsmål til faggruppen bak dette svaret:" in doc["explanation"]
     assert "lesning inntil videre: Ja." in doc["explanation"]
@@ -155,6 +155,8 @@ def test_new_pain_during_observation_is_flagged_on_the_page_and_in_the_explanati
     assert q5["rules"] == "Bisfosfonat B3" and "på tidspunktet for oppstart" in q5["text"]
     html = page.render_page(holder, "bisphosphonate", view, fragment="answer")
     assert 'id="questions"' in html and 'data-question="Q5"' in html
-    assert html.index('id="questions"') < html.index("<h3>pathway")  # before the steps
+    first_step = version.model.tables["pathway"]
+    assert html.index('id="questions"') < html.index(  # before the steps
+        f"<h3>{first_step.title or first_step.sheet}")
     assert "Q5 (Spørsmål!A6), rules Bisfosfonat B3" in view["explanation"] or \
         "Q5 (Spørsmål!A6), regler Bisfosfonat B3" in view["explanation"]

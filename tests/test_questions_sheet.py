@@ -68,8 +68,6 @@ def test_english_headers_in_any_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("row", "kind", "cell", "words"), [
-    (["Q9", "Spørsmål?", None, "R7"], "unknown", "Spørsmål!D2", "no decision table has a rule"),
-    (["Q9", "Spørsmål?", None, "Spor R1"], "unknown", "Spørsmål!D2", "no decision or sheet"),
     (["Q9", "Spørsmål?", "N1–N2", None], "syntax", "Spørsmål!C2", "not a paragraph id"),
     (["Q9", None, "N1", None], "empty", "Spørsmål!B2", "has no text"),
     ([None, "Spørsmål?", "N1", None], "structure", "Spørsmål!A2", "no id"),
@@ -148,3 +146,16 @@ def test_without_a_glossary_the_questions_echo_nothing(tmp_path: Path) -> None:
     wb.save(path)
     errors = load(str(path), strict=False).errors
     assert [e.cells for e in errors] == [("Glosary!A1",)]
+
+
+# -- issue 21, item 14: a question naming a rule that is gone is a warning, with no guess ------
+@pytest.mark.parametrize(("named", "what"), [("R7", "rule R7"), ("R2, R3", "rule R3"),
+                                             ("Spor R1", "the decision or sheet «Spor»")])
+def test_a_stale_rule_reference_is_a_warning_without_a_guess(tmp_path: Path, named: str,
+                                                            what: str) -> None:
+    rows = [["Nr", "Spørsmål", "Avsnitt", "Regler"], ["Q9", "Spørsmål?", None, named]]
+    model = load(str(_book(tmp_path, "Spørsmål", rows)), strict=False)
+    assert model.errors == []
+    (found,) = [p for p in model.problems if p.cells == ("Spørsmål!D2",)]
+    assert found.severity == "warning" and f"question Q9 names {what}," in found.message
+    assert "did you mean" not in found.message

@@ -194,7 +194,9 @@ def test_diff_names_one_rule_and_exactly_its_region(tmp_path: Path, capsys: Capt
     code, out, _ = run(capsys, "diff", str(NBCG), str(new))
     assert code == 0  # a change is not a failure unless asked
     assert "bisphosphonate rule B10 changed" in out
-    assert 'was recommendation "defer", now recommendation "consider"' in out
+    labels = engine.load(str(NBCG)).value_labels["recommendation"]  # said in words
+    assert (f'was Anbefaling: {labels["defer"]}, now Anbefaling: {labels["consider"]}'
+            in out)
     assert run(capsys, "diff", str(NBCG), str(new), "--fail-on-change")[0] == 1
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--format", "json")
     doc = json.loads(out)
@@ -343,7 +345,8 @@ def test_diff_counts_a_cohort(tmp_path: Path, capsys: Capture,
     # T26, T69, T75 (first detected, observable, no symptoms, no parenchymal metastases,
     # no progression) use B10
     assert "3 of 108 case(s) change answer" in out
-    assert 'recommendation "defer" -> "consider": 3' in out
+    words = model.value_labels["recommendation"]  # the committee's words; JSON keeps codes
+    assert f'Anbefaling: {words["defer"]} -> {words["consider"]}: 3' in out
     monkeypatch.setattr("engine.review.diff.has_bulk", lambda: False)
     code, out, _ = run(capsys, "diff", str(NBCG), str(new), "--cases",
                        str(tmp_path / "cohort.csv"), "--format", "json")
@@ -620,7 +623,8 @@ def test_init_creates_a_workbook_that_passes_check_and_test(tmp_path: Path,
     assert model.evaluate({"alder": 49, "symptomer": False})["anbefaling"] == "kontroll"
     assert model.evaluate({"alder": 50, "symptomer": False})["anbefaling"] == "behandling"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Om", "Ordliste", "Anbefaling", "Testtilfeller"]
+    assert wb.sheetnames == ["Om", "Ordliste", "Verdier", "Begrensninger", "Anbefaling",
+                            "Spørsmål", "Testtilfeller"]
     assert wb["Anbefaling"].data_validations.dataValidation  # dropdowns
     assert wb["Anbefaling"].freeze_panes == "B4"
 

@@ -24,7 +24,9 @@ with warnings.catch_warnings():
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 CASE: dict[str, Any] = json.loads((ROOT / "docs" / "example-case.json").read_text())
-BADGE = re.compile(r'Status\s*<span class="badge (\w+)">([^<]*)</span>')
+BADGE = re.compile(r'Status\s*<span class="badge (\w+)"[^>]*>([^<]*)</span>')
+APPROVED = "approved for use with patients"  # the status in a sentence (tests speak English)
+NOT_APPROVED = "not approved for use with patients"
 STATUSES = ["approved", "godkjent", "Godkjent", "GODKJENT ", "utkast", "draft", "Utkast",
             "godkjent?", "ikke godkjent", "approved-ish", "til høring", None]
 
@@ -52,7 +54,9 @@ def test_the_badge_is_green_exactly_when_approved(tmp_path: Path, status: str | 
     assert approved is (status is not None and status.strip().casefold() in
                         ("approved", "godkjent"))
     client = TestClient(create_app(holder))
-    shown = (status or "").strip() or "–"
+    said = (status or "").strip()
+    shown = (APPROVED if approved else f"{said}: {NOT_APPROVED}" if said
+             else f"no status: {NOT_APPROVED}")
     expected = [("ok" if approved else "draft", shown)]
     assert badges(client.get("/").text) == expected
     assert badges(client.get("/?part=live").text) == expected
@@ -67,8 +71,8 @@ def test_the_live_fragment_follows_a_save_that_changes_the_status(tmp_path: Path
     holder = Guideline(str(served))
     holder.reload()
     client = TestClient(create_app(holder))
-    assert badges(client.get("/?part=live").text) == [("ok", "godkjent")]
+    assert badges(client.get("/?part=live").text) == [("ok", APPROVED)]
     shutil.copyfile(with_status(tmp_path, "utkast"), served)
     assert holder.reload() is True
-    assert badges(client.get("/?part=live").text) == [("draft", "utkast")]
+    assert badges(client.get("/?part=live").text) == [("draft", f"utkast: {NOT_APPROVED}")]
     assert 'id="head"' in client.get("/").text  # what the page's script replaces

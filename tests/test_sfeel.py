@@ -132,11 +132,11 @@ REJECTED_ROWS: list[tuple[str, bool, int, str]] = [
     ("not(1))", True, 6, ")"),
     ("[1..]", True, 4, "]"),  # a range without its upper end
     ("[1...5]", True, 4, "two dots"),  # three dots: never [1..0.5]
-    ("[1,5]", True, 2, "2.5"),
+    ("[1,5]", True, 2, "1.5"),  # the hint uses the cell's own number
     ('"abc', False, 0, 'closing "'),  # unclosed quote
     ('"a", "b', False, 5, 'closing "'),
     ("2,5", True, 1, "2.5"),  # decimal comma or list? never guess
-    ("[1,5..2]", True, 2, "2.5"),
+    ("[1,5..2]", True, 2, "1.5"),
     ("1 2", True, 2, "commas"),
     ("1..5", True, 1, "commas"),
     ("<", True, 1, "missing"),
@@ -221,3 +221,27 @@ def test_literal_text_round_trips_any_value(value: Any) -> None:
 
 def test_unary_text_is_kept_normalised() -> None:
     assert parse_unary("\u2265\u00a05 ").text == ">= 5"
+
+
+# -- issue 21, item 17: a comparison holds one number, so its comma is a decimal comma -------
+@pytest.mark.parametrize(("text", "reads"), [
+    ("< 2,1", "< 2.1"), ("<2,1", "< 2.1"), (">= 12,5", ">= 12.5"), ("<= -0,5", "<= -0.5"),
+    ("not(> 2,1)", "not(> 2.1)"),
+])
+def test_a_decimal_comma_in_a_comparison_is_read_as_a_decimal(text: str, reads: str) -> None:
+    assert parse_unary(text, numeric=True) == parse_unary(reads, numeric=True)
+    assert parse_unary(text, numeric=True).text == reads  # what DMN export and dump write
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("2,5", "write 2.5 for a decimal number, or 2, 5"),
+    ("12,75", "write 12.75 for a decimal number, or 12, 75"),
+    ("[40..64,5]", "write 64.5"),
+    ("< 2,1, 5", "write 2.1"),  # a list after all: which comma is which?
+    ("not(< 3,7", "write 3.7"),
+])
+def test_an_ambiguous_comma_is_refused_with_the_cells_own_number(text: str, hint: str) -> None:
+    with pytest.raises(SfeelError) as err:
+        parse_unary(text, numeric=True)
+    assert hint in err.value.hint
+    assert text[err.value.pos] == ","

@@ -72,7 +72,7 @@ def _warn(model: Any) -> None:
     """What was read but not carried over (say, a decision DMN holds as a FEEL expression)."""
     for finding in model.problems:
         if finding.severity == "warning":
-            print(f"warning: {finding}", file=sys.stderr)
+            print(_("warning: {message}").format(message=finding), file=sys.stderr)
 
 
 def _write(write: Any) -> None:

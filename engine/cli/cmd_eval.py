@@ -9,7 +9,7 @@ import warnings
 from typing import Any
 
 from ..core.errors import CaseError, DraftWarning, UsageError, WorkbookError, WorkbookInvalid
-from ..core.i18n import _
+from ..core.i18n import N_, _
 from ..core.model import Model
 from ..core.text import MAX_CASE_BYTES, MAX_DIGITS
 from ..evaluation.batch import run_batch, summarise
@@ -18,6 +18,24 @@ from ..evaluation.explain import questions_json, shown
 from ..workbook.loader import load
 
 OK, FOUND, UNUSABLE = 0, 1, 2
+
+
+# Python's json module says what is wrong in English: the usual ones in the committee's words
+JSON_PROBLEMS = {
+    "Expecting value": N_("a value was expected"),
+    "Expecting property name enclosed in double quotes": N_("a name in double quotes was expected"),
+    "Expecting ',' delimiter": N_("a comma was expected"),
+    "Expecting ':' delimiter": N_("a colon was expected"),
+    "Unterminated string starting at": N_("a text is not closed with a quote"),
+    "Extra data": N_("there is more after the case"),
+    "Invalid control character at": N_("a text holds a control character"),
+    "Invalid \\escape": N_("a text holds an unknown \\ escape"),
+}
+
+
+def json_problem(message: str) -> str:
+    words = JSON_PROBLEMS.get(message)
+    return _(words) if words else _("not JSON there")
 
 
 def _parse_case(text: str) -> dict[str, Any]:
@@ -63,7 +81,7 @@ def _parse_case(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise UsageError(
             _("{source} is not valid JSON: {msg} at line {lineno}, column {colno}").format(
-                source=source, msg=exc.msg, lineno=exc.lineno, colno=exc.colno
+                source=source, msg=json_problem(exc.msg), lineno=exc.lineno, colno=exc.colno
             )
         ) from None
     except RecursionError:
@@ -78,7 +96,7 @@ def _parse_case(text: str) -> dict[str, Any]:
 def _warn_if_draft(model: Model) -> None:
     """A draft is evaluated all the same; the person running it is told, on stderr."""
     if model.draft:
-        print(f"warning: {draft_message(model)}", file=sys.stderr)
+        print(_("warning: {message}").format(message=draft_message(model)), file=sys.stderr)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import UsageError, WorkbookError, WorkbookInvalid
+from ..core.errors import UsageError, WorkbookError
 from ..core.i18n import _
 from ..core.safe_io import OutputError, refuse_overwrite, write_text
 from ..review.diff import cohort_changes, diff_models
@@ -64,20 +64,16 @@ def load_pair(workbooks: list[str], rev: str | None, folder: str) -> tuple[Any, 
                                "--rev GITREV)"))
         old_path, new_path = workbooks
     shown = f"{workbooks[0]}@{rev}" if rev is not None else old_path
-    old, new = _comparable(old_path, shown), _comparable(new_path, new_path)
+    old, new = _readable(old_path, shown), _readable(new_path, new_path)
     old.path = shown
     return old, new
 
 
-def _comparable(path: str, shown: str) -> Any:
-    """A version to compare: one with errors cannot be (exit 2, not 1 for "changed"), and a
-    revision is named as such, not by the temporary file it was copied to."""
+def _readable(path: str, shown: str) -> Any:
+    """What can be read of a version (its errors are said after the diff), a revision named
+    as such, not by the temporary file it was copied to."""
     try:
-        return load(path)
-    except WorkbookInvalid as exc:
-        exc.path = shown
-        raise UsageError(_("{what} cannot be compared: {problems}").format(
-                             what=shown, problems=str(exc))) from None
+        return load(path, strict=False)
     except WorkbookError as exc:
         raise WorkbookError(str(exc).replace(path, shown)) from None
 
@@ -101,6 +97,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_text(args.output, text)
     else:
         sys.stdout.write(text)
+    for path, n in result.errors.items():  # compared what could be read: say what could not
+        print(_("{path}: {n} error(s) (run guideline check): answers through the cells that "
+                "cannot be read are not compared").format(path=path, n=n), file=sys.stderr)
+    if result.errors:
+        return FOUND
     if args.fail_on_change and result.skipped and not result.answers_changed:
         print(_("not proven unchanged: {n} decision(s) could not be compared ({names}), so "
                 "--fail-on-change fails").format(n=len(result.skipped),
@@ -114,19 +115,26 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     if args.diff and args.rev:
         raise UsageError(_("give --diff OLD.xlsx or --rev GITREV, not both"))
-    refuse_overwrite(args.output, args.workbook, default_paragraphs(args.workbook),
-                     *([args.diff] if args.diff else []))
+    source = args.guideline or default_paragraphs(args.workbook)
+    refuse_overwrite(args.output, args.workbook, source, *([args.diff] if args.diff else []))
     model = load(args.workbook, strict=False)
+    unquoted(source)  # after the workbook is read: in its language
     change = None
-    if args.diff or args.rev:
-        if model.errors:
-            raise UsageError(_("the workbook has errors, so it cannot be compared: run "
-                               "`guideline check` first"))
+    if args.diff or args.rev:  # what can be read is compared; the report says what could not
         change = compute([args.diff, args.workbook] if args.diff else [args.workbook],
                          None if args.diff else args.rev, None)
-    write_text(args.output, build_report(model, change))
-    print(f"wrote {args.output}")
+    write_text(args.output, build_report(model, change, args.guideline))
+    print(_("wrote {path}").format(path=args.output))
     return OK
+
+
+def unquoted(source: str | Path) -> None:
+    """Say on the command line when the guideline text is missing: the document is written,
+    but quotes no source (a copy saved under another name has no `NAME.paragraphs.md`)."""
+    if not Path(source).exists():
+        print(_("note: the guideline text {name} is not there, so no source is quoted: copy "
+                "it beside the workbook, or give it with --guideline FILE").format(
+                  name=source), file=sys.stderr)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -139,10 +147,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     try:
+        source = args.guideline or default_paragraphs(args.workbook)
         if args.output:
-            source = args.guideline or default_paragraphs(args.workbook)
             refuse_overwrite(args.output, args.workbook, source)
         text = render(args.workbook, args.format, args.guideline)
+        if not args.guideline:  # a FILE named but missing is refused by render itself
+            unquoted(source)  # (after the workbook is read: in its language)
         if args.output:
             write_text(args.output, text)
         else:

@@ -19,6 +19,7 @@ from ..core.errors import EngineError, UsageError, WorkbookError, WorkbookInvali
 from ..core.i18n import _
 from ..core.safe_io import OutputError
 from ..core.text import terminal
+from .argparse_words import argv_language, asked_language, speaking_argparse
 from .parser import build_parser
 
 OK, FOUND, UNUSABLE = 0, 1, 2
@@ -84,15 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     _catch_signals()
     warnings.filterwarnings("ignore", module=r"openpyxl(\..*)?$")  # its notes name source paths
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        i18n.set_explicit(getattr(args, "lang", None))
+        i18n.set_explicit(asked_language(words))
         i18n.start()
     except i18n.LanguageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)  # said in English: no language was chosen
         return UNUSABLE
     try:
+        parsing = argv_language(words)
+        if parsing is not None:  # help and usage errors: a workbook's språk, the system's
+            i18n.install(parsing)
+        with speaking_argparse():
+            args = build_parser().parse_args(words)
+        i18n.start()  # the command itself: --lang, GUIDELINE_LANG, then the workbook's språk
         return _run(args)
     finally:  # --lang is for this command only (main may run again in the same process)
         i18n.set_explicit(None)
@@ -114,8 +120,8 @@ def _run(args: Any) -> int:
         print(_("interrupted"), file=sys.stderr)
         return 130
     except Terminated as exc:
-        print(f"stopped by signal {signal.Signals(exc.signum).name}; nothing was written",
-              file=sys.stderr)
+        print(_("stopped by signal {name}; nothing was written").format(
+                  name=signal.Signals(exc.signum).name), file=sys.stderr)
         return 128 + exc.signum
     except BrokenPipeError:
         return OK

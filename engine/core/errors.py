@@ -20,6 +20,7 @@ _KIND_WORDS = {
     "duplicate": N_("duplicate"), "formula": N_("formula"), "hidden": N_("hidden"),
     "unsupported": N_("unsupported"), "constant": N_("constant"), "note": N_("note"),
     "lenient": N_("lenient"),
+    "untested": N_("untested"), "impossible": N_("impossible"),
 }
 
 
@@ -87,8 +88,9 @@ class SfeelError(EngineError):
         self.hint = hint
 
     def describe(self) -> str:
+        said = self.text.strip() and self.text.strip() in self.message  # no "'x' ... in 'x'"
         text = _("{message} in {text!r}").format(message=self.message, text=self.text) \
-            if self.text else self.message
+            if self.text and not said else self.message
         return f"{text} ({self.hint})" if self.hint else text
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -62,7 +63,10 @@ def language_code(word: str | None) -> str | None:
     return _WORDS.get(text)
 
 
-def _catalog(lang: str) -> _gettext.NullTranslations:
+def catalog(lang: str) -> _gettext.NullTranslations:
+    """The catalog of `lang` (English: the msgids themselves), loaded once."""
+    if lang not in LANGUAGES:
+        raise LanguageError(lang)
     if lang not in _catalogs:
         if lang == "en":  # the msgids are English
             _catalogs[lang] = _gettext.NullTranslations()
@@ -76,7 +80,7 @@ def install(lang: str) -> None:
     global _active, _active_lang
     if lang not in LANGUAGES:
         raise LanguageError(lang)
-    _active, _active_lang = _catalog(lang), lang
+    _active, _active_lang = catalog(lang), lang
 
 
 def set_explicit(word: str | None) -> None:
@@ -102,6 +106,19 @@ def _from_environment() -> str | None:
     return code
 
 
+SYSTEM = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+def system_language() -> str | None:
+    """The language of the machine (`LANG=nb_NO.UTF-8`), if it is one the messages come in:
+    after the workbook's own, before English (a committee member's machine speaks Norwegian)."""
+    for name in SYSTEM:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return language_code(value.split(".")[0].split("_")[0].split(":")[0])
+    return None
+
+
 def chosen() -> str | None:
     """The language fixed by `--lang` or `GUIDELINE_LANG`, if any: it beats the workbook's."""
     return _explicit or _from_environment()
@@ -111,13 +128,13 @@ def use_workbook_language(word: str | None) -> str | None:
     """Install the workbook's About language unless one was chosen; return the code it names
     (None when `word` names no language we have, which the loader reports)."""
     code = language_code(word)
-    install(chosen() or code or "en")
+    install(chosen() or code or system_language() or "en")
     return code
 
 
 def start() -> str:
     """Install the chosen language (or English) before anything is read; return it."""
-    lang = chosen() or "en"
+    lang = chosen() or system_language() or "en"
     install(lang)
     return lang
 
@@ -139,7 +156,7 @@ def speaking(word: str) -> Iterator[None]:
 def for_request(lang: str | None) -> object:
     """Messages in `lang` for the rest of this request's context (None: the installed
     language); returns the token `end_request` takes."""
-    return _request.set((lang, _catalog(lang)) if lang in LANGUAGES else None)
+    return _request.set((lang, catalog(lang)) if lang in LANGUAGES else None)
 
 
 def end_request(token: object) -> None:
@@ -158,10 +175,33 @@ def translations() -> _gettext.NullTranslations:
     return request[1] if request is not None else _active
 
 
+class _Grouped(str):
+    """A translated message whose numbers are grouped as its language writes them: `{n:,}`
+    gives 20 000 in Norwegian, not the English 20,000 (Python's `,` knows one separator)."""
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return _GROUPING.vformat(self, args, kwargs)
+
+
+class _Grouping(string.Formatter):
+    def format_field(self, value: object, spec: str) -> str:
+        text = format(value, spec)
+        if "," in spec and isinstance(value, (int, float)):
+            text = text.replace(",", "\u00a0")  # a no-break space, as Norwegian groups digits
+        return text
+
+
+_GROUPING = _Grouping()
+
+
 def _(message: str) -> str:
     """The message in the installed language (the msgid is the English text)."""
     request = _request.get()
-    return (request[1] if request is not None else _active).gettext(message)
+    lang, active = request if request is not None else (_active_lang, _active)
+    text = active.gettext(message)
+    if lang != "en" and text and ":," in text:
+        return _Grouped(text)
+    return text
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -207,6 +207,7 @@ class Model:
     sha256: str = ""  # of the file's bytes when loaded: names the exact version that answered
     constraints: list[Constraint] = field(default_factory=list)
     fhir: list[FhirRow] = field(default_factory=list)  # the FHIR sheet: inputs from an EHR
+    sheets: list[str] = field(default_factory=list)  # the workbook's sheets, in their order
     _compiled: Any = field(default=None, repr=False, compare=False)
     _plans: dict[str | None, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -257,6 +258,20 @@ class Model:
             if (p := self.producer(n)) is not None
         }
         return [name for name in self.tables if name not in required]
+
+    def in_sheet_order(self) -> list[Table]:
+        """The decisions as the committee sees them: in the order of their sheets (a DMN file,
+        or a sheet order not known: the evaluation order)."""
+        names = list(self.tables)
+        at = {name: k for k, name in enumerate(self.sheets)}
+        return sorted(self.tables.values(), key=lambda t: (at.get(t.sheet, len(at)),
+                                                           names.index(t.name)))
+
+    def main_decision(self) -> str | None:
+        """The decision a person asks about first: the first, in sheet order, that no other
+        decision reads (NBCG: bisphosphonate, not the helper pathway nor continuation)."""
+        tops = set(self.top_decisions())
+        return next((t.name for t in self.in_sheet_order() if t.name in tops), None)
 
     def require_valid(self) -> None:
         if self.errors:

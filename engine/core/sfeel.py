@@ -98,7 +98,7 @@ _DATE = re.compile(r'date\(\s*"([0-9]{4}-[0-9]{2}-[0-9]{2})"\s*\)')
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _TOKEN = re.compile(r'date\(\s*"[^"]*"\s*\)|[^\s,()\[\]<>=]+')
 _WORD = re.compile(r"[^\s,()\[\]<>=\"]+")
-_AMBIGUOUS_COMMA = re.compile(r"\d,\d")
+_AMBIGUOUS_COMMA = re.compile(r"(\d+),(\d+)")
 
 
 QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}
@@ -204,10 +204,11 @@ class _Reader:
                 return int(text), False
             return float(text), False
         if s.startswith("date(", p):
-            raise self.error(_('a date is written date("YYYY-MM-DD")'), 'e.g. date("2026-01-31")')
+            raise self.error(_('a date is written date("YYYY-MM-DD")'),
+                             _('e.g. {example}').format(example='date("2026-01-31")'))
         m = _WORD.match(s, p)
         if not m:
-            raise self.error(f"unexpected {s[p]!r}")
+            raise self.error(_("unexpected {text!r}").format(text=s[p]))
         word = m.group(0)
         if word in ("true", "false"):
             self.pos = m.end()
@@ -225,9 +226,9 @@ class _Reader:
             allowed = listed(words)
             hint = _("allowed: {listed}").format(listed=allowed)
             if close and looks_like(word, close[0]):  # the difference cannot be seen: show it
-                hint = _('it looks like "{match}" but is written "{word}"; retype it. Allowed: '
-                         '{listed}').format(match=close[0], word=visible(word, combining=True),
-                                            listed=allowed)
+                hint = _('it looks like "{match}" but is written "{written}"; retype it. '
+                         'Allowed: {listed}').format(match=close[0], listed=allowed,
+                                                     written=visible(word, combining=True))
             elif close:
                 hint = _('did you mean "{close}"? Allowed: {allowed}').format(
                            close=close[0], allowed=allowed)
@@ -242,8 +243,9 @@ class _Reader:
         """Only 0-9 are digits here, in numbers and dates alike: `٥0` is never read as 50."""
         m = _TOKEN.match(self.src, self.pos)
         if m and has_foreign_digits(m.group(0)) and not (self.words and m.group(0) in self.words):
-            raise self.error(f"{visible(m.group(0))!r} is written with digits other than 0-9",
-                             "type numbers and dates with the digits 0-9")
+            raise self.error(_("{text!r} is written with digits other than 0-9").format(
+                                 text=visible(m.group(0))),
+                             _("type numbers and dates with the digits 0-9"))
 
     def endpoint(self) -> Value:
         value, is_null = self.literal()
@@ -282,9 +284,11 @@ class _Reader:
         self.pos += 1
         lo = self.endpoint()
         if not self.take(".."):
-            raise self.error(_("a range needs two dots between its ends"), "e.g. [12..24]")
+            raise self.error(_("a range needs two dots between its ends"),
+                             _("e.g. {example}").format(example="[12..24]"))
         if self.src.startswith(".", self.pos):  # [1...5]: never read it as [1..0.5]
-            raise self.error(_("a range has two dots between its ends, not three"), "e.g. [12..24]")
+            raise self.error(_("a range has two dots between its ends, not three"),
+                             _("e.g. {example}").format(example="[12..24]"))
         hi = self.endpoint()
         self.skip()
         if self.pos >= len(self.src) or self.src[self.pos] not in "])[":
@@ -300,6 +304,8 @@ DASH_RANGE = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*[-\u2013]\s*(\d+(?:\.\d+)?)\s*"
 def parse_unary(text: str, words: Iterable[str] | None = None, numeric: bool = False) -> UnaryTest:
     """Parse one input cell. `words` are the bare words allowed unquoted (a string domain)."""
     text = normalise_text(text)
+    if numeric:
+        text = _comparison_comma(text)
     _refuse_decimal_comma(text, numeric)
     if text == "-":
         return ANY
@@ -354,8 +360,22 @@ def parse_literal_list(text: str, words: Iterable[str] | None = None,
         if not reader.take(","):
             break
     if not reader.at_end():
-        raise reader.error(f"unexpected {text[reader.pos:]!r}", _("separate values with commas"))
+        raise reader.error(_("unexpected {text!r}").format(text=visible(text[reader.pos:])),
+                           _("separate values with commas"))
     return out
+
+
+# one comparison, alone in the cell (or alone inside not(...)), with a decimal comma: `< 2,1`
+_COMPARISON_COMMA = re.compile(r"(not\(\s*)?(<=|>=|<|>)\s*(-?\d+),(\d+)(\s*\))?")
+
+
+def _comparison_comma(text: str) -> str:
+    """`< 2,1` is 2.1: a comparison holds one number, so its comma cannot separate a list.
+    Anything else with a comma between digits stays ambiguous (`_refuse_decimal_comma`)."""
+    m = _COMPARISON_COMMA.fullmatch(text)
+    if m is None or bool(m.group(1)) != bool(m.group(5)):
+        return text
+    return f"{m.group(1) or ''}{m.group(2)} {m.group(3)}.{m.group(4)}{')' if m.group(5) else ''}"
 
 
 def _refuse_decimal_comma(text: str, numeric: bool) -> None:
@@ -366,9 +386,10 @@ def _refuse_decimal_comma(text: str, numeric: bool) -> None:
     if m:
         raise SfeelError(_("a comma between digits is ambiguous: it may be a decimal "
                            "comma or a list"),
-                         text, m.start() + 1,
-                         _("write 2.5 for a decimal number, or 2, 5 (with a space) for "
-                           "a list"))
+                         text, m.end(1),
+                         _("write {decimal} for a decimal number, or {items} (with a space) "
+                           "for a list").format(decimal=f"{m.group(1)}.{m.group(2)}",
+                                                items=f"{m.group(1)}, {m.group(2)}"))
 
 
 def literal_text(value: Value) -> str:

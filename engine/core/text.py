@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import Any
 
+from .i18n import _
+
 # -- limits on every input path (docs/hostile-input.md has the table) ------------------------
 MAX_TEXT = 10_000  # characters in one value: a cell, a case value, a name
 MAX_SHOWN = 80  # characters of a value a message echoes
@@ -52,7 +54,7 @@ def visible(text: str, limit: int = MAX_SHOWN, combining: bool = False) -> str:
         else:
             out.append(ch)
     shown = "".join(out)
-    return f"{shown}… ({len(text):,} characters)" if cut else shown
+    return _("{shown}… ({n:,} characters)").format(shown=shown, n=len(text)) if cut else shown
 
 
 # What a terminal acts on (ESC starts erase and hide sequences, OSC sets titles and links, BEL,
@@ -126,9 +128,11 @@ def has_foreign_digits(text: str) -> bool:
 def safe_str(value: Any) -> str:
     """`str(value)` that never fails and never runs long: huge ints, deep lists, surrogates."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1_300:
-        return f"a whole number of about {int(value.bit_length() * 0.30103):,} digits"
+        return _("a whole number of about {n:,} digits").format(
+            n=int(value.bit_length() * 0.30103))
     try:
         text = value if isinstance(value, str) else repr(value)
     except (RecursionError, ValueError):
-        return f"a {type(value).__name__} too deeply nested or too large to show"
+        return _("a {kind} too deeply nested or too large to show").format(
+            kind=type(value).__name__)
     return visible(text)

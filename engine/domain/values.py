@@ -11,7 +11,7 @@ import re
 from difflib import get_close_matches
 from typing import Any
 
-from ..core.i18n import _, language
+from ..core.i18n import N_, _, language
 from ..core.model import Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
 from ..core.text import MAX_TEXT, candidates, listed, looks_like, nfc, safe_str, visible
@@ -26,9 +26,10 @@ TYPE_WORDS = {
     "date": "date", "dato": "date",
 }
 
-TYPE_NAMES = {
-    "boolean": "true or false", "string": "a text value", "number": "a number",
-    "integer": "a whole number", "date": "a date",
+TYPE_NAMES = {  # said in a sentence: "{name} must be {type}"
+    "boolean": N_("true or false"),  # (a cell also takes ja/nei: cells.bool_text says so)
+    "string": N_("a text value"), "number": N_("a number"),
+    "integer": N_("a whole number"), "date": N_("a date"),
 }
 
 
@@ -55,8 +56,8 @@ def _closest(word: str, choices: tuple[Value, ...], lang: str) -> str:
         if len(word) <= 200 else []
     shown = listed([literal_text(c) for c in choices])
     if match and looks_like(word, match[0]):  # the difference cannot be seen: show it
-        return _('it looks like "{match}" but is written "{word}"; retype it. Allowed: '
-                 '{listed}').format(match=match[0], word=visible(word, combining=True),
+        return _('it looks like "{match}" but is written "{written}"; retype it. Allowed: '
+                 '{listed}').format(match=match[0], written=visible(word, combining=True),
                                     listed=shown)
     if match:
         return _('did you mean "{match}"? Allowed: {listed}').format(
@@ -206,7 +207,8 @@ def _wrong(value: Any, var: Variable) -> ValueProblem:
     else:
         shown = safe_str(value)
     return ValueProblem("type", _("{name} must be {type_names}, not {shown}").format(
-                                    name=_who(var), type_names=TYPE_NAMES[var.type], shown=shown))
+                                    name=_who(var), type_names=_(TYPE_NAMES[var.type]),
+                                    shown=shown))
 
 
 def _from_numpy(value: Any, var: Variable) -> Any:

@@ -375,7 +375,7 @@ def run_table(ct: CompiledTable, known: dict[str, Value], guard: bool = True) ->
     if not matches and table.default is not None:
         outputs, decided, default = default_answer(table), [], True
     elif not matches and table.hit_policy in SINGLE_HIT:
-        shown = ", ".join(f"{n} = {visible(literal_text(v))}"  # bounded, invisibles shown
+        shown = ", ".join(f"{n}={visible(literal_text(v))}"  # bounded, invisibles shown
                           for n, v in zip(table.input_names, values))
         raise NoRuleMatched(_("no rule of decision {name} matches {value}").format(
                                 name=table.name, value=shown or _('this case')),

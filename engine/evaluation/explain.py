@@ -9,6 +9,8 @@ from ..core.i18n import _, language
 from ..core.model import Model, Question
 from ..core.sfeel import literal_text
 from ..core.text import visible
+from ..domain.words import test_words, value_words
+from ..workbook.paragraphs import SOURCES
 
 if TYPE_CHECKING:
     from .evaluate import Result, Step
@@ -17,11 +19,14 @@ MEMO_LIMIT = 4096  # steps remembered per table; a server answering many cases s
 
 
 def shown(value: Any, labels: dict[Any, str] | None = None) -> str:
-    """A value as FEEL writes it; with the workbook's label for it first when it has one."""
+    """A value in words (its label, ja/nei, «ukjent»), with its code in quotes beside a label
+    so that a programmer finds it in the JSON."""
     if isinstance(value, list):
         return "[" + ", ".join(shown(v, labels) for v in value) + "]"
     if labels and isinstance(value, str | bool | int) and value in labels:
         return f"{labels[value]} ({literal_text(value)})"
+    if value is None or isinstance(value, bool):
+        return value_words(value)
     return visible(literal_text(value)) if isinstance(value, str) else literal_text(value)
 
 
@@ -38,18 +43,25 @@ def explain(result: Result) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _tied(model: Model, steps: Iterable[tuple[str, Iterable[str]]],
+          ) -> list[tuple[Question, tuple[tuple[str, str], ...]]]:
+    """The questions tied to the deciding rules, each once and in sheet order, with those
+    rules as (decision, rule id) pairs. `steps` are (decision, deciding rule ids) pairs."""
+    tied: dict[str, list[tuple[str, str]]] = {}
+    for decision, rules in steps:
+        for rule in rules:
+            for question in model.questions_on(decision, (rule,)):
+                tied.setdefault(question.id, []).append((decision, rule))
+    return [(q, tuple(tied[q.id])) for q in model.questions if q.id in tied]
+
+
 def questions_on_trace(model: Model, steps: Iterable[tuple[str, Iterable[str]]],
                        ) -> list[tuple[Question, tuple[str, ...]]]:
     """The questions sheet's questions tied to the rules that decided an answer, each once and
-    in sheet order, with those rules (`Spor S2`): what the committee has not yet answered about
-    the very rule a clinician is reading. `steps` are (decision, deciding rule ids) pairs."""
-    tied: dict[str, list[str]] = {}
-    for decision, rules in steps:
-        sheet = model.tables[decision].sheet
-        for rule in rules:
-            for question in model.questions_on(decision, (rule,)):
-                tied.setdefault(question.id, []).append(f"{sheet} {rule}")
-    return [(q, tuple(tied[q.id])) for q in model.questions if q.id in tied]
+    in sheet order, with those rules as the committee names them (`Spor S2`): what the
+    committee has not yet answered about the very rule a clinician is reading."""
+    return [(q, tuple(f"{model.tables[d].sheet} {r}" for d, r in rules))
+            for q, rules in _tied(model, steps)]
 
 
 def questions_behind(result: Result) -> list[tuple[Question, tuple[str, ...]]]:
@@ -58,10 +70,14 @@ def questions_behind(result: Result) -> list[tuple[Question, tuple[str, ...]]]:
 
 
 def questions_json(result: Result) -> list[dict[str, Any]]:
-    """The open questions behind a result as JSON-ready data."""
-    return [{"id": q.id, "text": q.text, "paragraphs": list(q.paragraphs),
-             "rules": list(rules), "reading": q.reading, "cell": q.cell}
-            for q, rules in questions_behind(result)]
+    """The open questions behind a result as JSON, the one shape of `eval --format json` and
+    of the API's answers: `rules` are the deciding rules the question is tied to, as
+    `decision:rule` for programs (not every rule the question names); `cell` is where the
+    committee wrote it."""
+    steps = ((s.decision, s.decided) for s in result.trace)
+    return [{"id": q.id, "text": q.text, "reading": q.reading, "paragraphs": list(q.paragraphs),
+             "rules": [f"{d}:{r}" for d, r in rules], "cell": q.cell}
+            for q, rules in _tied(result.model, steps)]
 
 
 def question_lines(result: Result) -> list[str]:
@@ -153,14 +169,16 @@ def _step(result: Result, step: Step) -> list[str]:
             up = model.producer(col.name)
             source = _(" (decided by {decision})").format(decision=up.name) if up else ""
             value_text = shown(value, model.value_labels.get(col.name)) + source
-            lines.append(_("    - {label} is {value}, which satisfies {text}  [{cell}]").format(
-                             label=_label(model, col.name), value=value_text, text=test.text,
+            lines.append(_("    - {label} is {value}; the rule asks for {text}  [{cell}]").format(
+                             label=_label(model, col.name), value=value_text,
+                             text=test_words(test, model.value_labels.get(col.name)),
                              cell=cell))
         if not held:
             lines.append(_("    - it holds for every case (all conditions are '-')"))
         for col, text in zip(table.annotations, rule.annotations):
             if text:
-                lines.append(f"    {col.name}: {text}")
+                header = _("sources") if col.name.casefold() in SOURCES else col.name
+                lines.append(f"    {header}: {text}")
     return lines
 
 

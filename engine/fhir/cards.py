@@ -1,4 +1,5 @@
-"""The answer as CDS Hooks 2.0 cards, in the workbook's language.
+"""The answer as CDS Hooks 2.0 cards, in the caller's language (`Accept-Language`), else the
+workbook's.
 
 Three kinds of card, and never a recommendation without complete, fresh, agreeing data:
 - the answer: summary = the first output's label (and the strength word when the decision has

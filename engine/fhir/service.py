@@ -14,6 +14,7 @@ from typing import Any
 from ..core.errors import CaseError, InvalidInput
 from ..core.i18n import _
 from ..core.model import Model
+from ..core.text import safe_str
 from ..evaluation.evaluate import evaluate, impossible, plan_for
 from ..review.paragraphs import Paragraph
 from .cards import Issued, Where, answer_card, ask_card, refused_card
@@ -51,33 +52,35 @@ def call(model: Model, mapper: Mapper, decision: str, request: Any,
          now: dt.datetime) -> tuple[int, dict[str, Any], list[Issued]]:
     """The cards for one request, or the refusal of a request that cannot be used."""
     if not isinstance(request, dict):
-        return problem(400, "MalformedRequest", "a CDS Hooks request is a JSON object")
+        return problem(400, "MalformedRequest", _("a CDS Hooks request is a JSON object"))
     hook, instance = request.get("hook"), request.get("hookInstance")
     context, prefetch = request.get("context"), request.get("prefetch", {})
     if hook != HOOK:
-        return problem(400, "MalformedRequest", f"this service answers the {HOOK} hook, not "
-                                                f"{hook!r}")
+        return problem(400, "MalformedRequest", _(
+            "this service answers the {hook} hook, not {given!r}").format(
+                hook=HOOK, given=safe_str(hook)))
     if not isinstance(instance, str) or not instance:
-        return problem(400, "MalformedRequest", "hookInstance is missing")
+        return problem(400, "MalformedRequest", _("hookInstance is missing"))
     if not isinstance(context, dict) or not isinstance(context.get("patientId"), str):
-        return problem(400, "MalformedRequest", "context.patientId is missing")
+        return problem(400, "MalformedRequest", _("context.patientId is missing"))
     if prefetch is None:
         prefetch = {}
     if not isinstance(prefetch, dict):
-        return problem(400, "MalformedRequest", "prefetch is an object of prefetch keys")
+        return problem(400, "MalformedRequest", _("prefetch is an object of prefetch keys"))
     wanted = mapper.prefetch(decision)
     lacking = [key for key in wanted if prefetch.get(key) is None]
     if lacking:
         fetchable = request.get("fhirServer") and request.get("fhirAuthorization")
-        why = ("this service reads only prefetched data and does not query fhirServer"
-               if fetchable else "and no fhirServer with fhirAuthorization was given")
-        return problem(412, "PrefetchMissing", f"the prefetch lacks {', '.join(lacking)} "
-                                               f"({why}): register the service's prefetch "
-                                               "templates")
+        why = (_("this service reads only prefetched data and does not query fhirServer")
+               if fetchable else _("and no fhirServer with fhirAuthorization was given"))
+        return problem(412, "PrefetchMissing", _(
+            "the prefetch lacks {keys} ({why}): register the service's prefetch "
+            "templates").format(keys=", ".join(lacking), why=why))
     count = sum(len(resources(prefetch.get(key))) for key in wanted)
     if count > MAX_RESOURCES:
-        return problem(413, "PayloadTooLarge", f"the prefetch holds {count:,} resources; at "
-                                               f"most {MAX_RESOURCES:,} are read in one call")
+        return problem(413, "PayloadTooLarge", _(
+            "the prefetch holds {n:,} resources; at most {most:,} are read in one "
+            "call").format(n=count, most=MAX_RESOURCES))
     mapped = mapper.case_for(decision, prefetch, now)
     where = Where(base, instance)
     if mapped.asked:

@@ -18,7 +18,7 @@ from ..core.i18n import N_, _
 from ..core.model import Model, Table
 from ..core.safe_io import OutputError, refuse_overwrite, write_with
 from ..core.text import xml_safe
-from ..workbook.labels import in_words
+from ..domain.words import cell_words
 from ..workbook.print_setup import apply_print_setup, setup_sheet
 
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "E4DFEC"}  # red, amber, lilac
@@ -75,6 +75,7 @@ def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path
     import openpyxl
 
     wb = openpyxl.load_workbook(workbook_path)
+    keep_saved_values(wb, openpyxl.load_workbook(workbook_path, data_only=True))
     apply_print_setup(wb, booleans=True)  # landscape, fit to width, headers repeated
     marked = mark_cells(wb, collect(findings))
     suggested = suggest_rules(wb, model, findings)
@@ -83,6 +84,21 @@ def annotate(model: Model, findings: list[Finding], workbook_path: str, out_path
     return _("annotated copy written to {out_path}: {marked} cell(s) marked, "
              "{suggested} suggested rule(s)").format(
                out_path=out_path, marked=marked, suggested=suggested)
+
+
+def keep_saved_values(wb: Any, saved: Any) -> None:
+    """Formulas as the values the spreadsheet program saved with them: openpyxl writes a
+    formula without its value, so LibreOffice's `=TRUE()` (its way of saving a boolean)
+    would come back as an unsaved formula and the copy would not check as the original did.
+    A formula with no saved value stays (the original has that error too)."""
+    for ws in wb.worksheets:
+        values = saved[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    value = values[cell.coordinate].value
+                    if value is not None:
+                        cell.value = value
 
 
 def mark_cells(wb: Any, marks: dict[tuple[str, str], Marks]) -> int:
@@ -169,7 +185,7 @@ def region_words(model: Model, region: dict[str, str]) -> str:
     if not any(name in model.value_labels for name in region):
         return ""
     return "; ".join(f"{model.variables[name].title() if name in model.variables else name}: "
-                     f"{in_words(model.value_labels.get(name, {}), text)}"
+                     f"{cell_words(model.variables.get(name), text, model.value_labels.get(name))}"
                      for name, text in region.items() if text != "-")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from ..core.i18n import _
 from ..core.model import Model, Table
 from ..core.sfeel import Value, literal_text
+from ..domain.words import value_words
 from ..verify.testing import Outcome
 
 
@@ -137,11 +138,19 @@ def render_text(model: Model, cov: Coverage) -> str:
             lines.append(_("    no case fires: {shown}").format(shown=shown))
         for name, values in d.outputs_unexpected.items():
             lines.append(_("    no case expects {name} = {join}").format(
-                             name=name, join=', '.join(literal_text(v) for v in values)))
+                             name=name, join=values_said(model, name, values)))
         for name, values in d.inputs_unused.items():
             lines.append(_("    no case gives {name} = {join}").format(
-                             name=name, join=', '.join(literal_text(v) for v in values)))
+                             name=name, join=values_said(model, name, values)))
     return "\n".join(lines) + "\n"
+
+
+def values_said(model: Model, name: str, values: list[Value]) -> str:
+    """Values as the committee reads them (labels, ja/nei), the code beside a label."""
+    labels = model.value_labels.get(name, {})
+    return ", ".join(f"{value_words(v, labels)} ({literal_text(v)})" if v in labels
+                     else value_words(v) if isinstance(v, bool) else literal_text(v)
+                     for v in values)
 
 
 def summary_line(cov: Coverage) -> str:

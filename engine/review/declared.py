@@ -8,6 +8,7 @@ from typing import Any
 
 from ..core.i18n import _
 from ..core.model import Model
+from ..domain.words import test_words
 
 
 def declared_items(model: Model, bold: Callable[[str], Any], code: Callable[[str], Any],
@@ -22,7 +23,9 @@ def declared_items(model: Model, bold: Callable[[str], Any], code: Callable[[str
                              "too, and evaluation accepts an empty value. Question: is it right "
                              "that this fact may be missing?").format(label=var.label or var.name)))
     for con in model.constraints:
-        shown = "; ".join(f"{model.label(name)} = {test.text}" for name, test in con.tests)
+        shown = "; ".join(_("{name} is {words}").format(
+            name=model.label(name), words=test_words(test, model.value_labels.get(name)))
+            for name, test in con.tests if not test.any)
         about = f" {con.description}" if con.description else ""
         items.append(t(bold(_("Constraint {id}").format(id=con.id)), " (", code(con.cell), "): ",
                        _("cannot occur: {shown}.{about} The check requires no answer here, and "

@@ -19,8 +19,12 @@ from ..core.sfeel import Value, literal_text
 from ..evaluation.batch import open_source, typed_text
 from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import evaluate
+from ..verify.testing import unreadable
 from .answers import AnswerChange, freeze, same_value, shown_value
+from .diff_new_values import NewValue, new_values
+from .diff_reading import reading_changes
 from .diff_walk import Incomparable, answer_changes
+from .diff_words import Wording
 from .fhir_section import fhir_changes
 
 
@@ -49,6 +53,7 @@ class CohortChange:
     changed: int
     transitions: dict[str, int]  # "was -> now" -> rows
     method: str  # bulk or per-row
+    said: dict[str, str] = field(default_factory=dict)  # a transition in the committee's words
 
 
 @dataclass
@@ -62,6 +67,16 @@ class Diff:
     answers: list[AnswerChange] = field(default_factory=list)
     compared: list[str] = field(default_factory=list)  # final decisions whose answers were compared
     skipped: dict[str, str] = field(default_factory=dict)  # decision -> why not compared
+    errors: dict[str, int] = field(default_factory=dict)  # a version's path -> its load errors
+    reading: list[str] = field(default_factory=list)  # labels, descriptions, questions
+    new_values: list[NewValue] = field(default_factory=list)  # regions said once, by value
+    wording: Wording = field(default_factory=Wording, repr=False, compare=False)
+
+    @property
+    def listed(self) -> list[AnswerChange]:
+        """The changed answers listed one by one: those a new value explains are said with it."""
+        folded = {id(c) for group in self.new_values for c in group.changes}
+        return [a for a in self.answers if id(a) not in folded]
     cohort: CohortChange | None = None
 
     @property
@@ -71,7 +86,9 @@ class Diff:
 
 # -- entry point -------------------------------------------------------------------------------
 def diff_models(old: Model, new: Model) -> Diff:
-    out = Diff(old.path, new.path)
+    out = Diff(old.path, new.path, wording=Wording(old, new))
+    out.errors = {m.path: len(m.errors) for m in (old, new) if m.errors}
+    out.reading = reading_changes(old, new)
     out.about = [CellChange(k, old.about.get(k, ""), new.about.get(k, ""))
                  for k in dict.fromkeys([*old.about, *new.about])
                  if old.about.get(k, "") != new.about.get(k, "")]
@@ -87,12 +104,24 @@ def diff_models(old: Model, new: Model) -> Diff:
         elif a is not None and b is not None:
             out.tables.extend(table_changes(a, b))
             out.edits.extend(rule_edits(a, b))
+    unread = [(m.path, unreadable(m), m.tables) for m in (old, new)]
     for target in targets(old, new):
+        said = [_("{cells} in {path}").format(cells=", ".join(dict.fromkeys(
+                    c for n in [*required(tables, target), ""] for c in cells.get(n, ()))),
+                    path=path)  # "": errors outside the tables (the glossary) stop them all
+                for path, cells, tables in unread
+                if any(n in cells for n in [*required(tables, target), ""])]
+        if said:  # a rule that cannot be read: its answers would be guessed, so not compared
+            out.skipped[target] = _("{cells} cannot be read (see guideline check); its answers "
+                                    "are compared once that is fixed").format(
+                                      cells="; ".join(said))
+            continue
         try:
             out.answers.extend(answer_changes(old, new, target))
             out.compared.append(target)
         except Incomparable as exc:
             out.skipped[target] = str(exc)
+    out.new_values = new_values(old, new, out.answers)
     return out
 
 
@@ -190,7 +219,7 @@ def row_texts(table: Table, index: int) -> dict[str, str]:
     rule = table.rules[index]
     out: dict[str, str] = {}
     for col, test in zip(table.inputs, rule.inputs):
-        out[col.name] = test.text if test is not None else "(unreadable)"
+        out[col.name] = test.text if test is not None else _("(cannot be read)")
     for col, value in zip(table.outputs, rule.outputs):
         out[col.name] = literal_text(value)
     for col, text in zip(table.annotations, rule.annotations):
@@ -331,6 +360,8 @@ def cohort_changes(old: Model, new: Model, path: str, decisions: list[str]) -> C
     frame = read_cohort(path, {**old.variables, **new.variables})
     changed: set[int] = set()
     transitions: dict[str, int] = {}
+    said: dict[str, str] = {}
+    wording = Wording(old, new)
     method = "bulk" if has_bulk() else "per-row"
     for target in decisions:
         before, after = row_answers(old, frame, target), row_answers(new, frame, target)
@@ -342,18 +373,24 @@ def cohort_changes(old: Model, new: Model, path: str, decisions: list[str]) -> C
             if word:
                 changed.add(i)
                 transitions[word] = transitions.get(word, 0) + 1
-    return CohortChange(path, len(frame), len(changed), transitions, method)
+                said[word] = transition(old.tables[target].output_names,
+                                        new.tables[target].output_names, shared, a, b, wording)
+    return CohortChange(path, len(frame), len(changed), transitions, method, said)
 
 
 def transition(old_names: tuple[str, ...], new_names: tuple[str, ...], shared: list[str],
-               a: tuple[Any, ...] | str, b: tuple[Any, ...] | str) -> str:
-    """How one row's answer changed, in words; empty when it did not."""
+               a: tuple[Any, ...] | str, b: tuple[Any, ...] | str,
+               wording: Wording | None = None) -> str:
+    """How one row's answer changed (codes; in words with `wording`); empty when it did not."""
     if isinstance(a, str) or isinstance(b, str):
         if isinstance(a, str) and isinstance(b, str):
             return ""
-        return f"{'no answer' if isinstance(a, str) else 'an answer'} -> " \
-               f"{'no answer' if isinstance(b, str) else 'an answer'}"
+        return f"{_('no answer') if isinstance(a, str) else _('an answer')} -> " \
+               f"{_('no answer') if isinstance(b, str) else _('an answer')}"
     x, y = dict(zip(old_names, a)), dict(zip(new_names, b))
+    if wording is not None:
+        return "; ".join(f"{wording.name(n)}: {wording.value(n, x[n])} -> "
+                         f"{wording.value(n, y[n])}" for n in shared if not same_value(x[n], y[n]))
     parts = [f"{n} {shown_value(x[n])} -> {shown_value(y[n])}" for n in shared
              if not same_value(x[n], y[n])]
     return "; ".join(parts)

@@ -27,7 +27,7 @@ from ..domain.atoms import Atoms, bits
 from ..evaluation.compiled import CompiledTable, compile_model
 from ..evaluation.compiled import column_cover as compiled_cover
 from ..evaluation.evaluate import run_table
-from ..verify.regions import Box, merge_boxes
+from ..verify.regions import Box, contains, merge_boxes
 from .answers import (
     Answer,
     AnswerChange,
@@ -462,11 +462,12 @@ def descend(walk: Walk, k: int, prefix: Box, old: State, new: State) -> None:
         groups[sig] = groups.get(sig, 0) | 1 << atom
     for sig, mask in groups.items():
         states = []
-        for state, sp, part in zip((old, new), split, sig):
+        for side, state, sp, part in zip(walk.sides, (old, new), split, sig):
             s = state.copy()
             if sp is not None and not part[0]:
                 s.error = _("{name} = {shown_value} is not an allowed value").format(
-                              name=name, shown_value=shown_value(value_of(a, mask)))
+                              name=side.model.label(name),
+                              shown_value=shown_value(value_of(a, mask)))
             elif sp is not None:
                 s.active.update(zip(sp.tables, part[1:]))
             states.append(s)
@@ -497,11 +498,12 @@ def summarise(walk: Walk) -> list[AnswerChange]:
     for members in groups.values():
         first = walk.leaves[members[0]]
         a, b = first[1], first[2]
-        old_rules = ordered_rules(r for i in members for r in walk.leaves[i][3])
-        new_rules = ordered_rules(r for i in members for r in walk.leaves[i][4])
         changed = [] if a.error or b.error else [
             n for (n, x), (_, y) in zip(a.outputs, b.outputs) if not same_value(x, y)]
         for box in merge_boxes([walk.leaves[i][0] for i in members]):
+            inside = [i for i in members if contains(box, walk.leaves[i][0])]  # this region's
+            old_rules = ordered_rules(r for i in inside for r in walk.leaves[i][3])
+            new_rules = ordered_rules(r for i in inside for r in walk.leaves[i][4])
             region = {n: render_mask(at, m, bool(span >> at.size & 1))
                       for n, at, m, span in zip(walk.columns, atoms, box, walk.spans)}
             example = {n: value_of(at, m) for n, at, m in zip(walk.columns, atoms, box)}

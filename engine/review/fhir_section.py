@@ -8,7 +8,7 @@ from typing import Any
 from ..core.fhir_map import ASK, UNKNOWN, FhirRow
 from ..core.i18n import _
 from ..core.model import Model
-from ..core.sfeel import literal_text
+from ..domain.words import value_words
 
 
 def fhir_blocks(model: Model, heading: Any, items: Any, para: Any, t: Any, code: Any,
@@ -23,9 +23,10 @@ def fhir_blocks(model: Model, heading: Any, items: Any, para: Any, t: Any, code:
         if r.codes:
             parts += [_("; codes "), code(", ".join(str(c) for c in r.codes))]
             parts += [_(" (all)")] if r.match_all else []
-        parts += [_("; value "), _value(r)]
+        labels = model.value_labels.get(r.variable, {})
+        parts += [_("; value "), _value(r, labels)]
         if r.absent:
-            parts += [_("; if absent: "), _absent(r)]
+            parts += [_("; if absent: "), _absent(r, labels)]
         if r.max_age:
             parts += [_("; max age "), r.max_age.text]
         if r.question:
@@ -40,15 +41,16 @@ def fhir_blocks(model: Model, heading: Any, items: Any, para: Any, t: Any, code:
             items(tuple(shown)), para(t(_("Prefetch searches:"))), items(lines)]
 
 
-def _value(row: FhirRow) -> str:
-    return literal_text(row.value) if row.has_value else _("the value found")
+def _value(row: FhirRow, labels: dict[Any, str] | None = None) -> str:
+    """The value in the committee's words (ja/nei, its label), as the rule cards say it."""
+    return value_words(row.value, labels) if row.has_value else _("the value found")
 
 
-def _absent(row: FhirRow) -> str:
+def _absent(row: FhirRow, labels: dict[Any, str] | None = None) -> str:
     if row.absent == UNKNOWN:
         return _("unknown")
     if row.absent and row.absent != ASK:
-        return literal_text(row.absent_value)
+        return value_words(row.absent_value, labels)
     return _("ask") if row.absent == ASK else ""
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..core.errors import Finding
-from ..core.i18n import _
 from ..core.model import Model, Question, Rule, Table
 
 INTERPRETATION = ("tolkning", "interpretation", "tolking")
@@ -55,18 +53,3 @@ def committee_questions(model: Model,
                 yield OpenQuestion(table=table, rule=rule)
         if table.default is not None and NOT_COVERED in table.default:
             yield OpenQuestion(table=table, default=True)
-
-
-def unknown_paragraphs(model: Model, known: Iterable[str]) -> list[Finding]:
-    """Questions citing a paragraph the guideline text does not have, each with its cell."""
-    ids = set(known)
-    out = []
-    for q in model.questions:
-        wrong = [p for p in q.paragraphs if p not in ids]
-        if wrong:
-            message = _("question {id} cites {wrong}, which the guideline text does not have "
-                        "(it has {ids})").format(id=q.id, wrong=", ".join(wrong),
-                                                 ids=", ".join(sorted(ids)) or "-")
-            out.append(Finding("unknown", "error", message,
-                               cells=(q.cells.get("paragraphs", q.cell),)))
-    return out

@@ -20,7 +20,9 @@ from ..core.errors import WorkbookInvalid
 from ..core.i18n import N_, _, language, translations
 from ..core.model import Model, Question, Rule, Table, Variable
 from ..core.sfeel import UnaryTest, Value, literal_text
+from ..domain.words import approval_words
 from ..verify.check import check_model
+from ..verify.citations import unknown_paragraphs
 from ..workbook.loader import build_model, load
 from ..workbook.xlsx import read_sheets
 from . import pages
@@ -33,14 +35,12 @@ from .open_questions import (
     OpenQuestion,
     committee_questions,
     raised_by,
-    unknown_paragraphs,
 )
-from .paragraphs import Paragraph, default_paragraphs, read_paragraphs, source_ids
+from .paragraphs import SOURCES, Paragraph, default_paragraphs, read_paragraphs, source_ids
 
 Inline = tuple[tuple[str, str], ...]  # runs of (style, text); style: "", "b", "i", "code"
 Labels = Mapping[Value, str]  # a variable's value labels (the Values sheet)
 NO_LABELS: Labels = {}
-SOURCES = ("sources", "source", "kilder", "kilde")
 NOTE = ("merknad", "note", "notes", "kommentar")
 QUESTIONS = N_("Questions for the committee")
 POLICY = {
@@ -67,7 +67,6 @@ POLICY = {
 ABOUT = ((N_("Version"), ("version", "versjon")), (N_("Status"), ("status",)),
          (N_("Date"), ("date", "dato")), (N_("Owner"), ("owner", "eier")),
          (N_("Source"), ("source", "kilde")))
-STATUS = {"draft": N_("draft"), "approved": N_("approved")}
 
 
 # -- what the document says about rules --------------------------------------------------------
@@ -213,8 +212,8 @@ def _front(model: Model, name: str, note: str) -> list[Block]:
     rows = []
     for heading, keys in ABOUT:
         value = next((about[k] for k in keys if about.get(k)), "")
-        if heading == "Status" and value in STATUS:
-            value = f"{value} ({_(STATUS[value])})"
+        if heading == "Status":  # said for every status, also none: only approval approves
+            value = approval_words(model)
         if value:
             rows.append((t(_(heading)), t(value)))
     rows.append((t(_("Workbook")), t(code(name))))
@@ -327,7 +326,7 @@ def _rule_notes(table: Table, rule: Rule, paragraphs: dict[str, Paragraph],
             continue
         quotes.append(t(bold(pid), f" – «{par.text}»"))
         if par.english:
-            quotes.append(t(em(f"English: {par.english}")))
+            quotes.append(t(em(_("English: {text}").format(text=par.english))))
     if quotes:
         blocks.append(Quote(tuple(quotes)))
     return blocks
@@ -413,7 +412,7 @@ def _paragraph_index(model: Model, tables: list[Table],
         rows = tuple((t(bold(p.id)), t(p.text), t(p.english),
                       t(", ".join(cited.get(p.id, [])) or _("(no rule)")))
                      for p in paragraphs.values() if p.group == group)
-        blocks.append(Grid((t(_("Paragraph")), t(_("Text (verbatim)")), t("English"),
+        blocks.append(Grid((t(_("Paragraph")), t(_("Text (verbatim)")), t(_("English")),
                             t(_("Rules"))), rows))
     unknown = sorted(set(cited) - set(paragraphs))
     if unknown:

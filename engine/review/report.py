@@ -18,14 +18,13 @@ from ..core.errors import Finding, UsageError, kind_word, severity_word
 from ..core.i18n import _
 from ..core.model import Model
 from ..core.sfeel import literal_text
+from ..domain.words import approval_words
 from ..verify.check import check_model
-from ..verify.testing import Outcome, run_tests
-from ..workbook.labels import in_words
-from ..workbook.xlsx import read_sheets
+from ..verify.testing import Outcome, run_readable
 from . import render as r
-from .coverage import measure
+from .coverage import measure, values_said
 from .diff import shown_value
-from .diff_text import EDIT_WORDS, answer_words
+from .diff_text import EDIT_WORDS, edit_cells, new_value_lines
 from .paragraphs import default_paragraphs, read_paragraphs
 
 RANK = {"error": 0, "warning": 1, "info": 2}
@@ -39,37 +38,45 @@ class Status:
     text: str
 
 
-def build_report(model: Model, change: Any = None, text: tuple[dict[str, Any], str] | None = None,
+def build_report(model: Model, change: Any = None, guideline: str | None = None,
+                 text: tuple[dict[str, Any], str] | None = None,
                  order: list[str] | None = None) -> str:
-    """The page as HTML text; `change` is an engine.diff.Diff or None. `text` (the guideline
-    text's paragraphs and a note) and `order` (the sheets) are read from beside `model.path`
-    unless given (the server gives those it read with the workbook's bytes)."""
-    paragraphs, note = text if text is not None else _paragraphs(model.path)
+    """The page as HTML text; `change` is an engine.diff.Diff or None; `guideline` the text
+    to quote (default: `name.paragraphs.md` beside the workbook). `text` (the paragraphs and
+    a note) and `order` (the sheets) are given by the server, which read them with the
+    workbook's bytes."""
+    paragraphs, note = text if text is not None else _paragraphs(
+        guideline or str(default_paragraphs(model.path)))
     blocks: list[Any] = r.build(model, Path(model.path).name, paragraphs, note,
                                 order if order is not None else _order(model))
     findings = check_model(model)
-    outcomes = [] if model.errors else run_tests(model)
+    outcomes, held = run_readable(model)  # with errors: the cases that can still be trusted
     extra = [r.Heading(2, r.t(_("Check, test coverage and changes")))]
     extra += findings_blocks(model, findings)
-    extra += coverage_blocks(model, outcomes)
+    extra += coverage_blocks(model, outcomes, len(held))
     if change is not None:
         extra += diff_blocks(change, model)
     at = next((i for i, b in enumerate(blocks) if isinstance(b, r.Heading) and b.level == 2
                and "".join(s for _k, s in b.text).startswith(_("Decision"))), len(blocks))
     return r.to_html(blocks[:at] + extra + blocks[at:], "report.html",
-                     status=status_line(model, findings, outcomes, change))
+                     status=status_line(model, findings, outcomes, change, len(held)))
 
 
 def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
-                change: Any) -> list[Status]:
+                change: Any, held: int = 0) -> list[Status]:
     """What the committee must know first: errors, failing tests, open questions, changes."""
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     level = "error" if errors else "warning" if warnings else "ok"
-    out = [Status(level, _("Check: {errors} error(s), {warnings} warning(s)").format(
-        errors=errors, warnings=warnings))]
-    if model.errors:
-        out.append(Status("error", _("The tests cannot run")))
+    out = [Status("ok" if model.approved else "warning",
+                  _("Status: {words}").format(words=approval_words(model))),
+           Status(level, _("Check: {errors} error(s), {warnings} warning(s)").format(
+               errors=errors, warnings=warnings))]
+    if held:
+        out.append(Status("error", _("Tests: {passed} pass, {failed} fail, {held} cannot run "
+                                     "until the errors are fixed").format(
+            passed=sum(o.ok for o in outcomes), failed=sum(not o.ok for o in outcomes),
+            held=held)))
     elif not outcomes:
         out.append(Status("warning", _("No test cases")))
     else:
@@ -80,12 +87,13 @@ def status_line(model: Model, findings: list[Finding], outcomes: list[Outcome],
     if asked:
         out.append(Status("warning", _("{n} question(s) for the committee").format(n=asked)))
     if change is not None:
-        out.append(Status("warning" if change.answers else "ok", verdict(change)))
+        out.append(Status("warning" if change.answers or change.skipped else "ok",
+                          verdict(change)))
     return out
 
 
-def _paragraphs(path: str) -> tuple[dict[str, Any], str]:
-    source = default_paragraphs(path)
+def _paragraphs(text: str) -> tuple[dict[str, Any], str]:
+    source = Path(text)
     if not source.exists():
         return {}, _("the guideline text ({name}) is not beside the workbook, so the sources "
                      "are not quoted.").format(name=source.name)
@@ -96,10 +104,8 @@ def _paragraphs(path: str) -> tuple[dict[str, Any], str]:
 
 
 def _order(model: Model) -> list[str]:
-    """Sheet order as in the workbook (render sorts the decisions by it)."""
-    if not model.path.lower().endswith((".xlsx", ".xlsm")):
-        return []
-    return [s.name for s in read_sheets(model.path)]
+    """Sheet order as in the workbook (render sorts the decisions by it), kept by the loader."""
+    return model.sheets
 
 
 def findings_blocks(model: Model, findings: list[Finding]) -> list[Any]:
@@ -124,9 +130,9 @@ def findings_blocks(model: Model, findings: list[Finding]) -> list[Any]:
          r.t(_("Message")), r.t(_("Region"))), tuple(rows), tuple(marks))]
 
 
-def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
+def coverage_blocks(model: Model, outcomes: list[Outcome], held: int = 0) -> list[Any]:
     head = r.Heading(3, r.t(_("Rule coverage") + " (", r.code("guideline test --coverage"), ")"))
-    if model.errors:
+    if held and not outcomes:
         return [head, r.Para(r.t(_("The test cases cannot run until the errors above are "
                                    "fixed.")))]
     cov = measure(model, outcomes)
@@ -136,14 +142,16 @@ def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
         _(" are used by at least one of {cases} test cases ({percent:.0f} %). ").format(
             cases=cov.cases, percent=cov.percent),
         _("{passed} case(s) pass, {failed} fail.").format(passed=len(outcomes) - len(failed),
-                                                        failed=len(failed))))]
+                                                        failed=len(failed)),
+        _(" {held} case(s) cannot run until the errors above are fixed.").format(held=held)
+        if held else ""))]
     rows, marks = [], []
     for d in cov.decisions:
         marks.append("warning" if d.unfired else "")
         counts = ", ".join(f"{rule}: {len(cases)}" for rule, cases in d.fired.items())
-        unexpected = "; ".join(f"{k}: {', '.join(literal_text(v) for v in vs)}"
+        unexpected = "; ".join(f"{model.label(k)}: {values_said(model, k, vs)}"
                                for k, vs in d.outputs_unexpected.items())
-        unused = "; ".join(f"{k}: {', '.join(literal_text(v) for v in vs)}"
+        unused = "; ".join(f"{model.label(k)}: {values_said(model, k, vs)}"
                            for k, vs in d.inputs_unused.items())
         rows.append((r.t(r.code(d.decision)), r.t(f"{d.n_fired}/{len(d.fired)}"),
                      r.t(", ".join(d.unfired) or "–"), r.t(counts),
@@ -164,35 +172,39 @@ def coverage_blocks(model: Model, outcomes: list[Outcome]) -> list[Any]:
 
 
 def diff_blocks(change: Any, model: Model) -> list[Any]:
+    """The changes since the other version, in the committee's words (as the rule cards)."""
+    w = change.wording
     out: list[Any] = [r.Heading(3, r.t(_("Changes since "), r.code(change.old))),
                       r.Para(r.t(r.bold(verdict(change))))]
     empty = _("(empty)")
     notes = [f"{c.column}: {c.old or empty} → {c.new or empty}" for c in change.about]
-    notes += [*change.glossary, *change.tables]
+    notes += [*change.glossary, *change.reading, *change.tables]
     if notes:
         out.append(r.Items(tuple(r.t(n) for n in notes)))
     if change.edits:
         rows = []
         for e in change.edits:
-            cells = "; ".join(f"{c.column}: {c.old} → {c.new}" for c in e.changes) or \
-                "; ".join(f"{k}: {v}" for k, v in e.row.items() if v)
-            rows.append((r.t(r.code(e.decision)), r.t(r.bold(e.rule), f" ({e.cell})"),
-                         r.t(_(EDIT_WORDS.get(e.kind, e.kind))), r.t(cells)))
+            rows.append((r.t(w.sheets.get(e.decision, e.decision)),
+                         r.t(r.bold(e.rule), f" ({e.cell})"),
+                         r.t(_(EDIT_WORDS.get(e.kind, e.kind))),
+                         r.t("; ".join(edit_cells(w, e, "→")))))
         out.append(r.Grid((r.t(_("Decision")), r.t(_("Rule")), r.t(_("Edit")), r.t(_("Cells"))),
                           tuple(rows)))
-    if change.answers:
+    if change.listed:
         answer_rows = []
-        for n, a in enumerate(change.answers, 1):
-            when = "; ".join(f"{model.label(k)} = {in_words(r.labels_of(model, k), v)}"
-                             for k, v in a.region.items()) or _("always")
+        for n, a in enumerate(change.listed, 1):
             example = ", ".join(f"{k}={shown_value(v)}" for k, v in a.example.items())
-            answer_rows.append((r.t(str(n)), r.t(r.code(a.decision)), r.t(when),
-                         r.t(answer_words(a, "old")), r.t(r.bold(answer_words(a, "new"))),
-                         r.t(", ".join(a.old_rules), " → ", ", ".join(a.new_rules)),
-                         r.t(example)))
+            answer_rows.append((r.t(str(n)), r.t(w.sheets.get(a.decision, a.decision)),
+                                r.t(w.conditions(a.region) or _("always")),
+                                r.t(w.answer(a, "old")), r.t(r.bold(w.answer(a, "new"))),
+                                r.t(w.rules(a.old_rules), " → ", w.rules(a.new_rules)),
+                                r.t(example)))
         out.append(r.Grid((r.t("#"), r.t(_("Decision")), r.t(_("When")), r.t(_("Before")),
                            r.t(_("Now")), r.t(_("Rules")), r.t(_("Example"))),
                           tuple(answer_rows), wide=True))
+    said = new_value_lines(change, "")
+    if said:
+        out.append(r.Items(tuple(r.t(line.strip()) for line in said)))
     for name, why in change.skipped.items():
         out.append(r.Para(r.t(_("{name}: not compared: {why}").format(name=name, why=why))))
     return out

@@ -2,7 +2,8 @@
 
 - `paragraphs`: the guideline paragraphs the deciding rules cite (`sources`), each with its id,
   its verbatim text and English reading from the text beside the workbook;
-- `questions`: the committee's open questions on those rules (`Model.questions_on`);
+- `questions`: the committee's open questions on those rules, in the shape `eval --format json`
+  gives them (`explain.questions_json`);
 - a refusal lists **every** problem of the case (`errors`), not only the first, and a case
   inside a constraint names it (`constraint`).
 """
@@ -18,6 +19,7 @@ from ..core.model import Model
 from ..core.text import visible
 from ..domain.values import ValueProblem, conform
 from ..evaluation.evaluate import Result, impossible, must_be_known, plan_for
+from ..evaluation.explain import questions_json
 from ..review.paragraphs import source_ids
 from .state import Version
 
@@ -48,7 +50,6 @@ def _explained(version: Version, result: Result) -> dict[str, Any]:
     model = version.model
     text = paragraphs(version)
     cited: dict[str, list[str]] = {}
-    questions: dict[str, dict[str, Any]] = {}
     for step in result.trace:
         table = model.tables[step.decision]
         for rule in (r for r in table.rules if r.id in step.decided):
@@ -56,14 +57,10 @@ def _explained(version: Version, result: Result) -> dict[str, Any]:
                 if col.name.casefold() in SOURCES:
                     for pid in source_ids(note):
                         cited.setdefault(pid, []).append(f"{step.decision}:{rule.id}")
-        for q in model.questions_on(step.decision, step.decided):
-            questions.setdefault(q.id, {"id": q.id, "text": q.text, "reading": q.reading,
-                                        "paragraphs": list(q.paragraphs),
-                                        "rules": [f"{d}:{r}" for d, r in q.rules]})
     return {"paragraphs": [{"id": pid, "text": getattr(text.get(pid), "text", None),
                             "english": getattr(text.get(pid), "english", None), "rules": rules}
                            for pid, rules in cited.items()],
-            "questions": list(questions.values())}
+            "questions": questions_json(result)}
 
 
 def key_problem(model: Model, needed: Collection[str], decision: str,

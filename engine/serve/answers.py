@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import CaseError
+from ..core.i18n import N_, _
 from ..core.text import MAX_DIGITS, nfc, visible
 from ..evaluation.bulk import evaluate_frame
 from ..evaluation.evaluate import Result, evaluate, json_value, unapproved_reason
@@ -27,6 +28,9 @@ MAX_BATCH = 10_000
 SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 32  # a batch is a list of objects of values: 3 levels; anything deeper is refused
 CASE_KINDS = ("MissingInput", "InvalidInput", "NoRuleMatched", "ConflictingRules")
+JSON_KINDS = {list: N_("a list"), dict: N_("an object"), str: N_("a text"),
+              bool: N_("a boolean"), int: N_("a number"), float: N_("a number"),
+              type(None): N_("null")}  # what a request sent, in the words of its refusal
 
 
 class RequestProblem(Exception):
@@ -48,20 +52,23 @@ def error(kind: str, message: str, variable: str | None = None) -> dict[str, Any
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) < len(pairs):  # a key given twice: which value is meant?
-        twice = next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
-        raise RequestProblem(400, "MalformedRequest",
-                             f"the key {twice!r} appears twice in one object: which is meant?")
+        twice = next(k for k, n in Counter(k for k, _value in pairs).items() if n > 1)
+        raise RequestProblem(400, "MalformedRequest", _(
+            "the key {key!r} appears twice in one object: which is meant?").format(
+                key=visible(twice)))
     return out
 
 
 def _no_constant(word: str) -> Any:
-    raise RequestProblem(400, "MalformedRequest", f"{word} is not JSON: give a number or null")
+    raise RequestProblem(400, "MalformedRequest", _(
+        "{word} is not JSON: give a number or null").format(word=word))
 
 
 def _whole(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_DIGITS:  # Python itself refuses past 4,300 digits
-        raise RequestProblem(400, "MalformedRequest", f"a number of {len(digits):,} digits is "
-                             f"not a value a case may hold (at most {MAX_DIGITS})")
+        raise RequestProblem(400, "MalformedRequest", _(
+            "a number of {n:,} digits is not a value a case may hold (at most {most})").format(
+                n=len(digits), most=MAX_DIGITS))
     return int(digits)
 
 
@@ -69,25 +76,26 @@ def parse_json(body: bytes) -> Any:
     """The body as JSON, refusing what JSON parsers disagree on (duplicate keys, NaN, text
     in UTF-16 or UTF-32, which Python alone would guess from the bytes, lone surrogates)."""
     if not body.strip():
-        raise RequestProblem(400, "MalformedRequest", "the request has no body: send JSON")
+        raise RequestProblem(400, "MalformedRequest", _("the request has no body: send JSON"))
     try:
         text = body.decode("utf-8-sig")  # UTF-8 only (a UTF-8 byte order mark is allowed)
     except UnicodeDecodeError:
-        raise RequestProblem(400, "MalformedRequest", "the body is not UTF-8 text") from None
+        raise RequestProblem(400, "MalformedRequest", _("the body is not UTF-8 text")) from None
     if "\x00" in text:  # UTF-16 and UTF-32 put NUL bytes beside every ASCII character
-        raise RequestProblem(400, "MalformedRequest", "the body is not UTF-8 text (it holds NUL "
-                                                      "bytes: UTF-16 or UTF-32?)")
+        raise RequestProblem(400, "MalformedRequest", _("the body is not UTF-8 text (it holds "
+                                                        "NUL bytes: UTF-16 or UTF-32?)"))
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
                            parse_int=_whole)
     except RecursionError:
-        raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply") from None
+        raise RequestProblem(400, "MalformedRequest", _("the JSON is nested too deeply")) \
+            from None
     except json.JSONDecodeError as exc:
-        raise RequestProblem(400, "MalformedRequest",
-                             f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                             f"column {exc.colno}") from None
+        raise RequestProblem(400, "MalformedRequest", _(
+            "the body is not valid JSON: {msg} at line {lineno} column {colno}").format(
+                msg=exc.msg, lineno=exc.lineno, colno=exc.colno)) from None
     if not _shallow(value):
-        raise RequestProblem(400, "MalformedRequest", "the JSON is nested too deeply")
+        raise RequestProblem(400, "MalformedRequest", _("the JSON is nested too deeply"))
     if "\\u" in text:  # an escape, maybe of half a surrogate pair
         _no_lone_surrogate(value)
     return value
@@ -101,9 +109,9 @@ def _no_lone_surrogate(value: Any) -> None:
         if isinstance(item, str):
             found = None if item.isascii() else SURROGATE.search(item)
             if found:
-                raise RequestProblem(400, "MalformedRequest", "the JSON holds "
-                                     f"\\u{ord(found.group()):04x}, half of a surrogate pair, "
-                                     "which is not a character: send UTF-8 text")
+                raise RequestProblem(400, "MalformedRequest", _(
+                    "the JSON holds {escape}, half of a surrogate pair, which is not a "
+                    "character: send UTF-8 text").format(escape=f"\\u{ord(found.group()):04x}"))
         elif isinstance(item, dict):
             stack += [*item.keys(), *item.values()]
         elif isinstance(item, list):
@@ -113,7 +121,7 @@ def _no_lone_surrogate(value: Any) -> None:
 def _shallow(value: Any) -> bool:
     """True when no list or object lies deeper than MAX_DEPTH (walked without recursion)."""
     level: list[Any] = [value]
-    for _ in range(MAX_DEPTH):
+    for _depth in range(MAX_DEPTH):
         level = [v for item in level if isinstance(item, (list, dict))
                  for v in (item.values() if isinstance(item, dict) else item)]
         if not level:
@@ -156,8 +164,8 @@ def check_keys(version: Version, decision: str, case: Any) -> dict[str, Any] | N
     value is written as the schema lists it (`_spelling`). An unknown key is quoted cut to
     80 characters (`core.text.visible`), however long it is."""
     if not isinstance(case, dict):
-        return error("InvalidInput", "a case is a JSON object of input names to values, not "
-                                     f"{_json_kind(case)}")
+        return error("InvalidInput", _("a case is a JSON object of input names to values, not "
+                                       "{kind}").format(kind=_json_kind(case)))
     needed = version.memo(f"needed:{decision}", lambda: needed_inputs(version.model, decision))
     for key in case:
         problem = extras.key_problem(version.model, needed, decision, key)
@@ -178,9 +186,10 @@ def _spelling(version: Version, case: dict[str, Any]) -> dict[str, Any] | None:
             continue
         composed = nfc(value)
         if composed in var.value_set and unicodedata.normalize("NFD", value) != value:
-            return error("InvalidInput", f"{name}: '{visible(value, combining=True)}' is "
-                                         f"'{composed}' written in neither Unicode NFC nor NFD: "
-                                         "send it as the schema lists it", name)
+            return error("InvalidInput", _(
+                "{name}: '{value}' is '{composed}' written in neither Unicode NFC nor NFD: "
+                "send it as the schema lists it").format(
+                    name=name, value=visible(value, combining=True), composed=composed), name)
     return None
 
 
@@ -205,19 +214,19 @@ def evaluate_one(version: Version, decision: str, case: Any) -> tuple[int, dict[
 
 
 def _json_kind(value: Any) -> str:
-    names = {list: "a list", dict: "an object", str: "a text", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
+    word = JSON_KINDS.get(type(value))
+    return _(word) if word is not None else type(value).__name__
 
 
 # -- many cases, through the vectorised path ----------------------------------------------------
 def evaluate_batch(version: Version, decision: str, cases: Any) -> tuple[int, dict[str, Any]]:
     if not isinstance(cases, list):
-        raise RequestProblem(400, "MalformedRequest",
-                             f"a batch is a JSON list of cases, not {_json_kind(cases)}")
+        raise RequestProblem(400, "MalformedRequest", _(
+            "a batch is a JSON list of cases, not {kind}").format(kind=_json_kind(cases)))
     if len(cases) > MAX_BATCH:
-        raise RequestProblem(413, "PayloadTooLarge", f"a batch holds at most {MAX_BATCH:,} "
-                                                     f"cases, not {len(cases):,}: split it")
+        raise RequestProblem(413, "PayloadTooLarge", _(
+            "a batch holds at most {most:,} cases, not {n:,}: split it").format(
+                most=MAX_BATCH, n=len(cases)))
     model = version.model
     results: list[dict[str, Any] | None] = [check_keys(version, decision, c) for c in cases]
     good = [i for i, r in enumerate(results) if r is None]
@@ -253,6 +262,6 @@ def _single_error(version: Version, decision: str, case: dict[str, Any]) -> dict
     """The kind and variable of a row the frame refused, from the one-case path (rare)."""
     status, body = evaluate_one(version, decision, case)
     if status == 200:  # the two paths disagree: say so rather than answer either way
-        return error("InvalidInput", "this case could not be evaluated in a batch; send it "
-                                     "alone to /evaluate")
+        return error("InvalidInput", _("this case could not be evaluated in a batch; send it "
+                                       "alone to /evaluate"))
     return body

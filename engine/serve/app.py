@@ -23,12 +23,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
+from ..core.i18n import _
 from ..review.report import build_report
 from . import schemas
 from .answers import RequestProblem, error, evaluate_batch, parse_json
 from .cds import CdsOptions, add_cds_routes
 from .fast import CASE_LIMIT, JSON_TYPES, FastEvaluate, decision_of, receive_body, served
 from .page import answer_view, case_from_form, render_page, status_view
+from .refusals import FAILED, NOT_UNDERSTOOD, for_status
 from .state import Guideline, Version
 from .version import sheet_order
 from .watch import Watcher
@@ -85,25 +87,25 @@ async def read_body(request: Request, limit: int, types: tuple[str, ...]) -> byt
 
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestProblem)
-    async def problem(_: Request, exc: RequestProblem) -> Response:
+    async def problem(request: Request, exc: RequestProblem) -> Response:
         return JSONResponse(error(exc.kind, exc.message), status_code=exc.status)
 
     @app.exception_handler(HTTPException)
-    async def http(_: Request, exc: HTTPException) -> Response:
+    async def http(request: Request, exc: HTTPException) -> Response:
         kind = STATUS_KINDS.get(exc.status_code, "BadRequest")
-        return JSONResponse(error(kind, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        message = for_status(exc.status_code, request.url.path, (headers or {}).get("Allow"),
+                             str(exc.detail))
+        return JSONResponse(error(kind, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> Response:
-        return JSONResponse(error("MalformedRequest", "the request is not understood"),
-                            status_code=400)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse(error("MalformedRequest", _(NOT_UNDERSTOOD)), status_code=400)
 
     @app.exception_handler(Exception)
-    async def crash(_: Request, exc: Exception) -> Response:  # a bug: logged, never shown
+    async def crash(request: Request, exc: Exception) -> Response:  # a bug: logged, not shown
         log.exception("unexpected error")
-        return JSONResponse(error("InternalError", "the server failed on this request; it is "
-                                                   "logged"), status_code=500)
+        return JSONResponse(error("InternalError", _(FAILED)), status_code=500)
 
 
 def _api(app: FastAPI, holder: Guideline) -> None:
@@ -228,8 +230,8 @@ def _page(app: FastAPI, holder: Guideline) -> None:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
                               max_num_fields=1000)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise RequestProblem(400, "MalformedRequest",
-                                 f"the form cannot be read: {exc}") from None
+            raise RequestProblem(400, "MalformedRequest", _(
+                "the form cannot be read: {why}").format(why=exc)) from None
         case, problem = case_from_form(version, decision, pairs)
         view = {"error": problem["error"]} if problem else answer_view(version, decision, case)
         values: dict[str, list[str]] = {}

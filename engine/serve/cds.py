@@ -19,6 +19,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ..core.errors import CaseError
+from ..core.i18n import _, language
+from ..core.text import visible
+from ..evaluation.evaluate import left_out
 from ..fhir.cards import Issued
 from ..fhir.mapping import Mapper
 from ..fhir.service import call, discovery
@@ -65,9 +69,9 @@ def _authorize(request: Request, options: CdsOptions) -> None:
     if options.trust is None:
         client = request.client.host if request.client else None
         if not loopback(client):
-            raise RequestProblem(403, "Forbidden", "the CDS services answer only on this "
-                                                   "machine unless the server trusts an EHR's "
-                                                   "keys (--jwks ISSUER=PATH)")
+            raise RequestProblem(403, "Forbidden", _(
+                "the CDS services answer only on this machine unless the server trusts an "
+                "EHR's keys (--jwks ISSUER=PATH)"))
         return
     audience = base_url(request, options) + request.url.path
     try:
@@ -86,15 +90,15 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
     @app.get("/cds-services", include_in_schema=False)
     async def services(request: Request) -> Response:
         version = served(holder)
-        return JSONResponse(version.memo("cds-discovery", lambda: discovery(
-            version.model, mapper(version))))
+        return JSONResponse(version.memo(f"cds-discovery:{language()}", lambda: discovery(
+            version.model, mapper(version))))  # its descriptions are in the caller's language
 
     @app.post("/cds-services/{service}", include_in_schema=False)
     async def service(service: str, request: Request) -> Response:
         _authorize(request, options)
         version = served(holder)
         if service not in version.model.top_decisions():
-            raise RequestProblem(404, "UnknownService", f"there is no CDS service {service!r}")
+            raise RequestProblem(404, "UnknownService", unknown_service(version, service))
         body = parse_json(await read(request))
         status, answer, issued = await run_in_threadpool(
             call, version.model, mapper(version), service, body, paragraphs(version),
@@ -112,7 +116,7 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
         body = parse_json(await read(request))
         items = body.get("feedback") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise RequestProblem(400, "MalformedRequest", "feedback is a list of objects")
+            raise RequestProblem(400, "MalformedRequest", _("feedback is a list of objects"))
         for item in items:
             card = options.issued.get(str(item.get("card")))
             about = (f"{card.kind} card of {card.decision} (rules {','.join(card.rules) or '-'},"
@@ -122,6 +126,17 @@ def add_cds_routes(app: FastAPI, holder: Guideline, options: CdsOptions) -> None
                      item.get("card"), about, item.get("outcome"),
                      item.get("overrideReason"))
         return JSONResponse({}, status_code=200)
+
+
+def unknown_service(version: Version, service: str) -> str:
+    """Why no service answers at `service`: a decision the reader left out (named, with why),
+    else the services there are ("none" when there are none)."""
+    try:
+        left_out(version.model, service)
+    except CaseError as exc:
+        return str(exc)
+    return _("there is no CDS service {service!r}; the services are: {services}").format(
+        service=visible(service), services=", ".join(version.model.top_decisions()) or _("none"))
 
 
 async def read(request: Request) -> bytes:

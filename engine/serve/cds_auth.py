@@ -72,32 +72,34 @@ class Trust:
         """The verified issuer of the call, or `Unauthorized` saying why not."""
         scheme, _sp, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("no bearer token: send Authorization: Bearer <JWT>")
+            raise Unauthorized(_("no bearer token: send Authorization: Bearer <JWT>"))
         token = token.strip()
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"the token cannot be read: {exc}") from None
+            raise Unauthorized(_("the token cannot be read: {why}").format(why=exc)) from None
         alg = header.get("alg")
         if alg not in ALGORITHMS:
-            raise Unauthorized(f"the algorithm {alg!r} is refused: sign with one of "
-                               f"{', '.join(ALGORITHMS)}")
+            raise Unauthorized(_("the algorithm {alg!r} is refused: sign with one of "
+                                 "{algorithms}").format(alg=alg,
+                                                        algorithms=", ".join(ALGORITHMS)))
         issuer = claims.get("iss")
         keys = self.issuers.get(issuer) if isinstance(issuer, str) else None
         if keys is None:
-            raise Unauthorized(f"the issuer {issuer!r} is not trusted (--jwks)")
+            raise Unauthorized(_("the issuer {issuer!r} is not trusted (--jwks)").format(
+                issuer=issuer))
         key = _key(keys, header.get("kid"))
         try:
             verified: dict[str, Any] = jwt.decode(
                 token, key=key, algorithms=[alg], audience=audience, issuer=issuer,
                 leeway=LEEWAY, options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]})
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"the token is not valid: {exc}") from None
+            raise Unauthorized(_("the token is not valid: {why}").format(why=exc)) from None
         now = time.time() if now is None else now
         if verified["exp"] - now > LONGEST:
-            raise Unauthorized(f"the token is valid for more than {LONGEST} s: issue a "
-                               "short-lived one for each call")
+            raise Unauthorized(_("the token is valid for more than {most} s: issue a "
+                                 "short-lived one for each call").format(most=LONGEST))
         self._once(str(verified["jti"]), float(verified["exp"]), now)
         return str(issuer)
 
@@ -107,9 +109,9 @@ class Trust:
                 for old in [k for k, exp in self.seen.items() if exp + LEEWAY < now]:
                     del self.seen[old]
             if len(self.seen) >= REMEMBERED:
-                raise Unauthorized("too many tokens in flight: try again shortly")
+                raise Unauthorized(_("too many tokens in flight: try again shortly"))
             if jti in self.seen:
-                raise Unauthorized("this token was used before (jti replayed)")
+                raise Unauthorized(_("this token was used before (jti replayed)"))
             self.seen[jti] = expires
 
 
@@ -118,8 +120,9 @@ def _key(keys: PyJWKSet, kid: Any) -> Any:
     if kid is not None:
         found = next((k for k in usable if k.key_id == kid), None)
         if found is None:
-            raise Unauthorized(f"no trusted key has the kid {kid!r}")
+            raise Unauthorized(_("no trusted key has the kid {kid!r}").format(
+                kid=kid))
         return found.key
     if len(usable) == 1:
         return usable[0].key
-    raise Unauthorized("the token names no kid and the issuer has several keys")
+    raise Unauthorized(_("the token names no kid and the issuer has several keys"))

@@ -17,8 +17,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.errors import CaseError
+from ..core.i18n import _
+from ..core.text import visible
+from ..evaluation.evaluate import resolve_decision
 from .answers import RequestProblem, error, evaluate_one, parse_json
 from .pinned import PINNED
+from .refusals import FAILED, not_allowed, too_large
 from .state import Guideline, Version
 from .wire import encode
 
@@ -34,16 +39,22 @@ def served(holder: Guideline) -> Version:
     (`wrap.RequestContext` takes it at the request's start, and checks a pinned version)."""
     version = PINNED.get() or holder.current
     if version is None:
-        reason = holder.stale.reason if holder.stale else "not loaded yet"
-        raise RequestProblem(503, "NoGuideline", f"no good version of the workbook: {reason}")
+        reason = holder.stale.reason if holder.stale else _("not loaded yet")
+        raise RequestProblem(503, "NoGuideline", _("no good version of the workbook: "
+                                                   "{reason}").format(reason=reason))
     return version
 
 
 def decision_of(version: Version, name: str) -> str:
-    if name not in version.model.tables:
-        raise RequestProblem(404, "UnknownDecision", f"there is no decision {name!r}; the "
-                             f"decisions are: {', '.join(version.model.tables)}")
-    return name
+    """The decision a path names, or 404 in the words `guideline eval` uses: a decision the
+    reader left out (a DMN literal expression, say) is named with why; the list of decisions
+    is never empty ("none")."""
+    if name in version.model.tables:
+        return name
+    try:
+        return resolve_decision(version.model, name)
+    except CaseError as exc:
+        raise RequestProblem(404, "UnknownDecision", str(exc)) from None
 
 
 async def receive_body(content_type: str, length: str, chunks: AsyncIterator[bytes],
@@ -51,15 +62,15 @@ async def receive_body(content_type: str, length: str, chunks: AsyncIterator[byt
     """The body, refused early when its type is wrong or it is over `limit` bytes."""
     media = content_type.split(";")[0].strip().lower()
     if media not in types:
-        raise RequestProblem(415, "UnsupportedMediaType",
-                             f"send {' or '.join(types)}, not {media or 'no content type'}")
+        raise RequestProblem(415, "UnsupportedMediaType", _("send {types}, not {media}").format(
+            types=_(" or ").join(types), media=visible(media) or _("no content type")))
     if length.isdigit() and int(length) > limit:
-        raise RequestProblem(413, "PayloadTooLarge", f"the body is larger than {limit:,} bytes")
+        raise RequestProblem(413, "PayloadTooLarge", too_large(limit))
     parts, size = [], 0
     async for chunk in chunks:
         size += len(chunk)
         if size > limit:
-            raise RequestProblem(413, "PayloadTooLarge", f"the body is larger than {limit:,} bytes")
+            raise RequestProblem(413, "PayloadTooLarge", too_large(limit))
         parts.append(chunk)
     return b"".join(parts)
 
@@ -68,7 +79,8 @@ async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
-            raise RequestProblem(400, "MalformedRequest", "the client left before the body ended")
+            raise RequestProblem(400, "MalformedRequest",
+                                 _("the client left before the body ended"))
         yield message.get("body", b"")
         if not message.get("more_body", False):
             return
@@ -87,7 +99,7 @@ class FastEvaluate:
             return
         try:
             if scope["method"] != "POST":
-                raise RequestProblem(405, "MethodNotAllowed", "Method Not Allowed")
+                raise RequestProblem(405, "MethodNotAllowed", not_allowed("POST"))
             version = served(self.holder)
             decision = decision_of(version, match.group(1))
             headers = dict(scope["headers"])
@@ -100,7 +112,7 @@ class FastEvaluate:
         except Exception:  # a bug: logged, answered in the error shape, never shown
             log.exception("unexpected error")
             status = 500
-            answer = error("InternalError", "the server failed on this request; it is logged")
+            answer = error("InternalError", _(FAILED))
         await _respond(send, status, answer)
 
 

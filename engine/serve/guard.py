@@ -16,7 +16,9 @@ accepts and keeps the connections. This protocol is uvicorn's, with four bounds 
 - what uvicorn would answer in plain text (an unknown method, a request that is not HTTP)
   is answered in the API's error shape.
 
-Every refusal here is the API's JSON error shape with `Connection: close`.
+Every refusal here is the API's JSON error shape with `Connection: close`, its message in the
+server's language (no request's headers are read yet), except the body's 408, which speaks
+the language its headers asked for (`wrap.request_language`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ import asyncio
 import json
 import logging
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ..core import i18n
+from ..core.i18n import _
+from .wrap import request_language
 
 try:
     import resource
@@ -86,8 +93,9 @@ class GuardedHttpTools(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self.limit and not self._make_room():
-            self._refuse(503, "TooManyConnections", "the server has as many connections as it "
-                         "serves at once, each with a request in progress; try again shortly")
+            self._refuse(503, "TooManyConnections", _(
+                "the server has as many connections as it serves at once, each with a request "
+                "in progress; try again shortly"))
             return
         self.idle[self] = None
         self._start_request()
@@ -102,8 +110,9 @@ class GuardedHttpTools(HttpToolsProtocol):
         for other in self.idle:
             if other is not self:
                 if other._in_headers:
-                    other._refuse(503, "TooManyConnections", "the server needed this "
-                                  "connection for another: send the request at once")
+                    other._refuse(503, "TooManyConnections", _(
+                        "the server needed this connection for another: send the request at "
+                        "once"))
                 else:
                     other._close()
                 return True
@@ -117,8 +126,9 @@ class GuardedHttpTools(HttpToolsProtocol):
             self._header_bytes += len(data)
         super().data_received(data)
         if self._in_headers and self._header_bytes > self.max_header_bytes:
-            self._refuse(431, "HeadersTooLarge", f"the request line and headers are larger "
-                         f"than {self.max_header_bytes:,} bytes")
+            self._refuse(431, "HeadersTooLarge", _(
+                "the request line and headers are larger than {most:,} bytes").format(
+                    most=self.max_header_bytes))
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -128,8 +138,7 @@ class GuardedHttpTools(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self.idle.pop(self, None)  # a request in progress: not closed to make room
-        self._arm(self.body_timeout, "the request's body did not arrive within "
-                  f"{self.body_timeout:g} s of its headers")
+        self._arm(self.body_timeout, self._body_late)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -145,16 +154,32 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's plain-text 400 (an unknown method, not HTTP at all), in the error shape."""
-        self._refuse(400, "MalformedRequest", "the request is not valid HTTP/1.1 (an unknown "
-                     "method, or a malformed request line or header)")
+        self._refuse(400, "MalformedRequest", _(
+            "the request is not valid HTTP/1.1 (an unknown method, or a malformed request line "
+            "or header)"))
 
     # -- deadlines and refusals ---------------------------------------------------------------
     def _start_request(self) -> None:
         self._in_headers, self._header_bytes = True, 0
-        self._arm(self.header_timeout, f"the request's headers did not arrive within "
-                  f"{self.header_timeout:g} s")
+        self._arm(self.header_timeout, self._headers_late)
 
-    def _arm(self, seconds: float, why: str) -> None:
+    def _headers_late(self) -> str:
+        return _("the request's headers did not arrive within {seconds:g} s").format(
+            seconds=self.header_timeout)
+
+    def _body_late(self) -> str:
+        """Said in the language the request's headers asked for (made only if it is late)."""
+        spoken = i18n.for_request(request_language(
+            self.url.decode("latin-1").partition("?")[0], dict(self.headers or ())))
+        try:
+            return _("the request's body did not arrive within {seconds:g} s of its "
+                     "headers").format(seconds=self.body_timeout)
+        finally:
+            i18n.end_request(spoken)
+
+    def _arm(self, seconds: float, why: Callable[[], str]) -> None:
+        """Refuse the request 408 after `seconds`, saying `why()` (the words are made only
+        then: most requests are in time)."""
         self._cancel()
         self._deadline = self.loop.call_later(seconds, self._too_slow, why)
 
@@ -163,12 +188,12 @@ class GuardedHttpTools(HttpToolsProtocol):
             self._deadline.cancel()
             self._deadline = None
 
-    def _too_slow(self, why: str) -> None:
+    def _too_slow(self, why: Callable[[], str]) -> None:
         self._deadline = None
         if self.cycle is not None and self.cycle.response_started:
             self._close()  # an answer already began: nothing more can be said on it
         else:
-            self._refuse(408, "RequestTimeout", why)
+            self._refuse(408, "RequestTimeout", why())
 
     def _refuse(self, status: int, kind: str, message: str) -> None:
         self._note(kind)

@@ -17,10 +17,12 @@ from typing import Any
 import jinja2
 
 from ..core import i18n
-from ..core.errors import Finding
+from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import _
 from ..core.text import MAX_DIGITS, visible
+from ..domain.words import approval_words, test_words, value_words
 from ..evaluation.explain import questions_on_trace
+from ..review.paragraphs import SOURCES
 from .answers import evaluate_one
 from .schemas import needed_inputs
 from .state import Guideline, Rejected, Version
@@ -29,15 +31,16 @@ UNKNOWN = "null"  # the form's word for "unknown", as in JSON
 # Only 0-9 are digits (docs/hostile-input.md): `\d` would take ١ and １ as 1.
 NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 WHOLE = re.compile(r"-?[0-9]+")
-SOURCES = ("sources", "source", "kilder", "kilde")
 
 _ENVS: dict[str, jinja2.Environment] = {}
 
 
-def language(version: Version | None) -> tuple[str, gettext.NullTranslations]:
+def language(version: Version | Rejected | None) -> tuple[str, gettext.NullTranslations]:
     """The page's language and catalog: the package's choice (--lang, GUIDELINE_LANG, the
-    workbook's About language, else English), made when the workbook was loaded."""
-    return i18n.language(), i18n.translations()
+    workbook's About language, else English), made where the workbook was loaded (with
+    --watch, in the reload worker: the version carries it here)."""
+    lang = version.lang if version is not None else i18n.language()
+    return lang, i18n.catalog(lang)
 
 
 def environment(lang: str, translations: gettext.NullTranslations) -> jinja2.Environment:
@@ -58,13 +61,15 @@ def fields(version: Version, decision: str) -> list[dict[str, Any]]:
     out = []
     for name in needed_inputs(version.model, decision):
         var = version.model.variables[name]
+        labels = version.model.value_labels.get(name, {})
         field: dict[str, Any] = {"name": name, "label": var.label or name, "type": var.type,
-                                 "description": var.description}
+                                 "description": var.description,
+                                 "unknown": var.unknown is not False}  # null allowed here
         if var.type == "boolean":
             field["control"] = "yesno"
         elif var.type == "string" and var.values:
             field["control"] = "select"
-            field["choices"] = list(var.values)
+            field["choices"] = [(v, value_words(v, labels)) for v in var.values]
         else:
             field["control"] = {"date": "date", "string": "text"}.get(var.type, "number")
             field["step"] = "1" if var.type == "integer" else "any"
@@ -125,17 +130,22 @@ def case_from_form(version: Version, decision: str,
 
 
 def _problem(message: str, variable: str) -> dict[str, Any]:
-    return {"error": {"kind": "InvalidInput", "message": message, "variable": variable}}
+    return {"error": {"kind": "InvalidInput", "message": message, "variable": variable,
+                      "title": _("Not a valid case")}}
 
 
 # -- the answer in words ------------------------------------------------------------------------
 def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[str, Any]:
     """What the page shows for a case: the answer and why, or the error in plain words."""
     status, body = evaluate_one(version, decision, case)
-    if status != 200:
-        return {"error": body["error"]}
     model = version.model
+    if status != 200:
+        missing = [n for n in needed_inputs(model, decision) if n not in case]
+        return {"error": _error_in_words(model, body["error"], missing)}
     quoted = version.paragraphs  # read with the workbook, bounded: no request reads a file
+
+    def labels(name: str) -> dict[Any, str]:
+        return model.value_labels.get(name, {})
     steps = []
     for step in body["trace"]:
         table = model.tables[step["decision"]]
@@ -144,8 +154,8 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
         for rule_id in step["rules"]:
             rule = rules[rule_id]
             conditions = [{"label": model.label(col.name),
-                           "value": shown(step["inputs"][col.name]), "test": test.text,
-                           "cell": cell}
+                           "value": value_words(step["inputs"][col.name], labels(col.name)),
+                           "test": test_words(test, labels(col.name)), "cell": cell}
                           for col, test, cell in zip(table.inputs, rule.inputs, rule.input_cells)
                           if test is not None and not test.any]
             notes = [{"header": col.name, "text": text}
@@ -158,12 +168,13 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
                         "english": getattr(quoted.get(pid), "english", "")} for pid in ids]
             deciding.append({"id": rule.id, "cell": rule.cell, "conditions": conditions,
                           "notes": notes, "sources": sources,
-                          "outputs": [{"label": model.label(o), "value": shown(v), "cell": c}
+                          "outputs": [{"label": model.label(o), "cell": c,
+                                       "value": value_words(v, labels(o))}
                                       for o, v, c in zip(table.output_names, rule.outputs,
                                                          rule.output_cells)]})
-        steps.append({"decision": step["decision"], "title": table.title, "rules": deciding,
-                      "default": step["default"]})
-    outputs = [{"label": model.label(k), "name": k, "value": shown(v)}
+        steps.append({"decision": step["decision"], "title": table.title or table.sheet,
+                      "rules": deciding, "default": step["default"]})
+    outputs = [{"label": model.label(k), "name": k, "value": value_words(v, labels(k))}
                for k, v in body["outputs"].items()]
     asked = questions_on_trace(model, ((s["decision"], s["rules"]) for s in body["trace"]))
     questions = [{"id": q.id, "text": q.text, "reading": q.reading, "rules": ", ".join(rules),
@@ -173,15 +184,16 @@ def answer_view(version: Version, decision: str, case: dict[str, Any]) -> dict[s
             "guideline": body["guideline"], "warnings": body["warnings"]}
 
 
-def shown(value: Any) -> str:
-    """A value as the workbook writes it: true, false, null, a list with commas."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(shown(v) for v in value)
-    return str(value)
+def _error_in_words(model: Any, error: dict[str, Any], missing: list[str]) -> dict[str, Any]:
+    """A refusal as the committee reads it: what kind, in words, the missing inputs by label."""
+    kinds = {"MissingInput": _("Information is missing"), "InvalidInput": _("Not a valid case"),
+             "NoRuleMatched": _("No rule matches"), "ConflictingRules": _("Rules disagree")}
+    out = dict(error)
+    out["title"] = kinds.get(str(error.get("kind")), _("No answer"))
+    if error.get("kind") == "MissingInput" and missing:
+        out["message"] = _("fill in: {labels}").format(
+            labels=", ".join(model.label(n) for n in missing))
+    return out
 
 
 
@@ -190,7 +202,8 @@ def status_view(holder: Guideline) -> dict[str, Any]:
     version, stale = holder.current, holder.stale
     return {"version": version, "stale": stale,
             "counts": version.counts() if version else None,
-            "findings": _findings(version, stale),
+            "findings": (found := _findings(version, stale)),
+            "rows": _rows(version, found),
             "failures": stale.failures if isinstance(stale, Rejected) else ()}
 
 
@@ -200,22 +213,42 @@ def _findings(version: Version | None, stale: Rejected | None) -> list[Finding]:
     return sorted(source, key=lambda f: rank.get(f.severity, 3))
 
 
+def _rows(version: Version | None, findings: list[Finding]) -> list[dict[str, Any]]:
+    """The findings as the page lists them: severity and kind in words, where (the sheet)."""
+    tables = version.model.tables if version is not None else {}
+    return [{"severity": f.severity, "kind": f.kind, "message": f.message, "cells": f.cells,
+             "severity_words": severity_word(f.severity), "kind_words": kind_word(f.kind),
+             "where": tables[f.decision].sheet if f.decision in tables else ""}
+            for f in findings]
+
+
 def render_page(holder: Guideline, decision: str | None, answer: dict[str, Any] | None = None,
                 values: dict[str, list[str]] | None = None, nonce: str = "",
                 fragment: str | None = None) -> str:
     version = holder.current
-    lang, translations = language(version)
+    lang, translations = language(version or holder.stale)
+    with i18n.speaking(lang):  # the words made here too (status, values) in the page's language
+        return _render(holder, decision, answer, values, nonce, fragment, lang, translations)
+
+
+def _render(holder: Guideline, decision: str | None, answer: dict[str, Any] | None,
+            values: dict[str, list[str]] | None, nonce: str, fragment: str | None, lang: str,
+            translations: gettext.NullTranslations) -> str:
+    version = holder.current
     env = environment(lang, translations)
     context: dict[str, Any] = {"lang": lang, "nonce": nonce, "status": status_view(holder),
                                "answer": answer, "values": values or {}, "unknown": UNKNOWN}
     if version is not None:
-        decisions = list(version.model.tables)
-        context.update(about=version.about, approved=version.model.approved)
+        model = version.model
+        context.update(about=version.about, approved=model.approved,
+                       status_words=approval_words(model))
+        decisions = [(t.name, t.title or t.sheet or t.name) for t in model.in_sheet_order()]
         if decisions:  # a workbook of a glossary alone has no form to show
-            tops = version.model.top_decisions()
-            chosen = decision if decision in decisions else (tops[0] if tops else decisions[0])
+            names = [name for name, _title in decisions]
+            chosen = decision if decision in names else (model.main_decision() or names[0])
             shown = fields(version, chosen)
             key = hashlib.sha256(repr((chosen, shown)).encode()).hexdigest()[:16]
             context.update(decisions=decisions, decision=chosen, fields=shown, form_key=key)
     template = env.get_template(f"{fragment}.html" if fragment else "page.html")
     return template.render(context)
+

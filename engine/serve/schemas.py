@@ -166,11 +166,15 @@ class Paragraph(BaseModel):
 
 
 class OpenQuestion(BaseModel):
+    """The shape `guideline eval --format json` gives too (`explain.questions_json`)."""
+
     id: str
     text: str
     reading: str = Field(description="the reading followed until the committee answers")
     paragraphs: list[str]
-    rules: list[str]
+    rules: list[str] = Field(description="decision:rule: the deciding rules of this answer "
+                                         "the question is tied to")
+    cell: str = Field(description="where the committee wrote it, Sheet!A7")
 
 
 class EvaluateResponse(BaseModel):

@@ -70,6 +70,8 @@ class Guideline:
             if got is None:  # the server is stopping
                 return False
             self.seen = got.signature
+            if self.current is None or not isinstance(got, Rejected):
+                i18n.install(got.lang)  # the workbook's language here too (--watch reads apart)
             if isinstance(got, Rejected):
                 self.stale = got
                 log.warning("reload of %s rejected: %s (still serving %s)", self.path,

@@ -52,6 +52,7 @@ class Version:
     data: bytes = field(default=b"", repr=False)  # the bytes loaded (for the sheet order)
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     locks: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    lang: str = "en"  # the language its messages were made in: the page and answers use it
 
     @property
     def about(self) -> dict[str, str]:
@@ -97,6 +98,7 @@ class Rejected:
     reason: str
     seen_at: float
     signature: Signature | None = None  # of what was looked at, so the watcher waits for a save
+    lang: str = field(default_factory=i18n.language)  # the language of its messages
 
 
 def read_version(path: str, lang: str | None = None) -> Version | Rejected:
@@ -163,7 +165,8 @@ def _read(copy: str, path: str, sha: str, sig: Signature) -> Version | Rejected:
         return Rejected(path, sha, findings, lines, _("{n} of the workbook's test cases "
                                                       "fail").format(n=len(failed)),
                         time.time(), sig)
-    return Version(path, sha, model, findings, outcomes, time.time(), sig)
+    return Version(path, sha, model, findings, outcomes, time.time(), sig,
+                   lang=i18n.language())
 
 
 def _renamed(finding: Finding, copy: str, path: str) -> Finding:

@@ -17,6 +17,9 @@ from typing import Any
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.i18n import _
+from .refusals import NOT_JSON
+
 log = logging.getLogger("engine.serve")
 
 
@@ -51,8 +54,6 @@ def error_body(kind: str, message: str) -> dict[str, Any]:
     return {"error": {"kind": kind, "message": message}}
 
 
-NOT_JSON = error_body("InternalError", "the answer holds a number JSON cannot carry (NaN or "
-                                       "infinite), so it is not sent; it is logged")
 
 
 def encode(status: int, body: Any) -> tuple[int, bytes]:
@@ -61,7 +62,7 @@ def encode(status: int, body: Any) -> tuple[int, bytes]:
         return status, json_bytes(body)
     except NotJSON:
         log.error("an answer held NaN or infinity and was not sent (status %d)", status)
-        return 500, json_bytes(NOT_JSON)
+        return 500, json_bytes(error_body("InternalError", _(NOT_JSON)))
 
 
 class JSONReply(JSONResponse):

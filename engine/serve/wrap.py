@@ -23,6 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core import i18n
+from ..core.i18n import _
 from .pinned import PINNED
 from .state import Guideline
 
@@ -31,6 +32,7 @@ log = logging.getLogger("engine.serve")
 HEADERS = ["authorization", "content-type", "x-request-id", "if-match", "accept-language"]
 EXPOSED = ["etag", "x-request-id"]
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+PAGES = ("/", "/report")  # and the page's form, /decisions/{name}/answer
 LANGUAGE = re.compile(r"\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)\s*"
                       r"(?:;\s*q\s*=\s*([0-9.]+))?")
 
@@ -93,13 +95,17 @@ class RequestContext:
         extra = [(b"x-request-id", request_id.encode("latin-1"))]
         if version is not None:
             extra.append((b"etag", f'"{version.sha256}"'.encode("latin-1")))
+        spoken = i18n.for_request(request_language(scope["path"], headers))
         wanted = _wanted(scope, headers)
         if wanted is not None and (version is None or version.sha256 not in wanted):
-            served = version.sha256 if version is not None else "none"
-            await _answer(send, 409, {"error": {
-                "kind": "VersionConflict",
-                "message": f"the version asked for is not served (now: {served}); read "
-                           "/guideline and ask again"}}, extra)
+            served = version.sha256 if version is not None else _("none")
+            try:
+                message = _("the version asked for is not served (now: {served}); read "
+                            "/guideline and ask again").format(served=served)
+            finally:
+                i18n.end_request(spoken)
+            await _answer(send, 409, {"error": {"kind": "VersionConflict", "message": message}},
+                          extra)
             log.info("request %s %s %s: 409 (version %s not served)", request_id,
                      scope["method"], scope["path"], ",".join(sorted(wanted))[:80])
             return
@@ -112,8 +118,6 @@ class RequestContext:
             await send(message)
 
         pinned = PINNED.set(version)
-        spoken = i18n.for_request(accepted_language(
-            headers.get(b"accept-language", b"").decode("latin-1")) if _api(scope) else None)
         try:
             await self.app(scope, receive, sending)
         finally:
@@ -124,12 +128,13 @@ class RequestContext:
                          status[0])
 
 
-def _api(scope: Scope) -> bool:
-    """The JSON API and the CDS services speak the caller's language; the committee's page
-    and the report keep the workbook's (a browser always sends Accept-Language)."""
-    path: str = scope["path"]
-    return (path.startswith("/decisions/") and not path.endswith("/answer")) or (
-        path.startswith("/cds-services"))
+def request_language(path: str, headers: dict[bytes, bytes]) -> str | None:
+    """The language of the messages made for a request: the caller's (`Accept-Language`) for
+    the JSON API and the CDS services; None (the installed one, the workbook's) for the
+    committee's page, its form and the report (a browser always sends Accept-Language)."""
+    if path in PAGES or path.endswith("/answer"):
+        return None
+    return accepted_language(headers.get(b"accept-language", b"").decode("latin-1"))
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any],

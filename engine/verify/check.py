@@ -47,10 +47,12 @@ from ..core.model import SINGLE_HIT, Model, Table
 from ..core.sfeel import Value
 from ..evaluation.compiled import compile_model, compile_table
 from .aggregates import check_aggregates
+from .citations import check_citations
 from .context import (
     Context,
     Reach,
 )
+from .folding import fold
 from .graph_check import check_gaps, check_overlaps, check_reach
 from .graph_rules import masked_across_graph, redundant_across_graph
 from .reaching import Reaching
@@ -63,6 +65,7 @@ from .regions import (
     members,
 )
 from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
+from .test_sheet import check_test_sheet
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,11 @@ log = logging.getLogger(__name__)
 def check_model(model: Model) -> list[Finding]:
     out = list(model.problems)
     check_glossary_use(model, out)
+    check_citations(model, out)
+    check_test_sheet(model, out)
     with collector_held():  # many objects, all alive, few cycles: see core/collecting.py
         check_tables(model, out)  # what it built is freed before the collector is back
+    out = fold(out)
     log.info("checked %s: %d error(s), %d warning(s), %d note(s)", model.path,
              *(sum(f.severity == s for f in out) for s in ("error", "warning", "info")))
     return out
@@ -85,6 +91,8 @@ def check_tables(model: Model, out: list[Finding]) -> None:
 
 
 def check_glossary_use(model: Model, out: list[Finding]) -> None:
+    if any(header_blockers(model, t) for t in model.tables.values()):
+        return  # a header that cannot be read may be where the variable is used
     used = {c.name for t in model.tables.values() for c in (*t.inputs, *t.outputs)}
     for var in model.variables.values():
         if var.name not in used:
@@ -186,30 +194,19 @@ def check_table(model: Model, table: Table, out: list[Finding], reach: Reach,
                 reaching: Reaching) -> None:
     blockers = header_blockers(model, table)
     if blockers:
-        out.append(
-            Finding(
-                "not_analysed",
-                "error",
-                _(
-                    "decision {name} is not checked until its "
-                    "header is fixed: the cell(s) {blockers} could "
-                    "not be read (see above), so columns may be "
-                    "missing"
-                ).format(name=table.name, blockers=", ".join(blockers)),
-                table.name,
-                (),
-                tuple(blockers),
-            )
-        )
+        out.append(Finding("not_analysed", "error",
+                           _("until the header is fixed, decision {name} is not checked "
+                             "(columns may be missing)").format(name=table.name),
+                           table.name, (), tuple(blockers)))
         for name in table.output_names:
             reach[name] = None
         return
     ctx = build_context(model, table, reach)
-    check_unreadable(ctx, out)
     told = check_unreachable(ctx, out)
     overlap_graph(ctx)
     live = check_reach(ctx, reaching, out, told)
     check_gaps(ctx, reaching, out)
+    check_unreadable(ctx, out)
     check_overlaps(ctx, reaching, out)
     if len(table.outputs) == 1:
         check_aggregates(ctx, reaching, out, produced(table, table.output_names[0], None))
@@ -228,15 +225,19 @@ def check_table(model: Model, table: Table, out: list[Finding], reach: Reach,
 
 # -- the analyses ------------------------------------------------------------------------------
 def check_unreadable(ctx: Context, out: list[Finding]) -> None:
+    """One finding per rule left out for a cell that cannot be read, with the gaps where it
+    may belong (not listed apart: they are that one mistake); `fold` says it at the cell."""
     for i, rule in enumerate(ctx.table.rules):
         bad = tuple(c for c, t in zip(rule.input_cells, rule.inputs) if t is None)
         if bad:
+            gaps = _("; {n} region(s) of cases that no rule answers are not listed, because "
+                     "this rule may be meant for them").format(n=ctx.folded) \
+                if ctx.folded else ""
             out.append(ctx.finding(
-                "not_analysed", "warning", _("rule {id} is left out of the check "
-                                             "because {bad} could not be read (see "
-                                             "above); a gap reported for this table "
-                                             "may be where this rule belongs").format(
-                                               id=rule.id, bad=', '.join(bad)), [i], cells=bad))
+                "not_analysed", "warning", _("until it is fixed, rule {id} is left out of the "
+                                             "check{gaps}").format(id=rule.id, gaps=gaps),
+                [i], cells=bad))
+            ctx.folded = 0  # said once per table
 
 
 def overlap_graph(ctx: Context) -> None:

@@ -58,6 +58,7 @@ class Context:
     adjacent: list[int] = field(default_factory=list)  # per rule: rules overlapping it
     containers: list[int] = field(default_factory=list)  # per rule: rules holding all of it
     masked: set[int] = field(default_factory=set)
+    folded: int = 0  # gaps not listed: they lie where an unreadable rule may belong
 
     @property
     def atoms(self) -> list[Atoms]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from ..core.errors import Finding, kind_word, severity_word
 from ..core.i18n import N_, _, language
 from ..core.model import Model
+from ..core.sfeel import literal_text
 from ..core.text import xml_safe
+from ..domain.words import boolean_cell
 
 ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -67,7 +70,8 @@ def text(model: Model, findings: list[Finding]) -> str:
             lines.append(f"  {severity_word(f.severity).upper():8} {kind_word(f.kind):12} "
                          f"{where}: {f.message}")
             if f.region:
-                cells = "; ".join(f"{_label(model, k)}: {v}" for k, v in f.region.items())
+                cells = "; ".join(f"{_label(model, k)}: {_cell(model, k, v)}"
+                                  for k, v in f.region.items())
                 label = _(REGION_LABEL[f.kind]) if f.kind in REGION_LABEL else _("its cases")
                 lines.append(f"          {label}: {cells}")
             if f.example:
@@ -92,14 +96,19 @@ def text(model: Model, findings: list[Finding]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(model: Model, name: str, text: str) -> str:
+    """A region's cell as the committee types it: in a yes/no column ja/nei in Norwegian."""
+    var = model.variables.get(name)
+    if var is None or var.type != "boolean":
+        return text
+    return re.sub(r"\b(true|false)\b", lambda m: boolean_cell(m.group(1) == "true"), text)
+
+
 def _plain(value: object) -> str:
-    if value is None:
-        return "null"  # as a cell and a case write unknown, not Python's None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    """A value of an example as the committee writes it in a cell: null, true, "text", 2.5."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return literal_text(value)
 
 
 def junit(model: Model, findings: list[Finding]) -> str:

@@ -19,6 +19,7 @@ from ..core.errors import ConflictingRules, EngineError, Finding, NoRuleMatched
 from ..core.i18n import N_, _
 from ..core.model import SINGLE_HIT
 from ..core.sfeel import Value, literal_text
+from ..domain.words import cell_words
 from ..evaluation.evaluate import evaluate
 from .context import GAP_SEARCH_LIMIT, MAX_GAPS_SHOWN, MAX_OVERLAPS_SHOWN, MAX_STEPS, Context
 from .projected import unapplied_finding
@@ -59,7 +60,11 @@ class Terms:
                 for name, axis, m in zip(self.view.table.input_names, self.axes, box)}
 
     def row(self, box: Box) -> str:
-        parts = [f"{self.ctx.label(k)} {v}" if v[0] in "<>" else f"{self.ctx.label(k)} = {v}"
+        """The region in words: `Spor i flytskjemaet er Vurdering ved kjemoterapi; …`."""
+        model = self.ctx.model
+        parts = [_("{name} is {words}").format(
+                     name=self.ctx.label(k),
+                     words=cell_words(model.variables.get(k), v, model.value_labels.get(k)))
                  for k, v in self.region(box).items() if v != "-"]
         return "; ".join(parts) or _("every case")
 
@@ -125,6 +130,13 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
                 return verified(ctx, view.space.case(b), expect, [])
         return None  # pragma: no cover - every merged region holds a gap it was made of
 
+    if table.default is None:
+        maybe = [unread_region(view, terms, i) for i in range(view.n_rules)
+                 if not table.rules[i].readable]
+        kept = [g for g in gaps if not any(intersect(g, m) is not None for m in maybe)]
+        ctx.folded, gaps = len(gaps) - len(kept), kept  # said with the unreadable cell
+        if not gaps:
+            return
     count = f"{len(gaps)}" if complete else _("at least {n_gaps}").format(n_gaps=len(gaps))
     if table.default is not None:
         said = ", ".join(literal_text(v) for v in table.default)
@@ -147,9 +159,9 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
             break
         if single:
             msg = _("no rule matches these cases, so they get no answer: add a rule "
-                    "for {row}").format(row=terms.row(region))
+                    "where {row}").format(row=terms.row(region))
         else:
-            msg = _("no rule matches {row}: {gap_meaning} (allowed under hit policy "
+            msg = _("no rule matches where {row}: {gap_meaning} (allowed under hit policy "
                     "{hit_policy})").format(row=terms.row(region),
                                              gap_meaning=_(GAP_MEANING[table.hit_policy]),
                                              hit_policy=table.hit_policy)
@@ -160,6 +172,16 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
         out.append(finding(ctx, terms, "gap", severity,
                            _("... and more regions that no rule matches: the search stopped "
                              "here (fix the ones above first)"), []))
+
+
+def unread_region(view: View, terms: Terms, i: int) -> Box:
+    """Where an unreadable rule may apply, in the table's columns: its readable cells as they
+    stand, every value where a cell could not be read. A gap there may be where it belongs."""
+    box = list(view.boxes[i])
+    for k, test in enumerate(view.table.rules[i].inputs):
+        if test is None:
+            box[terms.columns[k]] = view.space.domain[terms.columns[k]]
+    return terms.of(tuple(box))
 
 
 def example_any(ctx: Context, view: View, raw: list[tuple[Box, Box]],
@@ -205,7 +227,8 @@ def check_overlaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
             for r in group:
                 covered[r] |= mask
             shown += 1
-            out.append(overlap_finding(ctx, terms, view, group, witness))
+            region = overlap_region(view, terms, group, witness)
+            out.append(overlap_finding(ctx, terms, view, group, witness, region))
 
 
 def plain(ctx: Context, view: View) -> bool:
@@ -236,17 +259,31 @@ def grow(view: View, adjacent: dict[int, int], i: int, j: int,
     return sorted(group), witness
 
 
+def overlap_region(view: View, terms: Terms, group: list[int], witness: Box) -> Box:
+    """Every real case the group's rules share, said in the table's columns: the smallest row
+    holding them all (a rule copied over two tracks overlaps on both, not only on the first
+    found). It lies inside every rule of the group, so each real case in it is an overlap;
+    what else it holds is impossible (a constraint, an answer no decision gives)."""
+    common: Box | None = view.space.domain
+    for r in group:
+        common = intersect(common, view.boxes[r]) if common is not None else None
+    pieces = [terms.of(p) for p in view.outside(common, GAP_SEARCH_LIMIT)] if common else []
+    hull = terms.of(witness)
+    for piece in pieces:
+        hull = tuple(a | b for a, b in zip(hull, piece))
+    return hull
+
+
 def overlap_finding(ctx: Context, terms: Terms, view: View, group: list[int],
-                    witness: Box) -> Finding:
+                    witness: Box, region: Box) -> Finding:
     policy = ctx.table.hit_policy
     outputs = [ctx.table.rules[r].outputs for r in group]
     answers = list(dict.fromkeys(outputs))
     ids = _("{ids} and {last}").format(ids=ctx.ids(group[:-1]),
                                         last=ctx.table.rules[group[-1]].id)
-    region = terms.of(witness)
     where = terms.row(region)
     if where != _("every case"):
-        where = _("the cases with {where}").format(where=where)
+        where = _("the cases where {where}").format(where=where)
     both = _("rules {ids} both match {where}") if len(group) == 2 else \
         _("rules {ids} all match {where}")
     matched = both.format(ids=ids, where=where)

@@ -197,8 +197,15 @@ class Reaching:
         self.maps: dict[str, AnswerMap | None] = {}
         self._users: dict[str, set[str]] = {}  # variable -> tables and constraints reading it
         self._tests = self._tests_by_variable()
+        # a decision with an error in its table (a cell, or its header, that could not be read)
+        # cannot be followed: it feeds the tables below as a free input, so its one mistake is
+        # not echoed downstream as "this rule can never apply"
+        sheets = {t.sheet: t.name for t in model.tables.values()}
         self._broken = {p.decision for p in model.problems
                         if p.severity == "error" and p.decision}
+        self._broken |= {sheets[c.rpartition("!")[0]] for p in model.problems
+                         if p.severity == "error" for c in p.cells
+                         if c.rpartition("!")[0] in sheets}
 
     def lenient(self) -> Reaching | None:
         """The same model with undeclared inputs allowed to be unknown; None when every input

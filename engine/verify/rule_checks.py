@@ -56,8 +56,9 @@ def check_unreachable(ctx: Context, out: list[Finding]) -> set[int]:
                       name=up.name if up else '', shown=shown)
         else:
             var = ctx.model.variables[col.name]
-            why = _("no allowed value satisfies it") + (f" (allowed: {var.allowed.text})"
-                                                     if var.allowed is not None else "")
+            why = _("no allowed value satisfies it") + (
+                _(" (allowed: {allowed})").format(allowed=var.allowed.text)
+                if var.allowed is not None else "")
         out.append(
             ctx.finding(
                 "unreachable",

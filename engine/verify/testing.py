@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.errors import CaseError, MissingInput
+from ..core.graph import required
 from ..core.i18n import _
 from ..core.model import Model, TestCase
 from ..evaluation.evaluate import evaluate
@@ -73,6 +74,49 @@ def run_case(model: Model, case: TestCase) -> Outcome:
 def run_tests(model: Model) -> list[Outcome]:
     model.require_valid()
     return [run_case(model, case) for case in model.tests]
+
+
+def unreadable(model: Model) -> dict[str, list[str]]:
+    """The decisions holding a cell that cannot be read (an error in their table), with the
+    cells; "" holds the errors found nowhere else (the glossary, a constraint)."""
+    sheets = {t.sheet: t.name for t in model.tables.values()}
+    out: dict[str, list[str]] = {}
+    for p in model.errors:
+        for cell in p.cells or ("",):
+            name = p.decision if p.decision in model.tables else sheets.get(cell.rpartition("!")[0])
+            out.setdefault(name or "", []).append(cell)
+    return out
+
+
+def run_readable(model: Model) -> tuple[list[Outcome], list[tuple[TestCase, str]]]:
+    """With errors in the workbook, every case that can still be trusted is run: its own cells
+    could be read, and so could every table it goes through. The others come back with the
+    cells that keep them from running (errors outside the tables and cases stop every case)."""
+    broken = unreadable(model)
+    cases_at = {c for case in model.tests for c in (case.cell, *case.cells.values())}
+    elsewhere = [c for c in broken.pop("", []) if c not in cases_at]
+    bad_cells = {c for p in model.errors for c in p.cells}
+    # the tables that could be read, as a model of their own: evaluation refuses a model with
+    # errors, and no case below goes through a table that holds one
+    readable = replace(model, tables={n: t for n, t in model.tables.items() if n not in broken},
+                       problems=[p for p in model.problems if p.severity != "error"],
+                       _compiled=None, _plans={}) if model.errors else model
+    ran, held = [], []
+    for case in model.tests:
+        own = [c for c in (case.cell, *case.cells.values()) if c in bad_cells]
+        through = [c for d in _decisions(model, case) for n in required(model.tables, d)
+                   for c in broken.get(n, ())]
+        blocked = list(dict.fromkeys(own + through + elsewhere))
+        if blocked:
+            held.append((case, ", ".join(blocked)))
+        else:
+            ran.append(run_case(readable, case))
+    return ran, held
+
+
+def _decisions(model: Model, case: TestCase) -> list[str]:
+    return [t.name for t in model.tables.values()
+            if any(o in case.expected for o in t.output_names)]
 
 
 def describe_failure(outcome: Outcome) -> list[str]:

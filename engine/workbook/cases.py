@@ -16,7 +16,16 @@ from ..core.sfeel import (
 from ..core.text import visible
 from ..domain.values import conform
 from .cells import cell_value, formula_problem, id_text, native_value, read_cell, reading
-from .layout import ROLES, first_row, header_variable, keyword, once, read_header, rule_rows
+from .layout import (
+    ROLES,
+    first_filled,
+    first_row,
+    header_variable,
+    keyword,
+    once,
+    read_header,
+    rule_rows,
+)
 from .xlsx import Sheet, cell_name
 
 
@@ -57,7 +66,8 @@ def read_tests(sheet: Sheet, variables: dict[str, Variable], tables: list[Table]
         if isinstance(first, str) and normalise_text(first).startswith("#"):
             continue  # a note among the cases
         if first is None:
-            problems.add("structure", _("this test row has no case id in column A"), id_cell)
+            problems.add("structure", _("this test row has no case id in column A"),
+                         first_filled(sheet, row))
             continue
         case_id = id_text(sheet.get(row, 1))
         if case_id in seen:

@@ -90,9 +90,11 @@ def bool_text(raw: Any, var: Variable) -> Any:
         for i in range(0, len(parts), 2):  # `not(ja)`, `ja, nei`: the words in a test too
             for bare in re.findall(r"[^\W\d_]+", parts[i]):
                 if bare.casefold() not in (*BOOLEAN_WORDS, "null", "not"):
-                    raise ValueProblem("syntax", _("{name} is true or false: write ja or nei "
-                                                   "(true or false), or - for either; {word!r} "
-                                                   "is not one of them").format(
+                    raise ValueProblem("syntax", _("{name} is yes or no: write ja or nei "
+                                                   "(also true, false, sann, usann, or a "
+                                                   "spreadsheet's TRUE/FALSE, SANN/USANN), or - "
+                                                   "for either; {word!r} is not one of "
+                                                   "them").format(
                                                      name=var.title(), word=visible(bare, 40)))
             parts[i] = re.sub(r"[^\W\d_]+", lambda m: _truth(m.group(0)), parts[i])
         return "".join(parts)

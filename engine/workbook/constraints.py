@@ -14,7 +14,7 @@ from ..core.problems import Problems
 from ..core.sfeel import UnaryTest, normalise_text
 from ..domain.atoms import Atoms
 from .cells import cell_test, formula_problem, id_text, read_cell
-from .layout import first_row, header_variable, keyword, once, rule_rows
+from .layout import first_filled, first_row, header_variable, keyword, once, rule_rows
 from .near import header_hint
 from .xlsx import Sheet, cell_name
 
@@ -65,7 +65,7 @@ def read_constraints(sheet: Sheet, variables: dict[str, Variable], decided: set[
         raw_id = sheet.get(row, 1)
         if raw_id is None:
             problems.add("structure", _("this constraint row has no id in column A: give it "
-                                        "one, or clear the row"), id_cell)
+                                        "one, or clear the row"), first_filled(sheet, row))
             continue
         cid = id_text(raw_id)
         if cid in seen:

@@ -26,7 +26,8 @@ GLOSSARY_COLUMNS = {
     "description": "description", "beskrivelse": "description",
     "unknown allowed": "unknown", "kan være ukjent": "unknown",
 }
-YES_NO = {"yes": True, "ja": True, "true": True, "no": False, "nei": False, "false": False}
+YES_NO = {"yes": True, "ja": True, "true": True, "sann": True,  # SANN: Norwegian spreadsheets
+          "no": False, "nei": False, "false": False, "usann": False}
 
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
@@ -112,7 +113,7 @@ def _yes_no(raw: object, name: str, cell: str, problems: Problems) -> bool:
     if word in YES_NO:
         return YES_NO[word]
     problems.add("syntax", _("whether {name} may be unknown must be yes or no (ja/nei, "
-                             "true/false, or empty for no), not {raw!r}").format(
+                             "true/false, SANN/USANN, or empty for no), not {raw!r}").format(
                                  name=name, raw=raw), cell)
     return False
 

@@ -164,6 +164,14 @@ def rule_rows(sheet: Sheet, first: int) -> list[int]:
     return sorted({r for (r, _) in sheet.cells if r >= first})
 
 
+def first_filled(sheet: Sheet, row: int) -> str:
+    """The cell to name for a row without an id: the one text it holds (a note written in
+    another column), else column A, where the id is missing."""
+    filled = [c for c in range(2, sheet.max_col + 1) if sheet.get(row, c) is not None]
+    lone = len(filled) == 1 and isinstance(sheet.get(row, filled[0]), str)
+    return cell_name(sheet.name, row, filled[0] if lone else 1)
+
+
 def keyword(value: Any) -> str:
     """A layout word as compared: trimmed, one space between words, any case."""
     return " ".join(normalise_text(value).casefold().split()) if isinstance(value, str) else ""

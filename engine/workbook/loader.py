@@ -36,6 +36,7 @@ from .layout import (
     POLICY_WORDS,
     TESTS,
     Header,
+    first_filled,
     first_row,
     header_variable,
     keyword,
@@ -110,6 +111,11 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                                     "named 'Glossary' or 'Ordliste' listing every "
                                     "variable"),
                      f"{path}")
+    if by_role["decision"] and not by_role["tests"] and "tests" not in suggested:
+        problems.add("untested", _("the workbook has decision tables but no test cases, so "
+                                   "nothing is tested: add a sheet named 'Testtilfeller' (or "
+                                   "'Tests') with a case for every rule"),
+                     f"{path}", severity="warning")
     for role in ("glossary", "tests", "about", "questions", "values", "constraints", "fhir"):
         for extra in by_role[role][1:]:
             problems.add("structure", _("a second {role} sheet '{name}': keep one").format(
@@ -147,7 +153,7 @@ def build_model(path: str, sheets: list[Sheet]) -> Model:
                          f"{sheet.name}!A{sheet.truncated_at + 1}", severity="warning")
     return Model(path, variables, {t.name: t for t in ordered}, tests, about, problems.items,
                  questions=questions, value_labels=labels, constraints=constraints,
-                 fhir=fhir)
+                 fhir=fhir, sheets=[s.name for s in sheets])
 
 
 def _sheet_role(sheet: Sheet) -> str | None:
@@ -322,6 +328,24 @@ def _check_policy_outputs(policy: str, outputs: list[Variable], cell: str, decis
         )
 
 
+def _row_without_id(sheet: Sheet, row: int, name: str, problems: Problems) -> None:
+    """A row with cells but no id, said at the cell the committee wrote in: a lone text is a
+    note that belongs in column A after a #, anything else a rule that needs its id."""
+    filled = [c for c in range(2, sheet.max_col + 1) if sheet.get(row, c) is not None]
+    where = first_filled(sheet, row)
+    only = sheet.get(row, filled[0]) if len(filled) == 1 else None
+    if isinstance(only, str):
+        problems.add("structure", _("this row holds only the text in {cell} and no rule id, so "
+                                    "it is not a rule: to keep it as a note, move it to column "
+                                    "A and start it with # (# {text}); for a rule, give it an "
+                                    "id in column A").format(cell=where, text=only.strip()),
+                     where, decision=name)
+        return
+    problems.add("structure", _("this row holds cells but no rule id in column A: give the rule "
+                                "an id, start column A with # to keep the row as a note, or "
+                                "clear the row"), where, decision=name)
+
+
 def _check_merged(sheet: Sheet, header_row: int, problems: Problems, name: str) -> None:
     for r1, c1, r2, _c2 in sheet.merged:
         if r2 >= header_row:
@@ -348,15 +372,7 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
                 found_notes.append(note)
             continue
         if raw_id is None:
-            problems.add(
-                "structure",
-                _(
-                    "this row holds cells but no rule id in column A: give the rule an "
-                    "id, start column A with # to keep the row as a note, or clear the row"
-                ),
-                id_cell,
-                decision=name,
-            )
+            _row_without_id(sheet, row, name, problems)
             continue
         rule_id = id_text(raw_id)
         if rule_id in seen:
@@ -369,7 +385,7 @@ def _read_rules(sheet: Sheet, header: Header, vars_of: dict[int, Variable], name
                 decision=name,
                 rules=(rule_id,),
             )
-            rule_id = f"{rule_id}@{row}"
+            rule_id = _("{rule_id} (row {row})").format(rule_id=rule_id, row=row)  # a copy
         seen[rule_id] = id_cell
         if row in sheet.hidden_rows:
             problems.add("hidden", _("rule {rule_id} is on a hidden row: it still "

@@ -12,7 +12,7 @@ a rule that no table holds is an error, never silently dropped.
 from __future__ import annotations
 
 import re
-from difflib import get_close_matches
+from dataclasses import dataclass
 
 from ..core.i18n import _
 from ..core.model import Question, Table
@@ -91,7 +91,7 @@ def _read_row(sheet: Sheet, row: int, columns: dict[str, int], tables: list[Tabl
                      cells["question"])
     paragraphs = _paragraphs(note_text(raw.get("paragraphs")), cells.get("paragraphs", ""),
                              problems)
-    rules = _rules(note_text(raw.get("rules")), tables, cells.get("rules", ""), problems)
+    rules = _rules(qid, note_text(raw.get("rules")), tables, cells.get("rules", ""), problems)
     return Question(qid, text, paragraphs, rules, note_text(raw.get("reading")),
                     cells["id"], cells)
 
@@ -112,28 +112,41 @@ def _paragraphs(text: str, cell: str, problems: Problems) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _rules(text: str, tables: list[Table], cell: str,
+def _rules(qid: str, text: str, tables: list[Table], cell: str,
            problems: Problems) -> tuple[tuple[str, str], ...]:
     found = []
     for item in _items(text):
         ref = resolve_rule(item, tables)
-        if isinstance(ref, str):
+        if isinstance(ref, Stale):
+            problems.add("unknown", _("question {qid} names {what}, which the workbook no "
+                                      "longer has (deleted or renamed?): update the question's "
+                                      "rules").format(qid=qid, what=ref.what), cell,
+                         severity="warning")
+        elif isinstance(ref, str):
             problems.add("unknown", ref, cell)
         else:
             found.append(ref)
     return tuple(dict.fromkeys(found))
 
 
-def resolve_rule(item: str, tables: list[Table]) -> tuple[str, str] | str:
+@dataclass(frozen=True)
+class Stale:
+    """A question names a rule (or a sheet) that is not there: most likely deleted since, so a
+    warning that changes no answer, and no guess at a look-alike id (B3 is not B23)."""
+
+    what: str
+
+
+def resolve_rule(item: str, tables: list[Table]) -> tuple[str, str] | Stale | str:
     """`B3`, or `Bisfosfonat B3` / `bisphosphonate B3` when two tables use the id: the
-    (decision, rule id) it names, or why it names none."""
+    (decision, rule id) it names, `Stale` if it names none that is there, or why it is not a
+    rule reference."""
     words = item.split()
     if len(words) == 2:
         where = words[0].casefold()
         scope = [t for t in tables if where in (t.sheet.casefold(), t.name.casefold())]
         if not scope:
-            return _("{item!r}: there is no decision or sheet {where!r}").format(
-                item=item, where=words[0])
+            return Stale(_("the decision or sheet «{where}»").format(where=words[0]))
         rule_id = words[1]
     elif len(words) == 1:
         scope, rule_id = tables, words[0]
@@ -147,7 +160,4 @@ def resolve_rule(item: str, tables: list[Table]) -> tuple[str, str] | str:
         return _("rule {id} is in several decisions ({sheets}): write the sheet too "
                  "({sheet} {id})").format(id=rule_id, sheets=", ".join(t.sheet for t in hits),
                                           sheet=hits[0].sheet)
-    ids = [r.id for t in scope for r in t.rules]
-    close = get_close_matches(rule_id, ids, n=1, cutoff=0.5)
-    hint = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
-    return _("no decision table has a rule {id!r}{hint}").format(id=rule_id, hint=hint)
+    return Stale(_("rule {id}").format(id=item))

@@ -21,7 +21,7 @@ from .constraints import CONSTRAINTS
 from .labels import SHEETS as VALUE_SHEETS
 from .layout import ABOUT, GLOSSARY, TESTS, Header, keyword
 from .questions import QUESTIONS
-from .xlsx import Sheet, cell_name
+from .xlsx import Sheet, cell_name, read_sheets
 
 # The spelling a hint shows for each role keyword (the keyword sets are lower case).
 SHOWN = {"glossary": "Glossary", "ordliste": "Ordliste", "tests": "Tests",
@@ -82,15 +82,26 @@ def _role_what(role: str) -> str:
             "constraints": _("every constraint"), "values": _("every value label")}[role]
 
 
-def use_language(about: Sheet | None, problems: Problems) -> None:
-    """Install the About sheet's language (unless `--lang` or GUIDELINE_LANG chose one); a word
-    that names no language we have is a warning at its cell, and English is used."""
-    word, cell = None, ""
+def language_word(about: Sheet | None) -> tuple[str | None, str]:
+    """The About sheet's `språk` / `language` word and its cell (None, "" when it has none)."""
     if about is not None:
         for row in range(1, about.max_row + 1):
             if keyword(about.get(row, 1)) in LANGUAGE_KEYS and about.get(row, 2) is not None:
-                word, cell = str(about.get(row, 2)), cell_name(about.name, row, 2)
-                break
+                return str(about.get(row, 2)), cell_name(about.name, row, 2)
+    return None, ""
+
+
+def about_language(path: str) -> str | None:
+    """The language code a workbook's About sheet names (`guideline check WB --help` speaks
+    it before anything else is read)."""
+    about = next((s for s in read_sheets(path) if keyword(s.name) in ABOUT), None)
+    return i18n.language_code(language_word(about)[0])
+
+
+def use_language(about: Sheet | None, problems: Problems) -> None:
+    """Install the About sheet's language (unless `--lang` or GUIDELINE_LANG chose one); a word
+    that names no language we have is a warning at its cell, and English is used."""
+    word, cell = language_word(about)
     code = i18n.use_workbook_language(word)
     if word is not None and code is None:
         problems.add("structure", _("the language {word!r} is not one the messages come in: "

@@ -61,6 +61,7 @@ _ISO_DATE = re.compile(rb"\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d{1,6})?Z?)?")
 _PLAIN_ROW = re.compile(rb'<row r="(\d+)"')
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
 _ROW_NUMBER = re.compile(rb"<" + _P + rb"row\s[^>]*?\br\s*=\s*[\"']\s*(\d+)")
+_VALUE_TAG = re.compile(rb"<" + _P + rb"(?:v|is|f)[\s>/]")  # a cell's value, text or formula
 _CUT = re.compile(rb"<" + _P + rb"(?:c|row)[\s>/]")
 _LAYOUT_WORDS = (b"hidden", b"mergeCell", b"customHeight")
 
@@ -75,6 +76,7 @@ class Scan:
     last_row: int = 0
     plain: bool = True  # every row and cell names its place, all in order (fast path only)
     last_cell: tuple[int, int] = (0, 0)
+    beyond: bool = False  # rows in order, and a value past MAX_ROWS (empty rows are not)
 
 
 def scan_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, styles: Styles,
@@ -112,6 +114,8 @@ def _cut(buf: bytes, least: int) -> int:
 def _scan_text(text: bytes, sheet: Sheet, styles: Styles, scan: Scan, fast: bool) -> None:
     checked = not scan.ordered or scan.last_row <= 2 * MAX_ROWS  # rows neither reader reads
     _row_order(text, scan)
+    if scan.ordered and scan.last_row > MAX_ROWS and not scan.beyond:
+        scan.beyond = _values_past_limit(text)
     if fast:  # only the fast path asks: on a large sheet these would cost seconds
         if _FORMULA_TAG.search(text) is not None or (
                 _quoted(text, b"e") and _ERROR_CELL.search(text) is not None):
@@ -136,6 +140,16 @@ def _row_order(text: bytes, scan: Scan) -> None:
     if numbers[0] <= scan.last_row or any(a >= b for a, b in zip(numbers, numbers[1:])):
         scan.ordered = False
     scan.last_row = max(scan.last_row, max(numbers))
+
+
+def _values_past_limit(text: bytes) -> bool:
+    """Whether a cell in a row past `MAX_ROWS` holds a value (rows in order): LibreOffice
+    writes an empty `<row r="1048576">` after a row is deleted, and that is no content. A
+    chunk with no such row tag lies wholly past the limit (the one before crossed it)."""
+    for m in _ROW_NUMBER.finditer(text):
+        if int(m.group(1)) > MAX_ROWS:
+            return _VALUE_TAG.search(text, m.start()) is not None
+    return _VALUE_TAG.search(text) is not None
 
 
 def _cell_order(text: bytes, scan: Scan) -> None:

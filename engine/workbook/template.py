@@ -2,10 +2,12 @@
 
 The template is kept as plain grids (what a person would type), read by the very loader every
 workbook goes through, so it is valid by construction: the tests run `check` and `test` on it.
-It has the glossary with two example inputs and the answer, one example decision (hit policy
-U, complete and without overlaps), a test sheet that fires every rule, and the About sheet
-with status draft. The styled workbook (colours, dropdowns, frozen headers) is written by
-workbook/write.py, the writer `guideline import` uses too.
+It is in the current format: the glossary with two example inputs (with `Kan være ukjent`,
+so the check covers unknown values) and the answer, `Verdier` with words for the answer's codes,
+`Begrensninger` with its header, one example decision (hit policy U, complete and without
+overlaps), `Spørsmål` with one example question, a test sheet that fires every rule, and the
+About sheet with status draft. The styled workbook (colours, dropdowns, frozen headers) is
+written by workbook/write.py, the writer `guideline import` uses too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import os
 from typing import Any
 
+from ..core import i18n
 from ..core.i18n import _
 from ..core.model import Model
 from ..core.safe_io import OutputError
@@ -24,12 +27,23 @@ from .xlsx import Sheet
 Grid = list[list[Any]]
 
 GLOSSARY: Grid = [
-    ["Navn", "Type", "Tillatte verdier", "Etikett", "Beskrivelse"],
+    ["Navn", "Type", "Tillatte verdier", "Etikett", "Beskrivelse", "Kan være ukjent"],
     ["alder", "integer", "[0..120]", "Alder", "Pasientens alder i hele år (eksempel: erstatt "
-     "med egne variabler)."],
-    ["symptomer", "boolean", None, "Symptomer", "Pasienten har symptomer (eksempel)."],
+     "med egne variabler).", "nei"],
+    ["symptomer", "boolean", None, "Symptomer", "Pasienten har symptomer (eksempel).", "nei"],
     ["anbefaling", "string", '"behandling", "kontroll"', "Anbefaling",
-     "Svaret på beslutningen. Rekkefølgen er prioritet (høyest først)."],
+     "Svaret på beslutningen. Rekkefølgen er prioritet (høyest først).", None],
+]
+VALUES: Grid = [
+    ["Variabel", "Verdi", "Etikett"],
+    ["anbefaling", "behandling", "Gi behandling"],
+    ["anbefaling", "kontroll", "Til kontroll"],
+]
+CONSTRAINTS: Grid = [["Nr", "alder", "symptomer", "Beskrivelse"]]
+QUESTIONS: Grid = [
+    ["Nr", "Spørsmål", "Avsnitt", "Regler", "Lesning inntil videre"],
+    ["Q1", "Eksempel: gjelder grensen 50 år også når alderen er ukjent?", None, "R2, R3",
+     "Alderen må være kjent (Kan være ukjent: nei)."],
 ]
 DECISION: Grid = [
     ["Beslutning", "anbefaling", "Eksempel: anbefaling etter alder og symptomer"],
@@ -59,7 +73,8 @@ def grids(title: str, today: dt.date | None = None) -> dict[str, Grid]:
                    ["owner", "(fyll inn: faggruppen som eier teksten)"],
                    ["source", "(fyll inn: retningslinjeteksten tabellene bygger på)"],
                    ["språk", "nb"]]
-    return {"Om": about, "Ordliste": GLOSSARY, DECISION_SHEET: DECISION, "Testtilfeller": TESTS}
+    return {"Om": about, "Ordliste": GLOSSARY, "Verdier": VALUES, "Begrensninger": CONSTRAINTS,
+            DECISION_SHEET: DECISION, "Spørsmål": QUESTIONS, "Testtilfeller": TESTS}
 
 
 def template_model(path: str, title: str) -> Model:
@@ -82,4 +97,5 @@ def create(path: str, title: str = "") -> None:
                             "overwrites a workbook)").format(path=path))
     model = template_model(path, title)
     model.require_valid()
-    write_workbook(model, path, "no")
+    with i18n.speaking(i18n.chosen() or "nb"):  # the template's own words are Norwegian
+        write_workbook(model, path, "no", every_sheet=True)

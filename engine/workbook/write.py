@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import SfeelError
+from ..core.i18n import _
 from ..core.model import Model, Table, Variable
 from ..core.safe_io import write_with
 from ..core.sfeel import UnaryTest, Value, parse_literal
 from ..dmn.export import feel_literal, unary_text
 from .print_setup import apply_print_setup
+from .write_sheets import constraints_sheet, questions_sheet, values_sheet
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -35,7 +37,8 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 SAFE_WORD = re.compile(r"[^\s,()\[\]<>=\"]+$")  # a text the loader reads back unquoted
 NOT_SHEET = re.compile(r"[\[\]:*?/\\]")
 ROLE_SHEETS = {"glossary", "ordliste", "tests", "testtilfeller", "test cases", "testcases",
-               "about", "om"}
+               "about", "om", "values", "verdier", "constraints", "begrensninger", "questions",
+               "spørsmål"}
 @dataclass(frozen=True)
 class Words:
     """The role keywords of format v1 in one language (the loader reads both)."""
@@ -50,6 +53,8 @@ class Words:
     expected: str
     description: str
     columns: tuple[str, ...]
+    unknown: str  # the glossary's column saying whether a value may be unknown
+    yes_no: tuple[str, str]
 
     def role(self, role: str) -> str:
         return str(getattr(self, role))
@@ -58,10 +63,12 @@ class Words:
 WORDS = {
     "en": Words("About", "Glossary", "Tests", "Decision", "input", "output", "annotation",
                 "expected", "description",
-                ("Name", "Type", "Allowed values", "Label", "Description")),
+                ("Name", "Type", "Allowed values", "Label", "Description"), "Unknown allowed",
+                ("yes", "no")),
     "no": Words("Om", "Ordliste", "Testtilfeller", "Beslutning", "inndata", "utdata", "merknad",
                 "forventet", "beskrivelse",
-                ("Navn", "Type", "Tillatte verdier", "Etikett", "Beskrivelse")),
+                ("Navn", "Type", "Tillatte verdier", "Etikett", "Beskrivelse"), "Kan være ukjent",
+                ("ja", "nei")),
 }
 FILL = {"input": "DDEBF7", "output": "E2EFDA", "expected": "E2EFDA", "annotation": "F2F2F2"}
 SPARE_ROWS = 30  # rows below the rules that keep the drop-down lists, for new rules
@@ -101,13 +108,14 @@ def _ascii(name: str) -> str:
 
 
 def write_workbook(model: Model, path: str | os.PathLike[str],
-                   language: str | None = None) -> None:
+                   language: str | None = None, every_sheet: bool = False) -> None:
     """Write the model as an .xlsx workbook, atomically (see safe_io).
 
     `language` ("en" or "no") chooses the sheet names and role words; by default a model read
     from a Norwegian workbook (its glossary on `Ordliste`) is written in Norwegian again.
+    `every_sheet`: the values, constraints and questions sheets even when empty (`init`).
     """
-    wb = build_workbook(model, language)
+    wb = build_workbook(model, language, every_sheet)
     write_with(path, wb.save)
 
 
@@ -128,11 +136,13 @@ def renamed(model: Model) -> dict[str, str]:
     return out
 
 
-def build_workbook(model: Model, language: str | None = None) -> Workbook:
+def build_workbook(model: Model, language: str | None = None,
+                   every_sheet: bool = False) -> Workbook:
     """The workbook in memory: what `write_workbook` saves."""
     import openpyxl
 
-    words = WORDS[language or workbook_language(model)]
+    lang = language or workbook_language(model)
+    words = WORDS[lang]
     names = _Names()
     for var in model.variables.values():
         names(var.name)
@@ -147,11 +157,18 @@ def build_workbook(model: Model, language: str | None = None) -> Workbook:
         first.title = words.glossary
         glossary = first
     _glossary(glossary, model, names, words)
-    sheet_names: set[str] = set()
+    head = FILL["annotation"]
+    if model.value_labels or every_sheet:
+        values_sheet(wb, model, lang, _put, head)
+    if model.constraints or every_sheet:
+        constraints_sheet(wb, model, lang, _put, head)
+    sheet_names: set[str] = {ws.title.casefold() for ws in wb.worksheets}
     table_names = _Names()  # decisions and variables may share a name (pathway)
     for table in model.tables.values():
         title = _sheet_name(table, sheet_names)
         _decision(wb.create_sheet(title), table, model, names, table_names(table.name), words)
+    if model.questions or every_sheet:
+        questions_sheet(wb, model, lang, _put, head)
     if model.tests:
         _tests(wb.create_sheet(words.tests), model, names, words)
     apply_print_setup(wb)
@@ -223,15 +240,22 @@ def _about(ws: Worksheet, about: dict[str, str]) -> None:
 
 
 def _glossary(ws: Worksheet, model: Model, names: _Names, words: Words) -> None:
-    for col, head in enumerate(words.columns, 1):
+    declared = any(v.unknown is not None for v in model.variables.values())  # format v2
+    heads = (*words.columns, words.unknown) if declared else words.columns
+    for col, head in enumerate(heads, 1):
         _put(ws, 1, col, head, bold=True, fill=FILL["annotation"])
     for row, var in enumerate(model.variables.values(), 2):
         name = names(var.name)
         label = var.label or (var.name if name != var.name else "")
+        unknown = None if not declared or model.producer(var.name) is not None else \
+            words.yes_no[0] if var.unknown else words.yes_no[1]
         for col, value in enumerate((name, var.type, allowed_cell(var), label or None,
-                                     var.description or None), 1):
+                                     var.description or None, unknown), 1):
             if value is not None:
                 _put(ws, row, col, value)
+    if declared:
+        _validate(ws, 2, max(len(model.variables) + 1, 2) + SPARE_ROWS, len(heads),
+                  words.yes_no, strict=True)
     ws.freeze_panes = "B2"
     _validate(ws, 2, max(len(model.variables) + 1, 2) + SPARE_ROWS, 2,
               ("boolean", "string", "number", "integer", "date"), strict=True)
@@ -356,6 +380,12 @@ def _validate(ws: Worksheet, first: int, last: int, col: int, choices: Iterable[
         return  # Excel cannot hold this list inline
     dv = DataValidation(type="list", formula1=formula, allow_blank=True,
                         errorStyle="stop" if strict else "warning", showErrorMessage=True)
+    if not strict:  # the list is a copy of the glossary's values, made when the file was
+        dv.errorTitle = _("Not in the list")  # written: say how to go past it
+        dv.error = _("The list was made from the glossary when the workbook was written: a "
+                     "value added to the glossary later, and S-FEEL such as \"CR\", \"PR\" "
+                     "or >= 3, is typed in and kept (choose Yes). guideline check reads "
+                     "every cell.")
     dv.add(f"{get_column_letter(col)}{first}:{get_column_letter(end_col or col)}{last}")
     ws.add_data_validation(dv)
 

@@ -20,7 +20,7 @@ from ..core.i18n import _
 from ..core.safe_io import input_size
 from .grid import Sheet, cell_name, column_letter, column_number
 from .number_formats import DATE, DURATION, Styles, read_styles
-from .sheet_scan import EXACT, MAX_ROWS, missing_string, scan_sheet
+from .sheet_scan import EXACT, MAX_ROWS, Scan, missing_string, scan_sheet
 from .texts import XML_SPACE, shared_strings, unescape
 from .xml_attrs import bound_sheet
 
@@ -298,8 +298,8 @@ def _read_streaming(path: str) -> list[Sheet]:
                 if not isinstance(part, str) or part not in zf.namelist():
                     raise WorkbookError(_("the sheet {name} has no part in the file").format(
                                             name=ws.title))
-                ordered = scan_sheet(zf, part, sheet, styles).ordered  # refuses odd cells first
-                reader = _Cells(zf, part, ws, styles, ordered, strings)
+                scan = scan_sheet(zf, part, sheet, styles)  # refuses odd cells first
+                reader = _Cells(zf, part, ws, styles, scan, strings)
                 formulas = reader.read(sheet)
                 if formulas:
                     reader.cached(sheet, formulas)
@@ -325,8 +325,8 @@ class _Cells:
     """
 
     def __init__(self, zf: zipfile.ZipFile, part: str, ws: Any, styles: Styles,
-                 ordered: bool, strings: list[str]) -> None:
-        self.zf, self.part, self.ordered = zf, part, ordered
+                 scan: Scan, strings: list[str]) -> None:
+        self.zf, self.part, self.ordered, self.beyond = zf, part, scan.ordered, scan.beyond
         self.strings, self.epoch = strings, ws.parent.epoch
         self.name: str = ws.title
         self.dates = styles.ids(DATE) | styles.ids(DURATION)
@@ -379,8 +379,8 @@ class _Cells:
                     sheet.cells[pos] = str(value)
                 else:
                     sheet.cells[pos] = value
-            if number > 2 * MAX_ROWS:
-                sheet.truncated_at = MAX_ROWS
+            if number > 2 * MAX_ROWS and self.beyond:  # rows() stops looking at this row:
+                sheet.truncated_at = MAX_ROWS  # the scan saw a value further down
         return formulas
 
     def cached(self, sheet: Sheet, formulas: list[tuple[int, int]]) -> None:
