@@ -6,6 +6,7 @@ the bit set of the rules that accept that atom. The checker builds on the same `
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +57,7 @@ def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
     sweep over the atoms gives every set (setting bits atom by atom in sets of thousands of
     rules cost rules x atoms x rules). `masks`, when given, receives each test's atoms; `found`
     holds each test's ranges by id, as `Atoms.build` worked them out."""
-    toggles: dict[int, list[int]] = {}
+    toggles: defaultdict[int, list[int]] = defaultdict(list)  # no new list per bound
     anyone = nulls = 0
     for i, test in enumerate(tests):
         if test is None:
@@ -73,8 +74,8 @@ def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
             nulls |= 1 << i
         mask = 0
         for start, end in atoms.spans(test, found.get(id(test)) if found else None):
-            toggles.setdefault(start, []).append(i)
-            toggles.setdefault(end, []).append(i)
+            toggles[start].append(i)
+            toggles[end].append(i)
             mask |= (1 << end) - (1 << start)
         if masks is not None:
             masks.append(mask)
@@ -85,7 +86,8 @@ def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
     for at, end in zip(where, [*where[1:], size]):
         if at >= size:
             break
-        current ^= _bits_of(toggles[at])
+        ids = toggles[at]
+        current ^= 1 << ids[0] if len(ids) == 1 else _bits_of(ids)
         if end == at + 1:  # most atoms start where a bound lies
             per_atom[at] = current
         else:
