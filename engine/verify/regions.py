@@ -20,6 +20,7 @@ The boxes returned are disjoint; `merge_boxes` joins them into the few regions a
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -314,6 +315,8 @@ def split_runs(spans: Sequence[Span | None], cell: int, rules: int, full: int
     groups, reaches = _chain(items)
     if not groups:
         return [(cell, full, full)]
+    if len(groups) == 1 and groups[0][0][0] == lo and reaches[0] == hi:
+        return _classes(items, lo, hi, full)  # one chain over the whole cell: one piece
     pieces: list[tuple[int, int, int, int]] = []  # first atom, atoms, rules, every
     covered = 0
     for group, b in zip(groups, reaches):
@@ -358,11 +361,11 @@ def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
              ) -> list[tuple[int, int, int]]:
     """One chained run: the classes of atoms no rule tells apart when there are at most three,
     else two halves cut where the most rules start or end, nearest the middle."""
-    starts: dict[int, list[int]] = {}
-    stops: dict[int, list[int]] = {}
+    starts: defaultdict[int, list[int]] = defaultdict(list)  # no new list per item
+    stops: defaultdict[int, list[int]] = defaultdict(list)
     for s, e, i in items:
-        starts.setdefault(s, []).append(i)
-        stops.setdefault(e + 1, []).append(i)
+        starts[s].append(i)
+        stops[e + 1].append(i)
     bounds = sorted({lo, hi + 1, *starts, *stops})
     sig = 0
     classes: dict[int, int] = {}
