@@ -106,15 +106,21 @@ def test_missing_columns(tmp_path: Path) -> None:
     assert [(k, c) for k, _s, c, m in found] == [("structure", ("FHIR!A1",))]
 
 
-def test_a_workbook_without_the_sheet_never_imports_the_fhirpath_parser() -> None:
-    """`guideline check` on a workbook without a FHIR sheet pays nothing for ANTLR."""
+@pytest.mark.parametrize("workbook", ["tests/golden/nbcg-bisfosfonat.xlsx",
+                                      "tables/nbcg-bisfosfonat.xlsx"])
+def test_loading_a_workbook_never_imports_the_fhirpath_parser(workbook: str) -> None:
+    """Loading pays nothing for ANTLR, with a FHIR sheet (NBCG's) or without (the golden
+    copy): the sheet's FHIRPath is checked by workbook/fhirpath_syntax.py."""
     import subprocess
     import sys
-    code = ("import sys, engine; engine.load('tests/golden/nbcg-bisfosfonat.xlsx', strict=False);"
-            "print(any(m.startswith(('fhirpathpy', 'antlr4', 'jwt')) for m in sys.modules))")
+    code = (f"import sys, engine; m = engine.load({workbook!r}, strict=False);"
+            "print(len(m.fhir), any(m.startswith(('fhirpathpy', 'antlr4', 'jwt')) "
+            "for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parent.parent, check=True)
-    assert out.stdout.strip() == "False"
+    rows, imported = out.stdout.split()
+    assert imported == "False"
+    assert (int(rows) > 0) == workbook.startswith("tables")  # NBCG's sheet was read
 
 
 def test_dump_render_and_diff_show_the_sheet_and_dmn_leaves_it_out(tmp_path: Path) -> None:

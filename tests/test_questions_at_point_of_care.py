@@ -85,6 +85,23 @@ def test_explain_lists_them_with_the_reading_followed_meanwhile(tmp_path: Path) 
     assert "Open questions" not in model.evaluate({"x": 7}, "band").explain()
 
 
+def test_the_block_is_written_once_per_language_and_rules(tmp_path: Path) -> None:
+    """The block is remembered per model, language and deciding rules (a server writes it
+    for every answer): another language or other rules never get a remembered block."""
+    model = load(str(_book(tmp_path)))
+    with i18n.speaking("en"):
+        english = model.evaluate({"x": 7}, "grade").explain()
+        assert model.evaluate({"x": 8}, "grade").explain().count("Open questions") == 1
+    with i18n.speaking("nb"):
+        norwegian = model.evaluate({"x": 7}, "grade").explain()
+    assert "Open questions for the committee" in english
+    assert "Open questions" not in norwegian and "Q1 (Spørsmål!A2)" in norwegian
+    with i18n.speaking("en"):
+        low = model.evaluate({"x": 1}, "grade").explain()  # R1, G1: Q2, not Q1
+        assert model.evaluate({"x": 7}, "grade").explain() == english
+    assert "Q2 (Spørsmål!A3)" in low and "Q1 (" not in low
+
+
 def test_eval_json_carries_them_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _book(tmp_path)
     assert main(["eval", str(path), "--decision", "grade", "--case", '{"x": 1}',

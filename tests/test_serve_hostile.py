@@ -269,6 +269,18 @@ def test_no_answer_carries_non_finite_json(client: TestClient, monkeypatch: pyte
         assert strict_json(r.content)["error"]["kind"] == "InternalError"
 
 
+def test_an_answer_that_refers_to_itself_is_a_500_in_the_error_shape(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The encoder does not look for cycles (answers are trees; looking cost a fifth of its
+    time): a cycle, a bug, is still answered 500 in the error shape, never a plain-text 500."""
+    looped: dict[str, Any] = {"outputs": {}}
+    looped["outputs"]["again"] = looped
+    monkeypatch.setattr("engine.serve.fast.evaluate_one", lambda *_: (200, looped))
+    r = client.post(ONE, json=CASE)
+    assert r.status_code == 500, r.text
+    assert strict_json(r.content)["error"]["kind"] == "InternalError"
+
+
 def test_a_lone_surrogate_from_a_workbook_is_sent_as_a_json_escape(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cell written `_xD800_` holds half a surrogate pair: UTF-8 cannot carry it, so the

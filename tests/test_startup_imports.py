@@ -1,6 +1,7 @@
 """`guideline check` on a plain workbook imports only what it uses (issue 25: the edit–check
 loop starts fast): no pandas or numpy, no openpyxl (calamine reads a plain workbook), no web
-stack, no templates. Timing is benchmarks/startup_bench.py's job; this holds the cause."""
+stack, no templates, no FHIRPath parser (ANTLR) for NBCG's FHIR sheet. Timing is
+benchmarks/startup_bench.py's job; this holds the cause."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
 NOT_FOR_CHECK = ("pandas", "numpy", "openpyxl", "fastapi", "starlette", "uvicorn", "pydantic",
-                 "jinja2", "tqdm", "engine.serve", "engine.review", "engine.evaluation.bulk")
+                 "jinja2", "tqdm", "engine.serve", "engine.review", "engine.evaluation.bulk",
+                 # NBCG has a FHIR sheet: its FHIRPath is checked without fhirpathpy's parser
+                 "fhirpathpy", "antlr4", "engine.fhir",
+                 "engine.dmn")  # the DMN reader: only for a .dmn file
 # the parser adds `serve`'s options: the package and its argparse-only module, nothing more
 ALLOWED = ("engine.serve", "engine.serve.command")
 

@@ -106,7 +106,7 @@ class Rule:
     cell: str  # the id cell
     hidden: bool = False
 
-    @property
+    @cached_property  # asked per rule by every analysis of a table of thousands of rules
     def readable(self) -> bool:
         return all(t is not None for t in self.inputs)
 

@@ -104,6 +104,8 @@ _AMBIGUOUS_COMMA = re.compile(r"(\d+),(\d+)")
 QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}
 OUTSIDE_QUOTES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2212": "-", "\u2264": "<=",
                   "\u2265": ">="}
+# every character normalise_text changes (the en dash only as a sign)
+_TYPOGRAPHIC = re.compile("[" + "".join(QUOTES) + "".join(OUTSIDE_QUOTES) + "\u2013]")
 
 
 def normalise_text(text: str) -> str:
@@ -117,6 +119,8 @@ def normalise_text(text: str) -> str:
     if text.isascii():
         return text.strip()
     text = nfc(text)
+    if _TYPOGRAPHIC.search(text) is None:  # Norwegian words, no typographer's marks
+        return text.strip()
     for src, dst in QUOTES.items():
         text = text.replace(src, dst)
     parts = re.split(r'("(?:[^"\\]|\\.)*"?)', text)  # quoted texts, escapes and all, at odd places

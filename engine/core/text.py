@@ -122,7 +122,7 @@ def _skeleton(text: str) -> str:
 
 def has_foreign_digits(text: str) -> bool:
     """Digits other than 0-9 (Arabic-Indic, Devanagari, full-width...): never read as numbers."""
-    return any(ch.isdecimal() and not ch.isascii() for ch in text)
+    return not text.isascii() and any(ch.isdecimal() and not ch.isascii() for ch in text)
 
 
 def safe_str(value: Any) -> str:

@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..core.i18n import _
@@ -42,14 +43,16 @@ OTHER = _Other()
 
 
 def bits(mask: int) -> list[int]:
-    """Indices of the set bits, lowest first. A sparse mask bit by bit; a dense one through
-    its binary text, since each step on a big integer costs its whole length."""
-    if mask.bit_count() < 32:
+    """Indices of the set bits, lowest first. A sparse mask bit by bit from the top (each step
+    costs the length of what is left, and what is left shrinks); a dense one through its
+    binary text, since each step on a big integer costs its whole length."""
+    if mask.bit_count() < 64:
         out = []
         while mask:
-            low = mask & -mask
-            out.append(low.bit_length() - 1)
-            mask ^= low
+            top = mask.bit_length() - 1
+            out.append(top)
+            mask ^= 1 << top
+        out.reverse()
         return out
     text = bin(mask)[:1:-1]
     out = []
@@ -80,11 +83,14 @@ class Atoms:
     # -- building -------------------------------------------------------------------------
     @classmethod
     def build(cls, var: Variable, tests: Iterable[UnaryTest | None],
-              restrict: Iterable[Value] | None = None) -> Atoms:
+              restrict: Iterable[Value] | None = None,
+              found: dict[int, list[tuple[Pos, Pos]]] | None = None) -> Atoms:
+        """`found`, when given, receives each test's ranges by `id` (ordered values only), for
+        `spans` to read again while the tests are held (never kept on the atoms)."""
         present = [t for t in tests if t is not None]
         if var.type in ("boolean", "string"):
             return cls._build_discrete(var, present, restrict)
-        return cls._build_ordered(var, present, restrict)
+        return cls._build_ordered(var, present, restrict, {} if found is None else found)
 
     @classmethod
     def _build_discrete(cls, var: Variable, tests: list[UnaryTest],
@@ -106,11 +112,14 @@ class Atoms:
 
     @classmethod
     def _build_ordered(cls, var: Variable, tests: list[UnaryTest],
-                       restrict: Iterable[Value] | None) -> Atoms:
+                       restrict: Iterable[Value] | None,
+                       found: dict[int, list[tuple[Pos, Pos]]]) -> Atoms:
         cuts: set[Pos] = {LOW}
         points = [key(var, v) for v in restrict] if restrict is not None else []
+        for test in tests:
+            found[id(test)] = ranges(var, test)
         for test in [*tests, *([var.allowed] if var.allowed else [])]:
-            for start, end in ranges(var, test):
+            for start, end in found.get(id(test)) or ranges(var, test):
                 cuts.add(start)
                 cuts.add(end)
         for p in points:
@@ -128,6 +137,11 @@ class Atoms:
             domain &= wanted
         atoms.domain = domain
         return atoms
+
+    @cached_property
+    def _cut(self) -> dict[Pos, int]:
+        """Each cut's atom: a test's bounds are cuts, found without a search (see `spans`)."""
+        return {p: i for i, p in enumerate(self.starts)}
 
     # -- tests and values ----------------------------------------------------------------
     def mask(self, test: UnaryTest | None) -> int:
@@ -153,15 +167,21 @@ class Atoms:
                 m |= ((1 << (hi - lo)) - 1) << lo
         return self.full ^ m if test.negated else m
 
-    def spans(self, test: UnaryTest) -> list[tuple[int, int]]:
+    def spans(self, test: UnaryTest, found: list[tuple[Pos, Pos]] | None = None
+              ) -> list[tuple[int, int]]:
         """The atoms `mask(test)` holds, as half-open runs (start, end): on a line of thousands
         of atoms, read from the test's ranges, never from the mask's bits."""
         if self.discrete or test.any:
             text = bin(self.mask(test))[:1:-1]
             return [(m.start(), m.end()) for m in re.finditer("1+", text)]
         runs = []
-        for start, end in ranges(self.var, test):
-            lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        cut = self._cut
+        for start, end in ranges(self.var, test) if found is None else found:
+            lo, hi = cut.get(start), cut.get(end)
+            if lo is None:
+                lo = bisect_left(self.starts, start)
+            if hi is None:
+                hi = bisect_left(self.starts, end)
             if hi > lo:
                 runs.append((lo, hi))
         runs.sort()
@@ -243,6 +263,12 @@ class Atoms:
         masks' binary text, linear in the atoms (shifting a big integer per atom was not)."""
         size = self.size
         inside = mask & self.full
+        if not inside:
+            return []
+        first = (inside & -inside).bit_length() - 1
+        run = inside >> first
+        if run & (run + 1) == 0:  # one run holds no break: the common cell, without the text
+            return [(first, first + run.bit_length() - 1)]
         breaks = self.domain & ~mask & self.full
         text = format(inside, f"0{size}b")[::-1] if size else ""
         stops = format(breaks, f"0{size}b")[::-1] if size else ""

@@ -261,7 +261,7 @@ class _Run:
         lut = [0 if o.outputs is None else
                ct.atoms[c].size if o.outputs[name] is None else ct.atoms[c].locate(o.outputs[name])
                for o in source.outcomes]
-        return (np.asarray(lut, dtype=np.int32) * np.int32(scale))[self.results[up]]
+        return (np.asarray(lut, dtype=np.int32) * np.int32(scale)).take(self.results[up])
 
     def table(self, tp: TablePlan) -> None:
         for _k, col, allowed in tp.table.guards:  # rare (DMN inputValues): checked row by row
@@ -275,15 +275,19 @@ class _Run:
             index = np.zeros(self.n, dtype=np.int32)
             for c in range(width):
                 index += self.codes(tp, c, tp.strides[c])
-            result = tp.lut[index]
+            result = tp.lut.take(index)  # take: faster than [] for a row index
         else:
             result = self._by_masks(tp, [self.codes(tp, c) for c in range(width)])
         self.results.append(result)
         error = np.array([o.error is not None for o in tp.outcomes], dtype=bool)
         conflicts = [o.error or "" for o in tp.outcomes]
-        self.fail(error[result], lambda rows: (result[rows], conflicts), ConflictingRules)
+        if error.any():  # no outcome a conflict: no row to look at
+            self.fail(error.take(result), lambda rows: (result[rows], conflicts),
+                      ConflictingRules)
         no_match = np.array([o.no_match for o in tp.outcomes], dtype=bool)
-        self.fail(no_match[result], lambda rows: self._no_match(tp, rows), NoRuleMatched)
+        if no_match.any():
+            self.fail(no_match.take(result), lambda rows: self._no_match(tp, rows),
+                      NoRuleMatched)
 
     def _by_masks(self, tp: TablePlan, codes: list[np.ndarray]) -> np.ndarray:
         """Too many combinations to tabulate: AND the rules' bit sets row by row."""
@@ -327,10 +331,12 @@ class _Run:
     # -- the result frame ---------------------------------------------------------------------
     def frame(self, index: pd.Index) -> pd.DataFrame:
         answered = self.error < 0
+        everyone = bool(answered.all())
         data: dict[str, Any] = {}
         for tp, result in zip(self.plan.tables, self.results):
             table = tp.table
-            taken = np.where(answered, result, len(tp.outcomes))  # an error row: one past
+            # per row its outcome; on an error row one past them all (no answer)
+            taken = result if everyone else np.where(answered, result, len(tp.outcomes))
             for k, name in enumerate(table.output_names):
                 values = [None if o.outputs is None else o.outputs[name] for o in tp.outcomes]
                 data[name] = _output(values, taken, table, k, self._variable(name))
@@ -341,7 +347,11 @@ class _Run:
             else:
                 data[rule_column(table)] = _objects(rules, taken)
         bad = self.error[~answered]
+        nothing = np.full(self.n, None, dtype=object) if everyone else None
         for column, part in (("error_kind", 0), ("error", 1)):
+            if nothing is not None:  # both columns None throughout (the frame copies them)
+                data[column] = nothing
+                continue
             texts = np.array([key[part] for key in self.messages], dtype=object)
             cells = np.full(self.n, None, dtype=object)
             cells[~answered] = texts[bad]
@@ -371,15 +381,15 @@ def _output(values: list[Any], taken: np.ndarray, table: Table, k: int, var: Var
         if all(v is None or v in choices for v in values):
             return _categorical(values, choices, taken)
         return _objects(values, taken)
-    mask = np.array([v is None for v in values] + [True])[taken]
+    mask = np.array([v is None for v in values] + [True]).take(taken)
     if var.type == "boolean":
         flags = np.array([bool(v) for v in values] + [False])
-        return pd.arrays.BooleanArray(flags[taken], mask)
+        return pd.arrays.BooleanArray(flags.take(taken), mask)
     if var.type == "integer":
         ints = np.array([0 if v is None else int(v) for v in values] + [0], dtype=np.int64)
-        return pd.arrays.IntegerArray(ints[taken], mask)
+        return pd.arrays.IntegerArray(ints.take(taken), mask)
     floats = np.array([np.nan if v is None else float(v) for v in values] + [np.nan])
-    return pd.arrays.FloatingArray(floats[taken], mask)
+    return pd.arrays.FloatingArray(floats.take(taken), mask)
 
 
 def _categorical(values: list[Any], choices: list[Any], taken: np.ndarray) -> pd.Categorical:
@@ -388,7 +398,7 @@ def _categorical(values: list[Any], choices: list[Any], taken: np.ndarray) -> pd
                            dtype=small_int(len(choices)))
     kind = pd.CategoricalDtype(pd.Index(choices, dtype=object))
     # the codes are in range by construction: pandas need not check every row again
-    return pd.Categorical.from_codes(per_outcome[taken], dtype=kind, validate=False)
+    return pd.Categorical.from_codes(per_outcome.take(taken), dtype=kind, validate=False)
 
 
 def _objects(values: list[Any], taken: np.ndarray) -> np.ndarray:
@@ -396,4 +406,4 @@ def _objects(values: list[Any], taken: np.ndarray) -> np.ndarray:
     for i, v in enumerate(values):
         per_outcome[i] = v
     per_outcome[len(values)] = None
-    return per_outcome[taken]
+    return per_outcome.take(taken)

@@ -6,6 +6,7 @@ the bit set of the rules that accept that atom. The checker builds on the same `
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,49 +49,57 @@ class CompiledTable:
 
 
 def column_cover(atoms: Atoms, tests: Sequence[UnaryTest | None],
-                 masks: list[int | None] | None = None) -> tuple[list[int], int]:
+                 masks: list[int | None] | None = None,
+                 found: dict[int, Any] | None = None) -> tuple[list[int], int]:
     """Per atom, the rules (bit set, by position in `tests`) that accept it; and those that
     accept null. A `-` is added to every atom at the end, not atom by atom. Each rule's atoms
     are taken as runs: a rule toggles in where a run starts and out after it ends, and one
     sweep over the atoms gives every set (setting bits atom by atom in sets of thousands of
-    rules cost rules x atoms x rules). `masks`, when given, receives each test's atoms."""
-    toggles: dict[int, list[int]] = {}
+    rules cost rules x atoms x rules). `masks`, when given, receives each test's atoms; `found`
+    holds each test's ranges by id, as `Atoms.build` worked them out."""
+    toggles: defaultdict[int, list[int]] = defaultdict(list)  # no new list per bound
     anyone = nulls = 0
     for i, test in enumerate(tests):
         if test is None:
             if masks is not None:
                 masks.append(None)
             continue
-        bit = 1 << i
         if test.any:
-            anyone |= bit
-            nulls |= bit
+            anyone |= 1 << i
+            nulls |= 1 << i
             if masks is not None:
                 masks.append(atoms.full)
             continue
         if test.null and not test.negated:
-            nulls |= bit
+            nulls |= 1 << i
         mask = 0
-        for start, end in atoms.spans(test):
-            toggles.setdefault(start, []).append(i)
-            toggles.setdefault(end, []).append(i)
-            mask |= ((1 << (end - start)) - 1) << start
+        for start, end in atoms.spans(test, found.get(id(test)) if found else None):
+            toggles[start].append(i)
+            toggles[end].append(i)
+            mask |= (1 << end) - (1 << start)
         if masks is not None:
             masks.append(mask)
-    per_atom = [0] * atoms.size
+    size = atoms.size
+    per_atom = [0] * size
     current = 0
     where = sorted(toggles)
-    for at, end in zip(where, [*where[1:], atoms.size]):
-        if at >= atoms.size:
+    for at, end in zip(where, [*where[1:], size]):
+        if at >= size:
             break
-        current ^= _bits_of(toggles[at])
-        end = min(end, atoms.size)
-        per_atom[at:end] = [current] * (end - at)
-    return [m | anyone for m in per_atom], nulls
+        ids = toggles[at]
+        current ^= 1 << ids[0] if len(ids) == 1 else _bits_of(ids)
+        if end == at + 1:  # most atoms start where a bound lies
+            per_atom[at] = current
+        else:
+            end = min(end, size)
+            per_atom[at:end] = [current] * (end - at)
+    return [m | anyone for m in per_atom] if anyone else per_atom, nulls
 
 
 def _bits_of(indices: list[int]) -> int:
     """One bit set from many indices (an index twice cancels, as a toggle should)."""
+    if len(indices) == 1:  # most bounds start or end one rule
+        return 1 << indices[0]
     flags = bytearray(max(indices) // 8 + 1)
     for i in indices:
         flags[i >> 3] ^= 1 << (i & 7)
@@ -106,13 +115,15 @@ def compile_table(table: Table, variables: dict[str, Variable],
     masks: list[list[int | None]] = []
     for c, var in enumerate(vars_):
         tests = [r.inputs[c] for r in rules]
-        a = Atoms.build(var, tests, (restrict or {}).get(var.name))
+        found: dict[int, Any] = {}  # each test's ranges, while `tests` holds them
+        a = Atoms.build(var, tests, (restrict or {}).get(var.name), found)
         masks.append([])
-        per_atom, nulls = column_cover(a, tests, masks[-1])
+        per_atom, nulls = column_cover(a, tests, masks[-1], found)
         atoms.append(a)
         cover.append(per_atom)
         null_cover.append(nulls)
-    everyone = sum(1 << i for i, r in enumerate(rules) if r.readable)
+    readable = [i for i, r in enumerate(rules) if r.readable]
+    everyone = _bits_of(readable) if readable else 0  # one bit set, not a sum of thousands
     ranked = [variables[c.name] for c in table.outputs]
     priority = []
     for r in rules:

@@ -30,14 +30,24 @@ class NotJSON(ValueError):
 def json_bytes(body: Any) -> bytes:
     """`body` as compact UTF-8 JSON; `NotJSON` when it holds NaN or infinity."""
     try:
-        text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _dumps(body, ascii_only=False)
     except ValueError as exc:
         raise NotJSON(str(exc)) from None
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: JSON writes it as an escape, validly
-        return json.dumps(body, ensure_ascii=True, allow_nan=False,
-                          separators=(",", ":")).encode("ascii")
+        return _dumps(body, ascii_only=True).encode("ascii")
+
+
+def _dumps(body: Any, ascii_only: bool) -> str:
+    """Compact JSON. An answer is a tree the server built, so the encoder does not look for
+    cycles (a fifth of its cost); if it recurses too deep (a cycle, a bug), the checking
+    encoder says what it always said: ValueError for a cycle."""
+    try:
+        return json.dumps(body, ensure_ascii=ascii_only, allow_nan=False, separators=(",", ":"),
+                          check_circular=False)
+    except RecursionError:
+        return json.dumps(body, ensure_ascii=ascii_only, allow_nan=False, separators=(",", ":"))
 
 
 def error_body(kind: str, message: str) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import logging
 import re
 
+from ..core.collecting import collector_held
 from ..core.errors import Finding
 from ..core.i18n import _
 from ..core.model import SINGLE_HIT, Model, Table
@@ -60,6 +61,7 @@ from .regions import (
     accepting,
     column_spans,
     interval_neighbours,
+    mask_of,
     members,
 )
 from .rule_checks import check_masked, check_redundant, check_unreachable, suggest_merges
@@ -73,14 +75,19 @@ def check_model(model: Model) -> list[Finding]:
     check_glossary_use(model, out)
     check_citations(model, out)
     check_test_sheet(model, out)
-    reach: Reach = {}
-    reaching = Reaching(model)
-    for table in model.tables.values():
-        check_table(model, table, out, reach, reaching)
+    with collector_held():  # many objects, all alive, few cycles: see core/collecting.py
+        check_tables(model, out)  # what it built is freed before the collector is back
     out = fold(out)
     log.info("checked %s: %d error(s), %d warning(s), %d note(s)", model.path,
              *(sum(f.severity == s for f in out) for s in ("error", "warning", "info")))
     return out
+
+
+def check_tables(model: Model, out: list[Finding]) -> None:
+    reach: Reach = {}
+    reaching = Reaching(model)
+    for table in model.tables.values():
+        check_table(model, table, out, reach, reaching)
 
 
 def check_glossary_use(model: Model, out: list[Finding]) -> None:
@@ -172,14 +179,14 @@ def build_context(model: Model, table: Table, reach: Reach) -> Context:
     else:
         ct = compile_table(table, model.variables, restrict)
     domain = tuple(a.domain for a in ct.atoms)
-    boxes: list[Box] = []
-    active = 0
     masks = ct.masks  # each cell's atoms, as compiling found them (Atoms.mask of the cell)
-    for i, rule in enumerate(table.rules):
-        box = tuple((m[i] or 0) & d for m, d in zip(masks, domain))
-        boxes.append(box)
-        if rule.readable and all(box):
-            active |= 1 << i
+    # a column whose domain is all its atoms leaves every cell as it is (no copy to AND)
+    inside = [m if d == a.full else [(c or 0) & d for c in m]
+              for m, d, a in zip(masks, domain, ct.atoms)]
+    boxes: list[Box] = [tuple(c or 0 for c in cells) for cells in zip(*inside)] if inside \
+        else [() for _ in table.rules]
+    active = mask_of([i for i, (rule, box) in enumerate(zip(table.rules, boxes))
+                      if rule.readable and all(box)])
     return Context(model, table, ct, boxes, active, domain, restrict)
 
 
@@ -241,7 +248,10 @@ def overlap_graph(ctx: Context) -> None:
     sorted runs instead (`interval_neighbours`), in n log n rather than rules x atoms."""
     n = len(ctx.table.rules)
     ctx.adjacent, ctx.containers = [0] * n, [0] * n
-    everywhere = [accepting(cov, d, ctx.active)[0] for cov, d in zip(ctx.ct.cover, ctx.domain)]
+    # per column, the rules accepting all of its domain: read only where some cell is all of it
+    whole = [any(box[k] == d for box in ctx.boxes) for k, d in enumerate(ctx.domain)]
+    everywhere = [accepting(cov, d, ctx.active)[0] if w else 0
+                  for cov, d, w in zip(ctx.ct.cover, ctx.domain, whole)]
     by_runs = []
     for k in range(len(ctx.domain)):
         spans = column_spans(ctx.boxes, ctx.active, k) if ctx.ordered[k] else None

@@ -28,7 +28,7 @@ from .regions import (
     Box,
     accepting,
     contains,
-    cover_spans,
+    held_spans,
     intersect,
     members,
     merge_boxes,
@@ -105,7 +105,7 @@ def check_gaps(ctx: Context, reach: Reaching, out: list[Finding]) -> None:
     if not all(view.space.domain):
         return  # no case reaches the table: the decisions before it never answer
     active = view.readable | view.ruled_out
-    spans = [cover_spans(view.cover[k], active) if line else None
+    spans = [held_spans(view.held[k], active) if line else None
              for k, line in enumerate(view.space.ordered)]  # a line of runs: cut by the runs
     found = uncovered(view.space.domain, view.cover, active, GAP_SEARCH_LIMIT, MAX_STEPS,
                       view.space.ordered, spans)

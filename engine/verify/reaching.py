@@ -150,6 +150,9 @@ class View:
     readable: int  # the rules whose cells could all be read
     failed: list[Box] = field(default_factory=list)  # cases a decision read gives no answer
     unapplied: tuple[Constraint, ...] = ()  # constraints whose projection was cut short
+    # per column, per bit of the cover (rules, constraints, impossible regions): the atoms
+    # that hold it, so that each one's runs are read without sweeping the cover
+    held: list[list[int]] = field(default_factory=list)
 
     @property
     def n_rules(self) -> int:
@@ -365,12 +368,13 @@ class Reaching:
                         impossible.append(tuple(other))
             failed += [tuple(space.lift(box, names)) for box in failures]
         impossible += failed
-        cover = _cover(space, [*cboxes, *impossible], len(rules), {
-            k: [*ct.cover[own[n]], ct.null_cover[own[n]]] for k, n in enumerate(space.names)
-            if n in solo and ct is not None}, boxes)
+        worked = {k: ([*ct.cover[own[n]], ct.null_cover[own[n]]],
+                     _with_null(ct.masks[own[n]], ct.null_cover[own[n]], axes[k].null_bit))
+                 for k, n in enumerate(space.names) if n in solo and ct is not None}
+        cover, held = _cover(space, [*cboxes, *impossible], len(rules), worked, boxes)
         readable = sum(1 << i for i, r in enumerate(rules) if r.readable)
         view = View(table, space, cover, boxes, ruled, cboxes, len(impossible), readable,
-                    failed, limits.unapplied)
+                    failed, limits.unapplied, held)
         self.views[table.name] = view
         return view
 
@@ -409,31 +413,44 @@ class Reaching:
         return amap
 
 
-def _cover(space: Space, extra: list[Box], offset: int, known: dict[int, list[int]],
-           rules: list[Box]) -> list[list[int]]:
+def _with_null(masks: list[int | None], nulls: int, null_bit: int) -> list[int]:
+    """A compiled column's cells as atoms, with the null atom where a cell accepts null."""
+    return [(m or 0) | (null_bit if nulls >> i & 1 else 0) for i, m in enumerate(masks)]
+
+
+def _cover(space: Space, extra: list[Box], offset: int,
+           known: dict[int, tuple[list[int], list[int]]], rules: list[Box]
+           ) -> tuple[list[list[int]], list[list[int]]]:
     """Per column, per atom: the rules (bit i for rule i) and the extra boxes (from bit
-    `offset`) that hold it; `known` gives a column's rule part already worked out."""
-    cover = []
+    `offset`) that hold it; `known` gives a column's rule part already worked out (and each
+    rule's atoms in it). Also per column, per bit: the atoms that hold it (`View.held`)."""
+    cover, held = [], []
     for k, axis in enumerate(space.axes):
         whole = axis.domain
+        everything = (1 << (axis.atoms.size + 1)) - 1
         anyone = 0
         if k in known:
-            column = list(known[k])
+            column = list(known[k][0])
+            atoms_of = list(known[k][1])
             todo = [(offset + i, b) for i, b in enumerate(extra)]
         else:
             column = [0] * (axis.atoms.size + 1)
+            atoms_of = []
             todo = [*enumerate(rules), *((offset + i, b) for i, b in enumerate(extra))]
         for i, box in todo:
             m = box[k]
             if m & whole == whole:
                 anyone |= 1 << i
+                atoms_of.append(everything)
                 continue
+            atoms_of.append(m)
             for atom in bits(m):
                 column[atom] |= 1 << i
         if anyone:
             column = [c | anyone for c in column]
         cover.append(column)
-    return cover
+        held.append(atoms_of)
+    return cover, held
 
 
 _ANY = UnaryTest(any=True)

@@ -20,8 +20,10 @@ The boxes returned are disjoint; `merge_boxes` joins them into the few regions a
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from ..domain.atoms import Atoms, bits
 
@@ -34,8 +36,11 @@ def members(mask: int) -> list[int]:
     thousands of rules (`bits` redoes big-integer arithmetic per bit)."""
     if mask.bit_count() < 64:
         return bits(mask)
-    text = bin(mask)[:1:-1]
-    return [i for i, c in enumerate(text) if c == "1"]
+    flags = bin(mask)[:1:-1].encode("ascii").translate(_ZERO_ONE)  # b"\x00" and b"\x01"
+    return list(compress(range(len(flags)), flags))
+
+
+_ZERO_ONE = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def intersect(a: Box, b: Box) -> Box | None:
@@ -62,11 +67,12 @@ Span = tuple[int, int]  # a rule's atoms on one column when they are one run: fi
 
 def span(mask: int) -> Span | None:
     """The run of atoms a mask holds, or None when it holds none or more than one run."""
-    if not mask:
+    if mask <= 0:
         return None
-    first = (mask & -mask).bit_length() - 1
-    run = mask >> first
-    return (first, first + run.bit_length() - 1) if run & (run + 1) == 0 else None
+    end, count = mask.bit_length(), mask.bit_count()
+    first = end - count  # where a run of `count` atoms ending at the top would start
+    # all `count` atoms lie at or above `first` only if they are that run (counted, not built)
+    return (first, end - 1) if (mask >> first).bit_count() == count else None
 
 
 def column_spans(boxes: Sequence[Box], active: int, k: int) -> list[Span | None] | None:
@@ -107,7 +113,22 @@ def cover_spans(cover: Sequence[int], active: int) -> list[Span | None] | None:
     return out
 
 
-def _mask_of(indices: Sequence[int]) -> int:
+def held_spans(held: Sequence[int], active: int) -> list[Span | None] | None:
+    """`cover_spans` read from the atoms that hold each bit of the cover (`held[i]`, as
+    the cover was built from): the same runs, one run per bit, None as soon as a bit holds two,
+    without sweeping the atoms."""
+    out: list[Span | None] = [None] * max(len(held), active.bit_length())
+    for i in members(active):
+        m = held[i] if i < len(held) else 0
+        if m:
+            found = span(m)
+            if found is None:
+                return None  # a second run of the same rule
+            out[i] = found
+    return out
+
+
+def mask_of(indices: Sequence[int]) -> int:
     """The bit set of many rule indices, built once as bytes (not one big OR per rule)."""
     if not indices:
         return 0
@@ -190,12 +211,15 @@ def uncovered(region: Box, cover: Cover, active: int, limit: int | None = None,
             if limit is not None and len(out) >= limit:
                 raise _Limit
             return
-        common = rules
-        for f in full:
-            common &= f
-        if common:
-            return  # one rule covers the whole region
-        k = max(range(n), key=lambda c: (rules & ~full[c]).bit_count())
+        if all(full):  # else no rule accepts all of every column
+            common = rules
+            for f in full:
+                common &= f
+            if common:
+                return  # one rule covers the whole region
+        # the column where the most rules still discriminate: `full[c]` lies within `rules`,
+        # so those are the rules minus the ones accepting all of it (counted, not built)
+        k = max(range(n), key=lambda c: -full[c].bit_count())
         parent = cells[k]
         runs = spans[k] if k < len(spans) and line[k] else None
         cut = split_runs(runs, parent, rules, full[k]) if runs is not None else None
@@ -291,14 +315,16 @@ def split_runs(spans: Sequence[Span | None], cell: int, rules: int, full: int
     groups, reaches = _chain(items)
     if not groups:
         return [(cell, full, full)]
+    if len(groups) == 1 and groups[0][0][0] == lo and reaches[0] == hi:
+        return _classes(items, lo, hi, full)  # one chain over the whole cell: one piece
     pieces: list[tuple[int, int, int, int]] = []  # first atom, atoms, rules, every
     covered = 0
     for group, b in zip(groups, reaches):
         a = group[0][0]
         atoms = _range(a, b)
         covered |= atoms
-        sig = _mask_of([i for _, _, i in group])
-        every = _mask_of([i for s, e, i in group if s <= a and e >= b])
+        sig = mask_of([i for _, _, i in group])
+        every = mask_of([i for s, e, i in group if s <= a and e >= b])
         pieces.append((a, atoms, sig, every))
     rest = cell & ~covered
     if rest:
@@ -335,11 +361,11 @@ def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
              ) -> list[tuple[int, int, int]]:
     """One chained run: the classes of atoms no rule tells apart when there are at most three,
     else two halves cut where the most rules start or end, nearest the middle."""
-    starts: dict[int, list[int]] = {}
-    stops: dict[int, list[int]] = {}
+    starts: defaultdict[int, list[int]] = defaultdict(list)  # no new list per item
+    stops: defaultdict[int, list[int]] = defaultdict(list)
     for s, e, i in items:
-        starts.setdefault(s, []).append(i)
-        stops.setdefault(e + 1, []).append(i)
+        starts[s].append(i)
+        stops[e + 1].append(i)
     bounds = sorted({lo, hi + 1, *starts, *stops})
     sig = 0
     classes: dict[int, int] = {}
@@ -358,19 +384,20 @@ def _classes(items: list[tuple[int, int, int]], lo: int, hi: int, full: int
     count = {t: len(v) for t, v in starts.items()}
     for t, v in stops.items():
         count[t] = count.get(t, 0) + len(v)
-    best, best_key = lo, (-1, 0.0, 0)
-    for t, n in count.items():  # the most rules start or end here, nearest the middle
-        if lo < t <= hi:
-            key = (n, -abs(t - 1 - lo - middle), -t)
-            if key > best_key:
-                best, best_key = t, key
+    # the most rules start or end here (lo < t <= hi), then nearest the middle, then lowest
+    most = max((n for t, n in count.items() if lo < t <= hi), default=None)
+    best = lo
+    if most is not None:
+        best = min((t for t, n in count.items() if n == most and lo < t <= hi),
+                   key=lambda t: (abs(t - 1 - lo - middle), t))
     cut = best - 1  # the last atom of the low half
-    halves = []
-    for a, b in ((lo, cut), (cut + 1, hi)):
-        touch = _mask_of([i for s, e, i in items if s <= b and e >= a])
-        every = _mask_of([i for s, e, i in items if s <= a and e >= b])
-        halves.append((_range(a, b), touch | full, every | full))
-    return halves
+    # the runs are clipped to the cell: lo <= s <= e <= hi
+    low = [i for s, e, i in items if s <= cut]
+    high = [i for s, e, i in items if e > cut]
+    return [(_range(lo, cut), mask_of(low) | full,
+             mask_of([i for s, e, i in items if s <= lo and e >= cut]) | full),
+            (_range(cut + 1, hi), mask_of(high) | full,
+             mask_of([i for s, e, i in items if s <= cut + 1 and e >= hi]) | full)]
 
 
 def merge_boxes(boxes: list[Box], limit: int = 20000) -> list[Box]:

@@ -182,13 +182,18 @@ def suggest_merges(ctx: Context, out: list[Finding]) -> None:
     if ctx.table.hit_policy not in MERGEABLE:
         return
     seen: set[int] = set()
+    rules_in = members(ctx.active & ~ctx.unknown_answers)
+    # each column's cells as small numbers, equal for equal cells: a key of thousands of rules
+    # then hashes a few small numbers, not cells of thousands of atoms over and over
+    named = [_numbered([ctx.boxes[i][k] for i in rules_in]) for k in range(len(ctx.domain))]
     for k in range(len(ctx.table.inputs)):
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for i in members(ctx.active & ~ctx.unknown_answers):
+        for n, i in enumerate(rules_in):
             if i in seen:
                 continue
-            box, rule = ctx.boxes[i], ctx.table.rules[i]
-            key = (ctx.ct.outputs[i], rule.annotations, box[:k], box[k + 1:])
+            rule = ctx.table.rules[i]
+            key = (ctx.ct.outputs[i], rule.annotations,
+                   tuple(column[n] for c, column in enumerate(named) if c != k))
             groups.setdefault(key, []).append(i)
         for rules in groups.values():
             if len(rules) < 2:
@@ -215,6 +220,12 @@ def suggest_merges(ctx: Context, out: list[Finding]) -> None:
                     merged,
                 )
             )
+
+
+def _numbered(cells: list[int]) -> list[int]:
+    """Per cell, the number of the first equal cell met."""
+    seen: dict[int, int] = {}
+    return [seen.setdefault(c, len(seen)) for c in cells]
 
 
 def _or(masks: list[int]) -> int:

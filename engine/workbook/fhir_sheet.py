@@ -11,7 +11,6 @@ English or Norwegian; any other column is a note. Every mistake is a finding at 
 
 from __future__ import annotations
 
-import importlib
 import re
 from difflib import get_close_matches
 from functools import partial
@@ -24,6 +23,7 @@ from ..core.problems import Problems
 from ..core.sfeel import Value
 from .cells import cell_value, note_text, read_cell
 from .fhir_cover import check_cover
+from .fhirpath_syntax import problems as fhirpath_problems
 from .layout import first_row, keyword, rule_rows
 from .xlsx import Sheet, cell_name
 
@@ -155,8 +155,7 @@ def _path(text: str, cell: str, problems: Problems) -> str:
         problems.add("empty", _("the FHIRPath is empty: write the expression that finds the "
                                 "data in each resource"), cell)
         return ""
-    syntax = importlib.import_module(f"{__package__}.fhirpath_syntax")  # ANTLR only when used
-    for why in syntax.problems(text):
+    for why in fhirpath_problems(text):
         problems.add("syntax", _("the FHIRPath {text!r} cannot be read: {why}").format(
             text=text, why=why), cell)
     return text

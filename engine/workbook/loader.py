@@ -7,6 +7,7 @@ here touches openpyxl: `xlsx.read_sheets` hands over plain grids.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 from typing import Any
 
@@ -21,7 +22,6 @@ from ..core.sfeel import (
     normalise_text,
 )
 from ..core.text import MAX_TEXT, terminal, visible
-from ..dmn.read import read_dmn
 from .cases import read_about, read_tests
 from .cells import formula_problem, id_text, input_cell, note_text, output_cell
 from .constraints import CONSTRAINTS, read_constraints
@@ -59,8 +59,9 @@ def load(path: str, strict: bool = True, dmn_strict: bool = False) -> Model:
         i18n.chosen()  # GUIDELINE_LANG=xx: one clear error, before any work
     except i18n.LanguageError as exc:
         raise UsageError(str(exc)) from None
-    if str(path).lower().endswith(".dmn"):
-        model = read_dmn(str(path), strict=dmn_strict)
+    if str(path).lower().endswith(".dmn"):  # the DMN reader only for DMN: a lazy import
+        dmn = importlib.import_module("engine.dmn.read")  # (docs/architecture.md)
+        model = dmn.read_dmn(str(path), strict=dmn_strict)
     else:
         model = build_model(str(path), read_sheets(str(path)))
     model.sha256 = file_sha256(str(path))

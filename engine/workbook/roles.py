@@ -120,12 +120,15 @@ def note_row(sheet: Sheet, row: int, header: Header, id_cell: str, decision: str
         return None
     text = normalise_text(str(first))
     last = max([c for c, _head, _role in header.columns] + [1])
+    if not text.startswith("#") and (not isinstance(first, str) or any(
+            sheet.get(row, c) is not None for c in range(2, last + 1))):
+        return None  # a rule (sheet.max_col, a look at every cell, only when this says less)
     others = [sheet.get(row, c) for c in range(2, max(last, sheet.max_col) + 1)]
     if text.startswith("#"):
         rest = " ".join(normalise_text(str(v)) for v in others if v is not None)
         return Note(" ".join(part for part in (text.lstrip("#").strip(), rest) if part),
                     id_cell)
-    if any(v is not None for v in others) or not isinstance(first, str):
+    if any(v is not None for v in others):
         return None
     if " " not in text and len(text) <= 20:
         return None  # an id whose cells are empty: a rule, and each empty cell says so
