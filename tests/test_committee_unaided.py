@@ -12,29 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
+from test_committee import NBCG, Capture, nbcg_copy, run  # the committee's helpers
 
 import engine
-from engine.cli.main import main
-
-ROOT = Path(__file__).resolve().parents[1]
-NBCG = ROOT / "tables" / "nbcg-bisfosfonat.xlsx"
-Capture = pytest.CaptureFixture[str]
-
-
-def nbcg_copy(tmp_path: Path, edit: Callable[[Any], None], name: str = "copy.xlsx") -> Path:
-    wb = openpyxl.load_workbook(NBCG)
-    edit(wb)
-    path = tmp_path / name
-    wb.save(path)
-    return path
-
-
-def run(capsys: Capture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def rule_cell(rule_id: str, decision: str | None = None) -> tuple[str, str]:
