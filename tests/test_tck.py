@@ -77,7 +77,7 @@ class Case:
         return f"{self.folder.rpartition('/')[2]}#{self.id}"
 
 
-class _Opaque:
+class Opaque:
     """A TCK value of a type the model has no counterpart for (time, duration, ...)."""
 
     def __init__(self, kind: str, text: str) -> None:
@@ -111,7 +111,7 @@ def tck_value(node: Element) -> Any:
         return dt.date.fromisoformat(text.strip())
     if kind == "string":
         return text
-    return _Opaque(kind, text.strip())
+    return Opaque(kind, text.strip())
 
 
 def read_cases(tier: str, folder: str) -> list[Case]:
@@ -124,7 +124,7 @@ def read_cases(tier: str, folder: str) -> list[Case]:
         for inp in node.findall(f"{TC}inputNode"):
             value = tck_value(inp)
             for name, v in _flatten(inp.get("name", ""), value):
-                if isinstance(v, (_Opaque, list)):
+                if isinstance(v, (Opaque, list)):
                     case.unreadable[name] = f"input {name} = {v!r} has a type the model lacks"
                     continue
                 case.inputs[name] = v
