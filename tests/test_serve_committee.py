@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_serve_page import stop  # a server process ended, killed if it hangs
 
 import engine
 
@@ -59,15 +60,6 @@ def start(workbook: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
                 proc.kill()
                 pytest.fail(f"the server did not start: {proc.communicate()[0]}")
             time.sleep(0.1)
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -67,12 +67,16 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 time.sleep(0.1)
         yield url, served
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def fill_case(page: Any, case: dict[str, Any]) -> None:
